@@ -1,0 +1,19 @@
+"""The Celery app. Settings come from Django's settings with the CELERY_ prefix.
+
+The beat schedule lives in code here so that it is reviewed like code; each
+entry is documented in README.md.
+"""
+
+import os
+
+from celery import Celery
+
+import coproduce.broker  # noqa: F401  (registers the safefs:// embedded broker)
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduce.settings")
+
+app = Celery("coproduce")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {}

@@ -1,0 +1,265 @@
+"""Load a small demo: one organisation, one project in its third stage with
+participants and professionals, ladder answers, open decisions of each kind
+and a closed decision with its outcome. Running it again changes nothing."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from decisions.models import Comment, Decision, Option, Outcome, Vote
+from participants.models import User
+from projects.models import Activity, LadderAnswer, Membership, Organisation, Project, Stage
+
+DEMO_PASSWORD = "coproduce-demo"  # noqa: S105  (public on purpose: demo data only)
+ORGANISATION_SLUG = "riverside-council"
+
+PEOPLE = [
+    # email, name, label, facilitator
+    ("sam@example.org", "Sam Okafor", Membership.Label.PROFESSIONAL, True),
+    ("aisha@example.org", "Aisha Rahman", Membership.Label.PARTICIPANT, False),
+    ("joan@example.org", "Joan Price", Membership.Label.PARTICIPANT, False),
+    ("tom@example.org", "Tom Walsh", Membership.Label.PARTICIPANT, False),
+    ("priya@example.org", "Priya Shah", Membership.Label.PROFESSIONAL, False),
+    ("mark@example.org", "Mark Evans", Membership.Label.PROFESSIONAL, False),
+]
+MANAGER = ("helen@example.org", "Helen Clarke")
+
+
+def sign_in_details() -> str:
+    lines = [
+        "Demo sign-in details (password for everyone: " + DEMO_PASSWORD + "):",
+        "  aisha@example.org   participant",
+        "  priya@example.org   professional",
+        "  sam@example.org     facilitator",
+        "  helen@example.org   project manager and admin (/admin/)",
+        "Or sign in with a code: it is emailed, so look in the outbox.",
+    ]
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation, project, members and decisions."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load even when DEBUG is off (never in production).",
+        )
+
+    def handle(self, *args, force, **options):
+        if not (settings.DEBUG or force):
+            raise CommandError("The demo has public passwords: load it only with DEBUG=true.")
+        if not Organisation.objects.filter(slug=ORGANISATION_SLUG).exists():
+            self._load()
+            if options["verbosity"]:
+                self.stdout.write("Loaded the demo data.")
+        return sign_in_details()
+
+    @transaction.atomic
+    def _load(self):
+        now = timezone.now()
+        people = {}
+        for email, name, _label, _facilitator in PEOPLE:
+            people[email] = _person(email, name)
+        helen = _person(*MANAGER, is_staff=True, is_superuser=True)
+
+        organisation = Organisation.objects.create(name="Riverside Council", slug=ORGANISATION_SLUG)
+        organisation.managers.add(helen)
+        project = Project.objects.create(
+            organisation=organisation,
+            name="Riverside Day Service",
+            summary=(
+                "We are changing how the Riverside day service works. People who use it, "
+                "their carers and the staff are designing the changes together."
+            ),
+            audience="People who use the Riverside day service, their carers, and staff",
+            starts_on=(now - timedelta(days=60)).date(),
+            ends_on=(now + timedelta(days=180)).date(),
+        )
+        members = {}
+        for index, (email, _name, label, facilitator) in enumerate(PEOPLE):
+            members[email] = Membership.objects.create(
+                project=project,
+                user=people[email],
+                label=label,
+                is_facilitator=facilitator,
+                joined_at=now - timedelta(days=60 - index),
+            )
+        sam = people["sam@example.org"]
+
+        aims = {
+            0: "Meet each other, agree how we work together and what support people need.",
+            1: "Hear what matters most to people who use the day service and their carers.",
+            2: "Collect ideas for better opening hours and activities.",
+        }
+        stages = []
+        for position, name in enumerate(Stage.DEFAULT_NAMES):
+            started = ended = None
+            if position < 2:
+                started = now - timedelta(days=60 - 20 * position)
+                ended = started + timedelta(days=20)
+            elif position == 2:
+                started = now - timedelta(days=20)
+            stages.append(
+                Stage.objects.create(
+                    project=project,
+                    position=position,
+                    name=name,
+                    aims=aims.get(position, ""),
+                    started_at=started,
+                    started_by=sam if started else None,
+                    ended_at=ended,
+                    ended_by=sam if ended else None,
+                    what_was_done=(
+                        "Two meetings at the day centre, with a BSL interpreter.\n"
+                        "A survey in easy words."
+                    )
+                    if ended
+                    else "",
+                    outcomes="A list of what matters most, agreed by everyone." if ended else "",
+                )
+            )
+        rungs = {
+            "aisha@example.org": 5,
+            "joan@example.org": 4,
+            "tom@example.org": 6,
+            "priya@example.org": 6,
+            "mark@example.org": 7,
+            "sam@example.org": 6,
+        }
+        for stage in stages[:3]:
+            for email, rung in rungs.items():
+                if stage.position == 2 and email == "aisha@example.org":
+                    continue  # Aisha has not answered yet, so she can try it.
+                LadderAnswer.objects.create(
+                    stage=stage, membership=members[email], rung=rung - (stage.position == 0)
+                )
+
+        current = stages[2]
+        closed = Decision.objects.create(
+            project=project,
+            stage=stages[1],
+            proposer=members["joan@example.org"],
+            title="Meet on Tuesday mornings",
+            description="Hold our project meetings on Tuesday mornings at the day centre.",
+            easy_words="We meet on Tuesday mornings.\nWe meet at the day centre.",
+            kind=Decision.Kind.CONSENT,
+            closes_at=now - timedelta(days=30),
+            created_at=now - timedelta(days=37),
+        )
+        for email, choice in [
+            ("aisha@example.org", Vote.Choice.AGREE),
+            ("joan@example.org", Vote.Choice.AGREE),
+            ("tom@example.org", Vote.Choice.AGREE),
+            ("priya@example.org", Vote.Choice.AGREE),
+            ("mark@example.org", Vote.Choice.DISAGREE),
+        ]:
+            Vote.objects.create(
+                decision=closed,
+                member=members[email],
+                choice=choice,
+                cast_at=now - timedelta(days=33),
+            )
+        closed.status = Decision.Status.CLOSED
+        closed.closed_at = closed.closes_at
+        closed.result = Decision.Result.PASSED
+        closed.quorum_met = True
+        closed.tally = {
+            "eligible": 6,
+            "voted": 5,
+            "counts": {"agree": 4, "disagree": 1, "abstain": 0, "block": 0},
+            "by_label": {
+                "participant": {"agree": 3, "disagree": 0, "abstain": 0, "block": 0},
+                "professional": {"agree": 1, "disagree": 1, "abstain": 0, "block": 0},
+            },
+        }
+        closed.save()
+        Outcome.objects.create(
+            decision=closed,
+            statement="Meetings are on Tuesdays from 10am to 12pm in the garden room.",
+            who="Sam books the room and the BSL interpreter.",
+            by_when=(now - timedelta(days=25)).date(),
+            easy_words="We meet on Tuesdays.\nWe meet from 10 to 12 in the morning.",
+            written_by=sam,
+        )
+
+        consent = Decision.objects.create(
+            project=project,
+            stage=current,
+            proposer=members["aisha@example.org"],
+            title="Open the day centre until 6pm",
+            description=(
+                "Many of us cannot get to the centre before 10am. "
+                "Opening until 6pm on weekdays would let more people come."
+            ),
+            easy_words="The day centre stays open later.\nIt closes at 6pm.\nMore people can come.",
+            kind=Decision.Kind.CONSENT,
+            closes_at=now + timedelta(days=3),
+        )
+        Vote.objects.create(
+            decision=consent, member=members["tom@example.org"], choice=Vote.Choice.AGREE
+        )
+        Vote.objects.create(
+            decision=consent,
+            member=members["joan@example.org"],
+            choice=Vote.Choice.AGREE,
+            channel=Vote.Channel.PHONE,
+            recorded_by=sam,
+        )
+        Comment.objects.create(
+            decision=consent,
+            author=members["priya@example.org"],
+            body="We would need one more member of staff in the afternoon. I think we can do it.",
+        )
+        Comment.objects.create(
+            decision=consent,
+            author=members["tom@example.org"],
+            body="Yes please. My bus does not get in until 10.",
+        )
+
+        choice = Decision.objects.create(
+            project=project,
+            stage=current,
+            proposer=members["priya@example.org"],
+            title="Choose the new drop-in times",
+            description="Which time should the weekly drop-in session be?",
+            kind=Decision.Kind.CHOICE,
+            closes_at=now + timedelta(days=5),
+            is_anonymous=True,
+        )
+        options = [
+            Option.objects.create(decision=choice, position=i, text=text)
+            for i, text in enumerate(
+                ["Monday 2pm to 4pm", "Wednesday 10am to 12pm", "Friday 1pm to 3pm"]
+            )
+        ]
+        Vote.objects.create(
+            decision=choice,
+            member=members["mark@example.org"],
+            choice=Vote.Choice.OPTION,
+            option=options[1],
+        )
+
+        for summary, days_ago, actor in [
+            ("Priya proposed “Choose the new drop-in times”", 1, people["priya@example.org"]),
+            ("Aisha proposed “Open the day centre until 6pm”", 2, people["aisha@example.org"]),
+            ("Sam moved the project to the stage “Ideas”", 20, sam),
+        ]:
+            Activity.objects.create(
+                project=project,
+                actor=actor,
+                summary=summary,
+                created_at=now - timedelta(days=days_ago),
+            )
+
+
+def _person(email, name, **extra):
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.create_user(email=email, password=DEMO_PASSWORD, display_name=name, **extra)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from coproduce import views
+
+admin.site.site_header = "Coproduce admin"
+admin.site.site_title = "Coproduce admin"
+admin.site.index_title = "Dashboard"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="pages/accessibility.html"),
+        name="accessibility",
+    ),
+    path("", include("participants.urls")),
+    path("", include("projects.urls")),
+]

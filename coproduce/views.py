@@ -1,0 +1,47 @@
+"""Views that belong to the whole site rather than to one app."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from coproduce.celery import app as celery_app
+
+
+def _database_ok() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # noqa: BLE001  (any failure means "down")
+        return False, type(error).__name__
+    return True, connection.vendor
+
+
+def _broker_ok() -> tuple[bool, str]:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            transport = conn.transport.driver_name
+    except Exception as error:  # noqa: BLE001
+        return False, type(error).__name__
+    return True, transport
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """Database and broker reachability as JSON, for Docker and load balancers.
+    Answers 200 when both are reachable and 503 when either is not."""
+    database_ok, database_detail = _database_ok()
+    broker_ok, broker_detail = _broker_ok()
+    healthy = database_ok and broker_ok
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "database": {"ok": database_ok, "detail": database_detail},
+        "broker": {"ok": broker_ok, "detail": broker_detail},
+    }
+    if settings.DEBUG:
+        body["debug"] = True
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,18 @@
+#!/usr/bin/env python
+"""Django's command-line utility for administrative tasks."""
+
+import os
+import sys
+
+
+def main():
+    if sys.version_info < (3, 12):  # noqa: UP036  (say so plainly on an old Python)
+        sys.exit("Coproduce needs Python 3.12 or newer; this is " + sys.version.split()[0] + ".")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduce.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from participants import views
+
+app_name = "participants"
+
+urlpatterns = [
+    path("settings/display/", views.display_preferences, name="display"),
+]

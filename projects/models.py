@@ -1,0 +1,308 @@
+"""Organisations, projects, who is in them, and the stages they move through.
+
+Every member of a project is an equal: the label (participant or professional)
+is for reporting balance only, and the facilitator flag allows housekeeping
+only (inviting, removing, editing stages). See DOMAIN.md.
+"""
+
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.timezone import now
+
+
+def _timezone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Organisation(models.Model):
+    """A charity, council team or NHS trust that owns projects."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_organisations",
+        help_text=(
+            "Project managers see and manage every project of this organisation "
+            "without being members. They vote only if they join a project as members."
+        ),
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Projects a person may see: those they are a current member of, and
+        all projects of organisations they manage."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(memberships__user=user, memberships__left_at__isnull=True)
+            | Q(organisation__managers=user)
+        ).distinct()
+
+
+def default_closing_reminder_hours():
+    return [48, 24]
+
+
+def _new_slug_suffix():
+    return secrets.token_hex(3)
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        FINISHED = "finished", "Finished"
+        ARCHIVED = "archived", "Archived"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="projects"
+    )
+    name = models.CharField(max_length=200)
+    # The slug carries a random suffix, so a project's address cannot be guessed
+    # from its name or from a sequence.
+    slug = models.SlugField(max_length=100, unique=True, editable=False)
+    summary = models.TextField(
+        help_text="What the project is about, in plain language.",
+    )
+    audience = models.CharField(
+        "who it is for",
+        max_length=300,
+        blank=True,
+        help_text="For example: people who use the Riverside day service, and their carers.",
+    )
+    starts_on = models.DateField("start date", null=True, blank=True)
+    ends_on = models.DateField("planned end date", null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    timezone = models.CharField(max_length=64, choices=_timezone_choices, default="Europe/London")
+    closing_reminder_hours = models.JSONField(
+        default=default_closing_reminder_hours,
+        blank=True,
+        help_text="Hours before a vote closes to remind members who have not voted, e.g. [48, 24].",
+    )
+    created_at = models.DateTimeField(default=now)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="project_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            base = slugify(self.name)[:80] or "project"
+            self.slug = f"{base}-{_new_slug_suffix()}"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("projects:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The end date must be on or after the start date"})
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(left_at__isnull=True)
+
+
+class Membership(models.Model):
+    """A person in a project. Rows are kept when someone leaves, so their past
+    votes, comments and proposals stay attributed to them."""
+
+    class Label(models.TextChoices):
+        PARTICIPANT = "participant", "Participant (lived experience or carer)"
+        PROFESSIONAL = "professional", "Professional"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    label = models.CharField(max_length=12, choices=Label.choices)
+    is_facilitator = models.BooleanField(
+        "facilitator",
+        default=False,
+        help_text="Facilitators do housekeeping: invite and remove members, edit stages. "
+        "Their vote counts once, like anyone's.",
+    )
+    joined_at = models.DateTimeField(default=now)
+    left_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__display_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="one_membership_per_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.project}"
+
+    @property
+    def is_current(self):
+        return self.left_at is None
+
+
+class StageQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(started_at__isnull=False, ended_at__isnull=True)
+
+
+class Stage(models.Model):
+    """One step of a project, from start to end. Exactly one stage is current
+    while a project is active: started and not yet ended."""
+
+    DEFAULT_NAMES = [
+        "Getting started",
+        "Understanding what matters",
+        "Ideas",
+        "Designing together",
+        "Trying it out",
+        "Making it happen",
+        "Looking back and celebrating",
+    ]
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=120)
+    aims = models.TextField(blank=True, help_text="What this stage is for.")
+    planned_start = models.DateField(null=True, blank=True)
+    planned_end = models.DateField(null=True, blank=True)
+    what_was_done = models.TextField(blank=True)
+    outcomes = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = StageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(started_at__isnull=False, ended_at__isnull=True),
+                name="one_current_stage_per_project",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(started_at__isnull=False),
+                name="stage_ends_only_after_starting",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_current(self):
+        return self.started_at is not None and self.ended_at is None
+
+    @property
+    def is_past(self):
+        return self.ended_at is not None
+
+    @property
+    def is_future(self):
+        return self.started_at is None
+
+
+class Rung(models.IntegerChoices):
+    """The co-production ladder, from least to most shared power."""
+
+    COERCION = 1, "Coercion: people attend but have no say"
+    EDUCATING = 2, "Educating: people are helped to understand the service"
+    INFORMING = 3, "Informing: people are told what will happen"
+    CONSULTING = 4, "Consulting: people are asked, but decisions are made elsewhere"
+    ENGAGING = 5, "Engaging: people have more say, but not equal power"
+    CO_DESIGN = 6, "Co-design: people help design, but do not decide everything"
+    CO_PRODUCTION = 7, "Co-production: an equal partnership from start to end"
+
+
+class LadderAnswer(models.Model):
+    """One member's view of which rung of the ladder a stage is on. Anonymous
+    to other members: pages show only counts."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="ladder_answers")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="ladder_answers"
+    )
+    rung = models.PositiveSmallIntegerField(
+        choices=Rung.choices, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "membership"], name="one_ladder_answer_per_member"
+            ),
+            models.CheckConstraint(
+                condition=Q(rung__gte=1, rung__lte=7), name="ladder_rung_1_to_7"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Rung {self.rung} for {self.stage}"
+
+
+class Activity(models.Model):
+    """What happened in a project, newest first on the project home page."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activities")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    summary = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "activities"
+
+    def __str__(self):
+        return self.summary

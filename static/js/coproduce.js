@@ -1,0 +1,9 @@
+// Coproduce works without JavaScript; this file only adds small comforts.
+// Move focus to the error summary so screen reader users hear the problem first
+// (the GOV.UK Design System pattern).
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+});
