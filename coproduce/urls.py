@@ -18,5 +18,6 @@ urlpatterns = [
         name="accessibility",
     ),
     path("", include("participants.urls")),
+    path("", include("decisions.urls")),
     path("", include("projects.urls")),
 ]
