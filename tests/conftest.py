@@ -10,8 +10,13 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 @pytest.fixture(autouse=True)
-def _media_and_outbox(settings, tmp_path):
+def _isolated_outbox_and_cache(settings, tmp_path):
+    """Each test gets its own mail outbox folder and an empty cache (allauth's
+    rate limits count in the cache)."""
+    from django.core.cache import cache
+
     settings.MAIL_OUTBOX_DIR = tmp_path / "outbox"
+    cache.clear()
 
 
 @pytest.fixture

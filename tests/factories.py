@@ -1,7 +1,14 @@
+"""Factories for every model. Add new ones at the end of the file."""
+
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
+from decisions.models import Comment, Decision, Option, Vote
 from participants.models import User
+from projects.models import Membership, Organisation, Project, Stage
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -15,5 +22,97 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def verified_email(self, create, extracted, **kwargs):
+        """An allauth EmailAddress, verified, so the person can sign in."""
         if create and extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.Sequence(lambda n: f"organisation-{n}")
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A project with no stages; use StageFactory, or the project services,
+    to give it some."""
+
+    class Meta:
+        model = Project
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Project {n}")
+    summary = "Making the day service work better for the people who use it."
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    label = Membership.Label.PARTICIPANT
+    is_facilitator = False
+
+
+class StageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stage
+
+    project = factory.SubFactory(ProjectFactory)
+    position = factory.Sequence(lambda n: n)
+    name = factory.Sequence(lambda n: f"Stage {n}")
+
+    class Params:
+        current = factory.Trait(started_at=factory.LazyFunction(timezone.now))
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    """An open consent proposal, closing in three days, in a current stage."""
+
+    class Meta:
+        model = Decision
+
+    project = factory.SubFactory(ProjectFactory)
+    stage = factory.SubFactory(
+        StageFactory, project=factory.SelfAttribute("..project"), current=True
+    )
+    proposer = factory.SubFactory(MembershipFactory, project=factory.SelfAttribute("..project"))
+    title = factory.Sequence(lambda n: f"Decision {n}")
+    description = "Open the day centre until 6pm on weekdays."
+    kind = Decision.Kind.CONSENT
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+
+
+class OptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Option
+
+    decision = factory.SubFactory(DecisionFactory, kind=Decision.Kind.CHOICE)
+    position = factory.Sequence(lambda n: n)
+    text = factory.Sequence(lambda n: f"Option {n}")
+
+
+class VoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vote
+
+    decision = factory.SubFactory(DecisionFactory)
+    member = factory.SubFactory(
+        MembershipFactory, project=factory.SelfAttribute("..decision.project")
+    )
+    choice = Vote.Choice.AGREE
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    decision = factory.SubFactory(DecisionFactory)
+    author = factory.SubFactory(
+        MembershipFactory, project=factory.SelfAttribute("..decision.project")
+    )
+    body = "I think this is a good idea."
