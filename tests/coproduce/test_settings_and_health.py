@@ -54,6 +54,8 @@ def test_healthz_reports_database_and_broker(client, db):
 
 
 def test_healthz_answers_503_when_the_broker_is_unreachable(client, db, monkeypatch):
+    # Celery reads CELERY_BROKER_URL from the environment before its settings.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
     response = client.get("/healthz")
