@@ -1,6 +1,11 @@
+import datetime
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -36,6 +41,28 @@ class User(AbstractBaseUser, PermissionsMixin):
         LARGE = "large", "Large"
         LARGEST = "largest", "Largest"
 
+    class ReminderFormat(models.TextChoices):
+        STANDARD = "standard", "Standard email"
+        PLAIN_TEXT = "plain_text", "Plain text only"
+        LARGE_PRINT = "large_print", "Large print"
+        EASY_WORDS = "easy_words", "Easy words: short sentences, one idea on each line"
+
+    class ReminderTiming(models.TextChoices):
+        IMMEDIATE = "immediate", "Straight away"
+        DAILY = "daily", "Once a day, in one email"
+        WEEKLY = "weekly", "Once a week, in one email"
+
+    class AccessNeed(models.TextChoices):
+        LARGE_PRINT = "large_print", "Large print"
+        EASY_READ = "easy_read", "Easy read documents"
+        BSL = "bsl", "British Sign Language (BSL) interpreter"
+        STEP_FREE = "step_free", "Step-free access"
+        HEARING_LOOP = "hearing_loop", "Hearing loop"
+        QUIET_SPACE = "quiet_space", "A quiet space"
+        EXTRA_TIME = "extra_time", "Extra time"
+        SUPPORT_WORKER = "support_worker", "A support worker coming with me"
+        OTHER = "other", "Something else"
+
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(
         "name",
@@ -55,6 +82,32 @@ class User(AbstractBaseUser, PermissionsMixin):
     high_contrast = models.BooleanField(default=False)
     reduced_motion = models.BooleanField(default=False)
 
+    # About the person: for facilitators of their projects to plan around.
+    access_needs = models.JSONField(default=list, blank=True)
+    access_needs_other = models.CharField(max_length=300, blank=True)
+    strengths = models.TextField(
+        "strengths and skills",
+        blank=True,
+        help_text="What you are good at or would like to bring to a project.",
+    )
+    timezone = models.CharField(max_length=64, default="Europe/London")
+
+    # How and when they want to be reminded.
+    reminder_format = models.CharField(
+        max_length=12, choices=ReminderFormat.choices, default=ReminderFormat.STANDARD
+    )
+    reminder_timing = models.CharField(
+        max_length=10, choices=ReminderTiming.choices, default=ReminderTiming.IMMEDIATE
+    )
+    digest_time = models.TimeField(default=datetime.time(9, 0))
+    digest_weekday = models.PositiveSmallIntegerField(
+        default=0, help_text="For a weekly digest: 0 is Monday, 6 is Sunday."
+    )
+    notify_new_decision = models.BooleanField("a new decision to vote on", default=True)
+    notify_closing_soon = models.BooleanField("a vote closing soon", default=True)
+    notify_result = models.BooleanField("the result of a decision", default=True)
+    notify_stage = models.BooleanField("the project moving to a new stage", default=True)
+
     objects = UserManager()
 
     EMAIL_FIELD = "email"
@@ -67,6 +120,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["display_name", "pk"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),
+            models.CheckConstraint(
+                condition=Q(digest_weekday__gte=0, digest_weekday__lte=6),
+                name="user_digest_weekday_0_to_6",
+            ),
         ]
 
     def __str__(self):
@@ -77,3 +134,112 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.display_name
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None):
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now or timezone.now(),
+        )
+
+
+def _invitation_expiry():
+    return timezone.now() + datetime.timedelta(days=14)
+
+
+class Invitation(models.Model):
+    """An invitation to join a project, sent by email as a signed, single-use
+    link that expires after 14 days."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField("email address")
+    label = models.CharField(
+        max_length=12,
+        choices=[
+            ("participant", "Participant (lived experience or carer)"),
+            ("professional", "Professional"),
+        ],
+    )
+    is_facilitator = models.BooleanField("facilitator", default=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    send_count = models.PositiveSmallIntegerField(default=0)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "project",
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_not_both_accepted_and_revoked",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation for {self.email} to {self.project}"
+
+
+class ReminderLog(models.Model):
+    """Every reminder Coproduce sends, keyed by (person, kind, object, due
+    time). The unique key is what makes sending exactly-once: a row is claimed
+    before the message goes to the mail server and marked sent after."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        CLAIMED = "claimed", "Being sent"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Not needed any more"
+        FAILED = "failed", "Failed: gave up"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(max_length=30)
+    object_key = models.CharField(max_length=80, help_text='For example "decision:42".')
+    due_at = models.DateTimeField()
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    in_digest = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-due_at", "-pk"]
+        indexes = [models.Index(fields=["status", "due_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "object_key", "due_at"], name="one_reminder_per_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user} ({self.get_status_display()})"
