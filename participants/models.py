@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from projects.models import Membership
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -158,13 +160,7 @@ class Invitation(models.Model):
         "projects.Project", on_delete=models.CASCADE, related_name="invitations"
     )
     email = models.EmailField("email address")
-    label = models.CharField(
-        max_length=12,
-        choices=[
-            ("participant", "Participant (lived experience or carer)"),
-            ("professional", "Professional"),
-        ],
-    )
+    label = models.CharField(max_length=12, choices=Membership.Label.choices)
     is_facilitator = models.BooleanField("facilitator", default=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
