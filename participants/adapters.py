@@ -1,7 +1,123 @@
+"""How allauth talks to people on Coproduce: plain words for its errors and
+messages, and the member's name saved at sign-up."""
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+TRY_AGAIN_LATER = "Wait a few minutes, then try again."
+
+# allauth's error codes, in plain words. Codes not listed keep allauth's words.
+ERROR_MESSAGES = {
+    "account_inactive": "This account is switched off. Ask the people who run Coproduce for help.",
+    "cannot_remove_primary_email": (
+        "You cannot remove your main email address. Make another address your main one first."
+    ),
+    "duplicate_email": "This email address is already on your account",
+    "email_password_mismatch": (
+        "The email address or password is not right. Check them and try again, "
+        "or sign in with a code instead."
+    ),
+    "email_taken": "There is already an account with this email address",
+    "enter_current_password": "Your password now is not right. Check it and try again.",
+    "incorrect_code": "The code is not right. Check the email and try again.",
+    "incorrect_password": "The password is not right. Check it and try again.",
+    "invalid_login": "Enter an email address in the correct format, like name@example.com",
+    "invalid_password_reset": "The link to reset your password does not work any more.",
+    "max_email_addresses": "You cannot have more than %d email addresses.",
+    "rate_limited": f"You have tried too many times. {TRY_AGAIN_LATER}",
+    "too_many_login_attempts": f"You have tried to sign in too many times. {TRY_AGAIN_LATER}",
+    "unknown_email": "There is no account with this email address",
+    "unverified_primary_email": "You need to confirm your main email address first.",
+}
+
+# allauth's flash messages (account/messages/*.txt), in plain words.
+MESSAGES = {
+    "account/messages/logged_in.txt": "You are signed in.",
+    "account/messages/logged_out.txt": "You have signed out.",
+    "account/messages/login_code_sent.txt": "We have emailed a sign-in code to {recipient}.",
+    "account/messages/email_confirmation_sent.txt": (
+        "We have sent an email to {email}. Open it and follow the link to confirm the address."
+    ),
+    "account/messages/email_confirmed.txt": "Thank you. {email} is confirmed.",
+    "account/messages/email_confirmation_failed.txt": (
+        "We could not confirm {email}, because another account already uses it."
+    ),
+    "account/messages/email_deleted.txt": "{email} is no longer on your account.",
+    "account/messages/cannot_delete_primary_email.txt": (
+        "You cannot remove {email}, because it is your main email address. "
+        "Make another address your main one first."
+    ),
+    "account/messages/primary_email_set.txt": "Your main email address is changed.",
+    "account/messages/unverified_primary_email.txt": (
+        "You need to confirm an email address before it can be your main one."
+    ),
+    "account/messages/password_changed.txt": "Your password is changed.",
+    "account/messages/password_set.txt": (
+        "Your password is set. You can sign in with it, or with a code by email."
+    ),
+}
+
+# Django's password rules, in plain words.
+PASSWORD_ERRORS = {
+    "password_too_short": (
+        "Your password must have {min_length} or more letters, numbers or symbols"
+    ),
+    "password_too_common": "This password is too easy to guess. Choose a different one",
+    "password_entirely_numeric": "Your password cannot be only numbers. Add some letters",
+    "password_too_similar": (
+        "Your password is too like your name or email address. Choose a different one"
+    ),
+}
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {**DefaultAccountAdapter.error_messages, **ERROR_MESSAGES}
+
     def save_user(self, request, user, form, commit=True):
         user.display_name = form.cleaned_data.get("display_name", "").strip()
         return super().save_user(request, user, form, commit=commit)
+
+    def get_password_change_redirect_url(self, request):
+        """After setting or changing a password, back to "Your account"."""
+        return reverse("participants:account")
+
+    def clean_password(self, password, user=None):
+        try:
+            return super().clean_password(password, user=user)
+        except ValidationError as error:
+            raise ValidationError(
+                [_plain_password_error(item) for item in error.error_list]
+            ) from error
+
+    def add_message(
+        self,
+        request,
+        level,
+        message_template=None,
+        message_context=None,
+        extra_tags="",
+        message=None,
+    ):
+        plain = MESSAGES.get(message_template or "")
+        if message is None and plain is not None:
+            context = message_context or {}
+            message = plain.format(
+                email=context.get("email", ""),
+                recipient=context.get("recipient", context.get("email", "")),
+            )
+        super().add_message(
+            request,
+            level,
+            message_template=message_template,
+            message_context=message_context,
+            extra_tags=extra_tags,
+            message=message,
+        )
+
+
+def _plain_password_error(error: ValidationError) -> ValidationError:
+    words = PASSWORD_ERRORS.get(error.code or "")
+    if words is None:
+        return error
+    return ValidationError(words.format(**(error.params or {})), code=error.code)

@@ -1,7 +1,91 @@
+"""Forms for people: signing up, signing in and managing an account (our
+versions of allauth's forms, with plain labels, hints and error messages and
+no placeholders), the member's name, and display preferences."""
+
+from allauth.account import app_settings as allauth_account_settings
+from allauth.account.fields import PasswordField
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
+from allauth.account.forms import ConfirmLoginCodeForm as AllauthConfirmLoginCodeForm
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import PasswordVerificationMixin
+from allauth.account.forms import ReauthenticateForm as AllauthReauthenticateForm
+from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
+from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
 from participants.models import User
+
+EMAIL_ERRORS = {
+    "required": "Enter your email address",
+    "invalid": "Enter an email address in the correct format, like name@example.com",
+    "max_length": "Your email address must be 320 characters or fewer",
+}
+NAME_ERRORS = {
+    "required": "Enter your name",
+    "max_length": "Your name must be 100 characters or fewer",
+}
+NAME_HINT = "How other members will see you. It can be a first name or a nickname."
+# Words on the page, not a password:
+NEW_PASSWORD_HINT = (
+    "Use 8 or more letters, numbers or symbols. Do not use one that is easy to guess."  # noqa: S105
+)
+PASSWORDS_DIFFERENT = "The passwords are different. Type the same password in both boxes."
+
+
+def plain_email_field(field: forms.Field, *, label: str = "Email address", hint: str = "") -> None:
+    """Our words for one of allauth's email fields: a label, no placeholder."""
+    field.label = label
+    field.help_text = hint
+    field.error_messages.update(EMAIL_ERRORS)
+    field.widget.attrs.pop("placeholder", None)
+    field.widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
+
+
+def plain_password_field(
+    field: forms.Field, *, label: str, required: str, hint: str = "", autocomplete: str = ""
+) -> None:
+    field.label = label
+    field.help_text = hint
+    field.error_messages["required"] = required
+    field.widget.attrs.pop("placeholder", None)
+    if autocomplete:
+        field.widget.attrs["autocomplete"] = autocomplete
+
+
+class NewPasswordMixin:
+    """Plain words for the "new password" and "type it again" boxes of the
+    set, change and reset password forms."""
+
+    first_box_label = "New password"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_password_field(
+            self.fields["password1"],
+            label=self.first_box_label,
+            required="Enter a new password",
+            hint=NEW_PASSWORD_HINT,
+            autocomplete="new-password",
+        )
+        plain_password_field(
+            self.fields["password2"],
+            label="Type the new password again",
+            required="Type the new password again",
+            autocomplete="new-password",
+        )
+
+    def clean(self):
+        # Skip allauth's check so we can say it in our own words.
+        cleaned_data = super(PasswordVerificationMixin, self).clean()
+        password1 = cleaned_data.get("password1")
+        password2 = cleaned_data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", PASSWORDS_DIFFERENT)
+        return cleaned_data
 
 
 class SignupForm(AllauthSignupForm):
@@ -10,16 +94,135 @@ class SignupForm(AllauthSignupForm):
     display_name = forms.CharField(
         label="Your name",
         max_length=100,
-        help_text="How other members will see you. It can be a first name or a nickname.",
+        help_text=NAME_HINT,
+        error_messages=NAME_ERRORS,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     field_order = ["display_name", "email"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_email_field(
+            self.fields["email"],
+            hint="We will send you an email to check it is yours.",
+        )
+
     def clean_display_name(self):
         name = self.cleaned_data["display_name"].strip()
         if not name:
-            raise forms.ValidationError("Enter your name")
+            raise forms.ValidationError(NAME_ERRORS["required"], code="required")
         return name
+
+
+class LoginForm(AllauthLoginForm):
+    """Sign in with an email address and a password.
+
+    Members sign up without a password (ACCOUNT_SIGNUP_FIELDS has none), so
+    allauth would drop the password box and make this form ask for a code.
+    The code has its own form (``code_form``, shown first on the same page);
+    this one is for members who have set a password.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_email_field(self.fields["login"])
+        self.fields["password"] = PasswordField(label="Password", autocomplete="current-password")
+        plain_password_field(
+            self.fields["password"],
+            label="Password",
+            required="Enter your password",
+            autocomplete="current-password",
+        )
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in on this device"
+            self.fields["remember"].help_text = "Do not choose this on a shared computer."
+        self.order_fields(["login", "password", "remember"])
+
+    @property
+    def code_form(self):
+        """The "email me a code" form shown above this one (its own ids)."""
+        return RequestLoginCodeForm(auto_id="id_code_%s")
+
+
+class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_email_field(self.fields["email"])
+
+
+class ConfirmLoginCodeForm(AllauthConfirmLoginCodeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        code = self.fields["code"]
+        code.label = "Code"
+        code.help_text = "It is 8 letters, like BCDF-GHJK. Capital letters do not matter."
+        code.error_messages["required"] = "Enter the code from the email"
+        code.widget.attrs.pop("placeholder", None)
+        code.widget.attrs.update(
+            {"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "characters"}
+        )
+
+    @property
+    def minutes_valid(self) -> int:
+        """How long a code works, for the page to say."""
+        return max(1, round(allauth_account_settings.LOGIN_BY_CODE_TIMEOUT / 60))
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_email_field(self.fields["email"])
+
+
+class ResetPasswordKeyForm(NewPasswordMixin, AllauthResetPasswordKeyForm):
+    pass
+
+
+class SetPasswordForm(NewPasswordMixin, AllauthSetPasswordForm):
+    first_box_label = "Password"
+
+
+class ChangePasswordForm(NewPasswordMixin, AllauthChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_password_field(
+            self.fields["oldpassword"],
+            label="Your password now",
+            required="Enter your password now",
+            autocomplete="current-password",
+        )
+        self.order_fields(["oldpassword", "password1", "password2"])
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_email_field(
+            self.fields["email"],
+            label="Email address to add",
+            hint="We will send an email to this address to check it is yours.",
+        )
+
+
+class ReauthenticateForm(AllauthReauthenticateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_password_field(
+            self.fields["password"],
+            label="Password",
+            required="Enter your password",
+            autocomplete="current-password",
+        )
+
+
+class DisplayNameForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=100,
+        help_text=NAME_HINT,
+        error_messages=NAME_ERRORS,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
 
 
 class DisplayPreferencesForm(forms.Form):
