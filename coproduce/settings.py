@@ -160,7 +160,20 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-ACCOUNT_FORMS = {"signup": "participants.forms.SignupForm"}
+# Our versions of allauth's forms: plain labels and errors, no placeholders, and
+# a login form that keeps the password box for members who set a password.
+ACCOUNT_FORMS = {
+    "signup": "participants.forms.SignupForm",
+    "login": "participants.forms.LoginForm",
+    "request_login_code": "participants.forms.RequestLoginCodeForm",
+    "confirm_login_code": "participants.forms.ConfirmLoginCodeForm",
+    "reset_password": "participants.forms.ResetPasswordForm",
+    "reset_password_from_key": "participants.forms.ResetPasswordKeyForm",
+    "set_password": "participants.forms.SetPasswordForm",
+    "change_password": "participants.forms.ChangePasswordForm",
+    "add_email": "participants.forms.AddEmailForm",
+    "reauthenticate": "participants.forms.ReauthenticateForm",
+}
 ACCOUNT_ADAPTER = "participants.adapters.AccountAdapter"
 
 # Email: SMTP when SMTP_HOST is set; otherwise one file per message in the

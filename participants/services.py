@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from participants.display import SESSION_KEY
+from participants.models import User
 
 
 @transaction.atomic
@@ -20,3 +21,12 @@ def display_preferences_save(*, request, text_size: str, high_contrast: bool, re
             "high_contrast": high_contrast,
             "reduced_motion": reduced_motion,
         }
+
+
+@transaction.atomic
+def display_name_change(*, user: User, display_name: str) -> User:
+    """Change the name other members see."""
+    user.display_name = display_name.strip()
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["display_name"])
+    return user

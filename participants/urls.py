@@ -6,4 +6,5 @@ app_name = "participants"
 
 urlpatterns = [
     path("settings/display/", views.display_preferences, name="display"),
+    path("account/", views.account, name="account"),
 ]
