@@ -1,5 +1,503 @@
-from django.shortcuts import render
+"""Project pages. Views are thin: they check access, validate a form and call
+a service.
+
+Access: a signed-out visitor is sent to sign in for every project address,
+whether or not the project exists, so the redirect says nothing about it.
+Signed in, a person who is neither a current member nor a project manager of
+the organisation gets 404 (staff included: they use the admin dashboard).
+Members who are not facilitators get 403 on housekeeping pages.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from projects import services
+from projects.forms import (
+    ConfirmForm,
+    FacilitatorForm,
+    LabelForm,
+    LadderAnswerForm,
+    ProjectCreateForm,
+    ProjectForm,
+    StageAddForm,
+    StageAdvanceForm,
+    StageForm,
+    StageMoveForm,
+)
+from projects.ladder import MIN_ANSWERS_TO_SHOW, ladder_results
+from projects.models import Activity, LadderAnswer, Membership, Project, Stage
+from projects.permissions import ProjectAccess, project_access_or_404
+
+RECENT_ACTIVITY = 10
+NAMES_ON_HOME = 12
 
 
+def _add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names when
+    the form has that field, otherwise at the top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _facilitate_or_403(access: ProjectAccess) -> None:
+    if not access.can_facilitate:
+        raise PermissionDenied("Only facilitators and project managers can do this.")
+
+
+def _stage_or_404(access: ProjectAccess, pk: int) -> Stage:
+    return get_object_or_404(Stage, project=access.project, pk=pk)
+
+
+def _member_or_404(access: ProjectAccess, pk: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.current().select_related("user"), project=access.project, pk=pk
+    )
+
+
+def _stages(project: Project) -> list[Stage]:
+    return list(
+        Stage.objects.filter(project=project)
+        .annotate(answer_count=Count("ladder_answers"))
+        .order_by("position", "pk")
+    )
+
+
+def _progress(stages: list[Stage]) -> dict:
+    """Where the project is: the current stage and "Stage 3 of 7"."""
+    current = next((stage for stage in stages if stage.is_current), None)
+    started = sum(1 for stage in stages if not stage.is_future)
+    return {
+        "stages": stages,
+        "current_stage": current,
+        "stage_number": started,
+        "stage_count": len(stages),
+        "next_stage": next((stage for stage in stages if stage.is_future), None),
+    }
+
+
+def _members_by_label(project: Project) -> list[dict]:
+    members = list(
+        Membership.objects.current()
+        .filter(project=project)
+        .select_related("user")
+        .order_by("user__display_name", "pk")
+    )
+    return [
+        {
+            "label": label,
+            "title": "Participants" if label == Membership.Label.PARTICIPANT else "Professionals",
+            "members": [member for member in members if member.label == label],
+        }
+        for label in Membership.Label.values
+    ]
+
+
+@require_http_methods(["GET", "HEAD"])
 def home(request):
-    return render(request, "projects/home.html")
+    context = {}
+    if request.user.is_authenticated:
+        user = request.user
+        context["projects"] = (
+            Project.objects.visible_to(user)
+            .select_related("organisation")
+            .with_progress()
+            .annotate(
+                is_member=Exists(
+                    Membership.objects.current().filter(project=OuterRef("pk"), user=user)
+                )
+            )
+            .prefetch_related(
+                Prefetch("stages", queryset=Stage.objects.current(), to_attr="current_stages")
+            )
+            .order_by("status", "name")
+        )
+        context["can_start_project"] = user.managed_organisations.exists()
+    return render(request, "projects/home.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_create(request):
+    organisations = request.user.managed_organisations.all()
+    if not organisations.exists():
+        raise PermissionDenied("Only project managers of an organisation can start a project.")
+    form = ProjectCreateForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            project = services.project_create(
+                organisation=data["organisation"],
+                name=data["name"],
+                summary=data["summary"],
+                audience=data["audience"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                timezone=data["timezone"],
+                creator=request.user,
+                creator_label=data["creator_label"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"You started the project “{project.name}”.")
+            return redirect(project)
+    return render(request, "projects/project_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def project_detail(request, slug):
+    access = project_access_or_404(request.user, slug)
+    project = access.project
+    groups = _members_by_label(project)
+    for group in groups:
+        group["shown"] = group["members"][:NAMES_ON_HOME]
+        group["more"] = max(0, len(group["members"]) - NAMES_ON_HOME)
+    context = {
+        "access": access,
+        "project": project,
+        **_progress(_stages(project)),
+        "activities": Activity.objects.filter(project=project)[:RECENT_ACTIVITY],
+        "groups": groups,
+    }
+    return render(request, "projects/project_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request, slug):
+    access = project_access_or_404(request.user, slug)
+    _facilitate_or_403(access)
+    project = access.project
+    form = ProjectForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_update(project=project, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The project details are saved.")
+            return redirect(project)
+    return render(
+        request, "projects/project_form.html", {"form": form, "project": project, "access": access}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def members(request, slug):
+    access = project_access_or_404(request.user, slug)
+    project = access.project
+    context = {
+        "access": access,
+        "project": project,
+        "groups": _members_by_label(project),
+        "left_count": Membership.objects.filter(project=project, left_at__isnull=False).count(),
+        "label_form": LabelForm(initial={"label": getattr(access.membership, "label", "")}),
+    }
+    return render(request, "projects/members.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_label(request, slug):
+    """A member chooses how they are counted: participant or professional."""
+    access = project_access_or_404(request.user, slug)
+    if access.membership is None:
+        raise PermissionDenied("Only members have a label.")
+    form = LabelForm(request.POST or None, initial={"label": access.membership.label})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_change_label(
+                membership=access.membership, label=form.cleaned_data["label"], actor=request.user
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Your answer is saved.")
+            return redirect("projects:members", slug=slug)
+    return render(
+        request,
+        "projects/member_label.html",
+        {"form": form, "project": access.project, "access": access},
+    )
+
+
+@login_required
+@require_POST
+def member_facilitator(request, slug, pk):
+    access = project_access_or_404(request.user, slug)
+    _facilitate_or_403(access)
+    membership = _member_or_404(access, pk)
+    form = FacilitatorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether they are a facilitator.")
+        return redirect("projects:members", slug=slug)
+    is_facilitator = form.cleaned_data["is_facilitator"]
+    try:
+        services.membership_set_facilitator(
+            membership=membership, is_facilitator=is_facilitator, actor=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if is_facilitator:
+            messages.success(request, f"{membership.user} is now a facilitator.")
+        else:
+            messages.success(request, f"{membership.user} is no longer a facilitator.")
+    return redirect("projects:members", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_remove(request, slug, pk):
+    access = project_access_or_404(request.user, slug)
+    _facilitate_or_403(access)
+    membership = _member_or_404(access, pk)
+    if access.membership is not None and access.membership.pk == membership.pk:
+        return redirect("projects:leave", slug=slug)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_remove(membership=membership, actor=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{membership.user} is no longer a member of the project.")
+            return redirect("projects:members", slug=slug)
+    return render(
+        request,
+        "projects/member_remove.html",
+        {"form": form, "project": access.project, "access": access, "membership": membership},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def leave(request, slug):
+    access = project_access_or_404(request.user, slug)
+    if access.membership is None:
+        raise PermissionDenied("You are not a member of this project.")
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_leave(membership=access.membership)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"You have left the project “{access.project.name}”.")
+            return redirect("home")
+    return render(
+        request,
+        "projects/leave.html",
+        {"form": form, "project": access.project, "access": access},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def timeline(request, slug):
+    access = project_access_or_404(request.user, slug)
+    stages = _stages(access.project)
+    for index, stage in enumerate(stages):
+        # Only stages that have not started move, and only among themselves.
+        stage.can_move_up = stage.is_future and index > 0 and stages[index - 1].is_future
+        stage.can_move_down = stage.is_future and index + 1 < len(stages)
+    context = {"access": access, "project": access.project, **_progress(stages)}
+    return render(request, "projects/timeline.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stage_add(request, slug):
+    access = project_access_or_404(request.user, slug)
+    _facilitate_or_403(access)
+    form = StageAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            stage = services.stage_add(
+                project=access.project, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"You added the stage “{stage.name}” at the end.")
+            return redirect("projects:stages", slug=slug)
+    return render(
+        request,
+        "projects/stage_form.html",
+        {"form": form, "project": access.project, "access": access},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stage_detail(request, slug, pk):
+    """A stage's aims, dates, what was done and outcomes, and the ladder
+    check: the form for members while the stage is current, and the results
+    once they have answered or the stage has ended."""
+    access = project_access_or_404(request.user, slug)
+    project = access.project
+    stages = list(
+        Stage.objects.filter(project=project)
+        .select_related("started_by", "ended_by")
+        .order_by("position", "pk")
+    )
+    stage = next((stage for stage in stages if stage.pk == pk), None)
+    if stage is None:
+        raise Http404("No such stage")
+    own_answer = None
+    if access.membership is not None:
+        own_answer = LadderAnswer.objects.filter(stage=stage, membership=access.membership).first()
+    can_answer = (
+        access.can_participate and stage.is_current and project.status == Project.Status.ACTIVE
+    )
+    form = None
+    if can_answer:
+        initial = {"rung": own_answer.rung, "comment": own_answer.comment} if own_answer else {}
+        form = LadderAnswerForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form is None:
+            if access.can_participate:
+                messages.error(request, "You can only answer for the stage the project is in now.")
+                return redirect(stage)
+            raise PermissionDenied("Only members can answer the ladder check.")
+        if form.is_valid():
+            try:
+                services.ladder_answer_save(
+                    stage=stage, membership=access.membership, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Thank you. Your answer is saved.")
+                return redirect(f"{stage.get_absolute_url()}#ladder-results")
+    show_results = (
+        own_answer is not None or stage.is_past or (access.is_manager and not access.membership)
+    )
+    context = {
+        "access": access,
+        "project": project,
+        "stage": stage,
+        "stage_number": stages.index(stage) + 1,
+        "stage_count": len(stages),
+        "form": form,
+        "own_answer": own_answer,
+        "show_results": show_results,
+        "results": ladder_results(stage) if show_results else None,
+        "min_answers": MIN_ANSWERS_TO_SHOW,
+    }
+    return render(request, "projects/stage_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stage_edit(request, slug, pk):
+    access = project_access_or_404(request.user, slug)
+    _facilitate_or_403(access)
+    stage = _stage_or_404(access, pk)
+    form = StageForm(request.POST or None, instance=stage)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stage_update(stage=stage, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The stage is saved.")
+            return redirect(stage)
+    return render(
+        request,
+        "projects/stage_form.html",
+        {"form": form, "project": access.project, "access": access, "stage": stage},
+    )
+
+
+@login_required
+@require_POST
+def stage_move(request, slug, pk):
+    access = project_access_or_404(request.user, slug)
+    _facilitate_or_403(access)
+    stage = _stage_or_404(access, pk)
+    form = StageMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose to move the stage up or down.")
+    else:
+        try:
+            services.stage_move(
+                stage=stage, direction=form.cleaned_data["direction"], actor=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"You moved “{stage.name}” {form.cleaned_data['direction']}.")
+    return redirect(f"{reverse('projects:stages', kwargs={'slug': slug})}#stage-{stage.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stage_remove(request, slug, pk):
+    access = project_access_or_404(request.user, slug)
+    _facilitate_or_403(access)
+    stage = _stage_or_404(access, pk)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stage_remove(stage=stage, actor=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"You removed the stage “{stage.name}”.")
+            return redirect("projects:stages", slug=slug)
+    return render(
+        request,
+        "projects/stage_remove.html",
+        {"form": form, "project": access.project, "access": access, "stage": stage},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stage_advance(request, slug):
+    """Move to the next stage: a confirmation page, then a POST."""
+    access = project_access_or_404(request.user, slug)
+    _facilitate_or_403(access)
+    project = access.project
+    progress = _progress(_stages(project))
+    current = progress["current_stage"]
+    form = StageAdvanceForm(
+        request.POST or None, initial={"from_stage": current.pk if current else None}
+    )
+    if request.method == "POST" and form.is_valid():
+        from_pk = form.cleaned_data["from_stage"]
+        from_stage = Stage.objects.filter(project=project, pk=from_pk).first() if from_pk else None
+        try:
+            following = services.stage_advance(
+                project=project, actor=request.user, from_stage=from_stage
+            )
+        except ValidationError as error:
+            # Show the project as it is now, ready to move on from there.
+            progress = _progress(_stages(project))
+            current = progress["current_stage"]
+            form = StageAdvanceForm({"from_stage": current.pk if current else ""})
+            form.is_valid()
+            _add_errors(form, error)
+        else:
+            if following is None:
+                messages.success(request, "The last stage has ended. The project has finished.")
+            else:
+                messages.success(request, f"The project is now at the stage “{following.name}”.")
+            return redirect("projects:stages", slug=slug)
+    return render(
+        request,
+        "projects/stage_advance.html",
+        {"form": form, "project": project, "access": access, **progress},
+    )

@@ -1,0 +1,276 @@
+"""The admin dashboard for organisations, projects, memberships, stages, the
+ladder check and activity. Writes with rules go through projects.services:
+saving a project or a stage, and every admin action. Ladder answers stay
+anonymous here too: no member is shown next to a rung."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from projects import services
+from projects.models import Activity, LadderAnswer, Membership, Organisation, Project, Stage
+
+
+def _report(modeladmin, request, done: int, problems: list[str], what: str) -> None:
+    if done:
+        modeladmin.message_user(request, f"{what}: {done}.", messages.SUCCESS)
+    for problem in problems:
+        modeladmin.message_user(request, problem, messages.ERROR)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["managers"]
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    fields = ["position", "name", "planned_start", "planned_end", "started_at", "ended_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["position", "pk"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ["user", "label", "is_facilitator", "joined_at", "left_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "status", "created_at"]
+    list_filter = ["status", "organisation"]
+    search_fields = ["name", "slug", "summary"]
+    list_select_related = ["organisation"]
+    readonly_fields = ["slug", "status", "created_at"]
+    fields = [
+        "organisation",
+        "name",
+        "slug",
+        "summary",
+        "audience",
+        "starts_on",
+        "ends_on",
+        "timezone",
+        "closing_reminder_hours",
+        "status",
+        "created_at",
+    ]
+    actions = ["advance_stage", "archive"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Projects are archived, not deleted: the record is kept.
+        return False
+
+    def get_inlines(self, request, obj):
+        # A new project gets its default stages from project_create.
+        return [StageInline, MembershipInline] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {name: data[name] for name in services.PROJECT_FIELDS if name in data}
+        if change:
+            services.project_update(project=obj, actor=request.user, **fields)
+            return
+        project = services.project_create(organisation=data["organisation"], **fields)
+        # The admin goes on to use obj (for the redirect and the log).
+        obj.pk = project.pk
+        obj.slug = project.slug
+        obj.created_at = project.created_at
+        obj._state.adding = False
+        obj._state.db = project._state.db
+
+    @admin.action(description="Move the selected projects to their next stage")
+    def advance_stage(self, request, queryset):
+        done, problems = 0, []
+        for project in queryset:
+            try:
+                services.stage_advance(project=project, actor=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                problems.append(f"{project}: {' '.join(error.messages)}")
+            else:
+                done += 1
+        _report(self, request, done, problems, "Projects moved to their next stage")
+
+    @admin.action(description="Archive the selected projects")
+    def archive(self, request, queryset):
+        for project in queryset:
+            services.project_archive(project=project, actor=request.user)
+        _report(self, request, queryset.count(), [], "Projects archived")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "project", "label", "is_facilitator", "joined_at", "left_at"]
+    list_filter = ["label", "is_facilitator", ("left_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__display_name", "user__email", "project__name"]
+    list_select_related = ["user", "project"]
+    readonly_fields = [
+        "project",
+        "user",
+        "label",
+        "is_facilitator",
+        "joined_at",
+        "left_at",
+        "removed_by",
+    ]
+    actions = ["make_facilitator", "stop_facilitator", "remove_from_project"]
+
+    def has_add_permission(self, request):
+        # People join through an invitation.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Removing keeps the row, so past votes and comments stay attributed.
+        return False
+
+    def _each(self, request, queryset, action, what):
+        done, problems = 0, []
+        for membership in queryset.select_related("user", "project"):
+            try:
+                action(membership)
+            except (ValidationError, PermissionDenied) as error:
+                problems.append(f"{membership}: {' '.join(error.messages)}")
+            else:
+                done += 1
+        _report(self, request, done, problems, what)
+
+    @admin.action(description="Make the selected members facilitators")
+    def make_facilitator(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda m: services.membership_set_facilitator(
+                membership=m, is_facilitator=True, actor=request.user
+            ),
+            "Made facilitators",
+        )
+
+    @admin.action(description="Stop the selected members being facilitators")
+    def stop_facilitator(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda m: services.membership_set_facilitator(
+                membership=m, is_facilitator=False, actor=request.user
+            ),
+            "No longer facilitators",
+        )
+
+    @admin.action(description="Remove the selected members from their project")
+    def remove_from_project(self, request, queryset):
+        self._each(
+            request,
+            queryset.filter(left_at__isnull=True),
+            lambda m: services.membership_remove(membership=m, actor=request.user),
+            "Removed from their project",
+        )
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["name", "project", "position", "started_at", "ended_at"]
+    list_filter = ["project__organisation"]
+    search_fields = ["name", "project__name"]
+    list_select_related = ["project"]
+    ordering = ["project", "position"]
+    fields = [
+        "project",
+        "position",
+        "name",
+        "aims",
+        "planned_start",
+        "planned_end",
+        "what_was_done",
+        "outcomes",
+        "started_at",
+        "started_by",
+        "ended_at",
+        "ended_by",
+    ]
+    readonly_fields = [
+        "project",
+        "position",
+        "started_at",
+        "started_by",
+        "ended_at",
+        "ended_by",
+    ]
+
+    def has_add_permission(self, request):
+        # Facilitators add stages on the project's stages page.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in services.STAGE_FIELDS}
+        services.stage_update(stage=obj, actor=request.user, **fields)
+
+    def delete_model(self, request, obj):
+        services.stage_remove(stage=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.is_future
+
+    def get_actions(self, request):
+        # Deleting many at once would skip the rule that started stages stay.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(LadderAnswer)
+class LadderAnswerAdmin(admin.ModelAdmin):
+    """Anonymous: the member is never shown next to their rung."""
+
+    list_display = ["stage", "project", "rung", "answered_at"]
+    list_filter = ["rung", "stage__project"]
+    list_select_related = ["stage__project"]
+    fields = ["stage", "rung", "comment", "answered_at"]
+    readonly_fields = fields
+
+    @admin.display(ordering="stage__project__name")
+    def project(self, answer):
+        return answer.stage.project
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["summary", "project", "actor", "created_at"]
+    list_filter = ["project"]
+    search_fields = ["summary"]
+    list_select_related = ["project", "actor"]
+    date_hierarchy = "created_at"
+    fields = ["project", "actor", "summary", "url", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

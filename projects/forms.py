@@ -1,0 +1,223 @@
+"""Forms validate input only; the services in projects/services.py write."""
+
+from django import forms
+
+from projects.models import Membership, Organisation, Project, Rung, Stage
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _required(message: str) -> dict[str, str]:
+    return {"required": message}
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name", "summary", "audience", "starts_on", "ends_on", "timezone"]
+        labels = {
+            "name": "Project name",
+            "summary": "What is the project about?",
+            "audience": "Who is it for?",
+            "starts_on": "Start date",
+            "ends_on": "Planned end date",
+            "timezone": "Time zone",
+        }
+        help_texts = {
+            "summary": "Say it in plain words, so everyone can understand it.",
+            "ends_on": "You can change this later.",
+            "timezone": "Dates and times in the project are shown in this time zone.",
+        }
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "summary": forms.Textarea(attrs={"rows": 5}),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+        }
+        error_messages = {
+            "name": _required("Enter a name for the project"),
+            "summary": _required("Say what the project is about"),
+            "starts_on": {"invalid": "Enter a real start date"},
+            "ends_on": {"invalid": "Enter a real end date"},
+            "timezone": {"invalid_choice": "Choose a time zone from the list"},
+        }
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a name for the project")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "The end date must be on or after the start date")
+        return cleaned
+
+    def _post_clean(self):
+        # The service validates the model; the form validates input only.
+        pass
+
+
+class ProjectCreateForm(ProjectForm):
+    organisation = forms.ModelChoiceField(
+        label="Which organisation is it for?",
+        queryset=Organisation.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the organisation",
+            "invalid_choice": "Choose one of your organisations",
+        },
+    )
+    creator_label = forms.ChoiceField(
+        label="How do you take part?",
+        help_text=(
+            "You join the project as its first facilitator. "
+            "This is only used to show the balance of who takes part."
+        ),
+        choices=Membership.Label.choices,
+        initial=Membership.Label.PROFESSIONAL,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose participant or professional"},
+    )
+
+    class Meta(ProjectForm.Meta):
+        fields = ["organisation", *ProjectForm.Meta.fields]
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.order_fields(["organisation", *ProjectForm.Meta.fields, "creator_label"])
+
+
+class StageForm(forms.ModelForm):
+    class Meta:
+        model = Stage
+        fields = ["name", "aims", "planned_start", "planned_end", "what_was_done", "outcomes"]
+        labels = {
+            "name": "Stage name",
+            "aims": "Aims",
+            "planned_start": "Planned start date",
+            "planned_end": "Planned end date",
+            "what_was_done": "What was done",
+            "outcomes": "Outcomes",
+        }
+        help_texts = {
+            "aims": "What this stage is for. Start a new line for each aim.",
+            "what_was_done": "Meetings, surveys, visits: anything people did in this stage.",
+            "outcomes": "What came out of this stage.",
+        }
+        widgets = {
+            "aims": forms.Textarea(attrs={"rows": 4}),
+            "what_was_done": forms.Textarea(attrs={"rows": 4}),
+            "outcomes": forms.Textarea(attrs={"rows": 4}),
+            "planned_start": DateInput(),
+            "planned_end": DateInput(),
+        }
+        error_messages = {
+            "name": _required("Enter a name for the stage"),
+            "planned_start": {"invalid": "Enter a real planned start date"},
+            "planned_end": {"invalid": "Enter a real planned end date"},
+        }
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a name for the stage")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("planned_start"), cleaned.get("planned_end")
+        if start and end and end < start:
+            self.add_error(
+                "planned_end", "The planned end date must be on or after the planned start date"
+            )
+        return cleaned
+
+    def _post_clean(self):
+        pass
+
+
+class StageAddForm(StageForm):
+    class Meta(StageForm.Meta):
+        fields = ["name", "aims", "planned_start", "planned_end"]
+
+
+class LabelForm(forms.Form):
+    label = forms.ChoiceField(
+        label="How do you take part in this project?",
+        help_text=(
+            "This is only used to show the balance of who takes part. Everyone has the same say."
+        ),
+        choices=Membership.Label.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose participant or professional",
+            "invalid_choice": "Choose participant or professional",
+        },
+    )
+
+
+class LadderAnswerForm(forms.Form):
+    rung = forms.TypedChoiceField(
+        label="Which rung of the ladder do you think the project is on now?",
+        help_text=(
+            "Rung 1 is the least shared power. Rung 7 is an equal partnership. "
+            "Nobody else will see your answer: members only see how many people chose each rung."
+        ),
+        choices=[(value, f"{value}. {label}") for value, label in Rung.choices],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose a rung from 1 to 7",
+            "invalid_choice": "Choose a rung from 1 to 7",
+        },
+    )
+    comment = forms.CharField(
+        label="Why did you choose this rung?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="You do not have to say. Your comment is not shown with your name.",
+        error_messages={"max_length": "Your comment must be 2000 characters or fewer"},
+    )
+
+
+class StageMoveForm(forms.Form):
+    direction = forms.ChoiceField(
+        choices=[("up", "Up"), ("down", "Down")],
+        error_messages={
+            "required": "Choose to move the stage up or down",
+            "invalid_choice": "Choose to move the stage up or down",
+        },
+    )
+
+
+class FacilitatorForm(forms.Form):
+    is_facilitator = forms.TypedChoiceField(
+        choices=[("1", "Make facilitator"), ("0", "No longer facilitator")],
+        coerce=lambda value: value == "1",
+        error_messages={
+            "required": "Choose whether they are a facilitator",
+            "invalid_choice": "Choose whether they are a facilitator",
+        },
+    )
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation step: nothing to fill in, only a button to press."""
+
+
+class StageAdvanceForm(forms.Form):
+    """The stage the person saw as current, so two facilitators pressing the
+    button at once move the project on only one step."""
+
+    from_stage = forms.IntegerField(widget=forms.HiddenInput, required=False)

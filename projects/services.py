@@ -1,0 +1,545 @@
+"""Every write to organisations, projects, memberships, stages and the ladder
+check. Views and admin actions call these; nothing else writes.
+
+Each function is keyword-only, runs in one transaction, validates before it
+saves, records an Activity where members would want to see it, and sends
+projects.signals after the transaction commits (with ids, not objects).
+"""
+
+import datetime
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils.timezone import now
+
+from projects import signals
+from projects.models import (
+    Activity,
+    LadderAnswer,
+    Membership,
+    Organisation,
+    Project,
+    Rung,
+    Stage,
+)
+from projects.permissions import can_facilitate
+
+PROJECT_FIELDS = (
+    "name",
+    "summary",
+    "audience",
+    "starts_on",
+    "ends_on",
+    "timezone",
+    "closing_reminder_hours",
+)
+STAGE_FIELDS = ("name", "aims", "planned_start", "planned_end", "what_was_done", "outcomes")
+
+
+def _name(user) -> str:
+    return str(user) if user is not None else "Someone"
+
+
+def _activity(*, project: Project, actor, summary: str, url: str = "") -> Activity:
+    return Activity.objects.create(project=project, actor=actor, summary=summary[:300], url=url)
+
+
+def _require_housekeeping(actor, project: Project) -> None:
+    """Facilitators and the organisation's project managers do housekeeping;
+    staff may do it from the admin dashboard. actor=None is the system."""
+    if actor is None or actor.is_staff or can_facilitate(actor, project):
+        return
+    raise PermissionDenied("Only facilitators and project managers can do this.")
+
+
+def _lock(project: Project) -> Project:
+    """Lock the project row until the transaction ends, so two people changing
+    the same project at once take turns."""
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def _require_active(project: Project, doing: str) -> None:
+    if project.status != Project.Status.ACTIVE:
+        raise ValidationError(
+            f"This project has {project.get_status_display().lower()}, so you cannot {doing}."
+        )
+
+
+def _clean_text(value: str) -> str:
+    return (value or "").strip()
+
+
+def _apply(instance, fields: dict) -> list[str]:
+    """Set the fields that differ and return their names."""
+    changed = []
+    for field, value in fields.items():
+        value = _clean_text(value) if isinstance(value, str) else value
+        if getattr(instance, field) != value:
+            setattr(instance, field, value)
+            changed.append(field)
+    return changed
+
+
+# Projects ---------------------------------------------------------------
+
+
+@transaction.atomic
+def project_create(
+    *,
+    organisation: Organisation,
+    name: str,
+    summary: str,
+    audience: str = "",
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+    timezone: str = "Europe/London",
+    closing_reminder_hours: list[int] | None = None,
+    creator=None,
+    creator_label: str = Membership.Label.PROFESSIONAL,
+) -> Project:
+    """A new project with the seven default stages, the first one started.
+    The creator, when given, joins as a facilitator."""
+    if creator is not None and not (
+        creator.is_staff or organisation.managers.filter(pk=creator.pk).exists()
+    ):
+        raise PermissionDenied("Only the organisation's project managers can start a project.")
+    project = Project(
+        organisation=organisation,
+        name=_clean_text(name),
+        summary=_clean_text(summary),
+        audience=_clean_text(audience),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        timezone=timezone,
+    )
+    if closing_reminder_hours is not None:
+        project.closing_reminder_hours = closing_reminder_hours
+    project.full_clean(exclude=["slug"])
+    project.save()
+    started = now()
+    stages = [
+        Stage(project=project, position=position, name=name)
+        for position, name in enumerate(Stage.DEFAULT_NAMES)
+    ]
+    stages[0].started_at = started
+    stages[0].started_by = creator
+    Stage.objects.bulk_create(stages)
+    _activity(
+        project=project,
+        actor=creator,
+        summary=f"{_name(creator)} started the project “{project.name}”",
+        url=project.get_absolute_url(),
+    )
+    if creator is not None:
+        membership_add(
+            project=project, user=creator, label=creator_label, is_facilitator=True, actor=creator
+        )
+    first = Stage.objects.get(project=project, position=0)
+    transaction.on_commit(
+        partial(
+            signals.stage_started.send,
+            sender=Stage,
+            stage_id=first.pk,
+            actor_id=creator.pk if creator else None,
+        )
+    )
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, actor=None, **fields) -> Project:
+    """Change the name, summary, who it is for, dates or timezone."""
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise TypeError(f"project_update() cannot change {', '.join(sorted(unknown))}")
+    _require_housekeeping(actor, project)
+    project = _lock(project)
+    changed = _apply(project, fields)
+    if not changed:
+        return project
+    project.full_clean()
+    project.save(update_fields=changed)
+    _activity(
+        project=project,
+        actor=actor,
+        summary=f"{_name(actor)} changed the project details",
+        url=project.get_absolute_url(),
+    )
+    return project
+
+
+@transaction.atomic
+def project_archive(*, project: Project, actor=None) -> Project:
+    """Archive a project: it stays readable for its members, and nothing more
+    happens in it."""
+    _require_housekeeping(actor, project)
+    project = _lock(project)
+    if project.status == Project.Status.ARCHIVED:
+        return project
+    project.status = Project.Status.ARCHIVED
+    project.save(update_fields=["status"])
+    _activity(project=project, actor=actor, summary=f"{_name(actor)} archived the project")
+    return project
+
+
+# Memberships ------------------------------------------------------------
+
+
+def _other_facilitators(membership: Membership) -> bool:
+    return (
+        Membership.objects.current()
+        .filter(project_id=membership.project_id, is_facilitator=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def membership_add(
+    *, project: Project, user, label: str, is_facilitator: bool = False, actor=None
+) -> Membership:
+    """Make someone a member. A person who left before gets their old row back,
+    so their earlier votes and comments stay joined to them."""
+    if label not in Membership.Label.values:
+        raise ValidationError({"label": "Choose participant or professional"})
+    _lock(project)
+    membership = Membership.objects.filter(project=project, user=user).first()
+    if membership is not None and membership.is_current:
+        raise ValidationError(f"{user} is already a member of this project.")
+    if membership is None:
+        membership = Membership(project=project, user=user)
+    membership.label = label
+    membership.is_facilitator = is_facilitator
+    membership.joined_at = now()
+    membership.left_at = None
+    membership.removed_by = None
+    membership.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError:
+        raise ValidationError(f"{user} is already a member of this project.") from None
+    _activity(
+        project=project,
+        actor=actor or user,
+        summary=f"{_name(user)} joined the project",
+        url=project.get_absolute_url(),
+    )
+    transaction.on_commit(
+        partial(signals.member_joined.send, sender=Membership, membership_id=membership.pk)
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_change_label(*, membership: Membership, label: str, actor=None) -> Membership:
+    """Members choose their own label (participant or professional). It is
+    used for reporting balance only."""
+    if actor is not None and actor.pk != membership.user_id and not actor.is_staff:
+        raise PermissionDenied("Only the member can change how they are counted.")
+    if not membership.is_current:
+        raise ValidationError("This person is no longer a member of the project.")
+    if label not in Membership.Label.values:
+        raise ValidationError({"label": "Choose participant or professional"})
+    if membership.label == label:
+        return membership
+    membership.label = label
+    membership.save(update_fields=["label"])
+    return membership
+
+
+@transaction.atomic
+def membership_set_facilitator(
+    *, membership: Membership, is_facilitator: bool, actor=None
+) -> Membership:
+    """Name a member as a facilitator, or take the role away. A project always
+    keeps at least one facilitator."""
+    project = _lock(membership.project)
+    _require_housekeeping(actor, project)
+    membership.refresh_from_db()
+    if not membership.is_current:
+        raise ValidationError("This person is no longer a member of the project.")
+    if membership.is_facilitator == is_facilitator:
+        return membership
+    if not is_facilitator and not _other_facilitators(membership):
+        raise ValidationError(
+            f"{membership.user} is the only facilitator. Make someone else a facilitator first."
+        )
+    membership.is_facilitator = is_facilitator
+    membership.save(update_fields=["is_facilitator"])
+    if is_facilitator:
+        summary = f"{_name(actor)} made {membership.user} a facilitator"
+    else:
+        summary = f"{membership.user} is no longer a facilitator"
+    _activity(project=project, actor=actor, summary=summary)
+    return membership
+
+
+def _end_membership(membership: Membership, *, removed_by, is_self: bool) -> Membership:
+    membership.refresh_from_db()
+    if not membership.is_current:
+        raise ValidationError("This person is no longer a member of the project.")
+    if membership.is_facilitator and not _other_facilitators(membership):
+        if is_self:
+            raise ValidationError(
+                "You are the only facilitator. Make someone else a facilitator before you leave."
+            )
+        raise ValidationError(
+            f"{membership.user} is the only facilitator. "
+            "Make someone else a facilitator before you remove them."
+        )
+    membership.left_at = now()
+    membership.removed_by = removed_by
+    membership.save(update_fields=["left_at", "removed_by"])
+    return membership
+
+
+@transaction.atomic
+def membership_leave(*, membership: Membership) -> Membership:
+    """A member leaves. What they said and did stays in the record."""
+    project = _lock(membership.project)
+    membership = _end_membership(membership, removed_by=None, is_self=True)
+    _activity(project=project, actor=membership.user, summary=f"{membership.user} left the project")
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor=None) -> Membership:
+    """A facilitator removes a member. What they said and did stays in the
+    record."""
+    project = _lock(membership.project)
+    _require_housekeeping(actor, project)
+    if actor is not None and actor.pk == membership.user_id:
+        return membership_leave(membership=membership)
+    membership = _end_membership(membership, removed_by=actor, is_self=False)
+    _activity(
+        project=project,
+        actor=actor,
+        summary=f"{_name(actor)} removed {membership.user} from the project",
+    )
+    return membership
+
+
+# Stages -----------------------------------------------------------------
+
+
+def _renumber(project: Project) -> None:
+    """Keep positions 0, 1, 2, ... in the current order."""
+    for position, stage in enumerate(Stage.objects.filter(project=project).order_by("position")):
+        if stage.position != position:
+            Stage.objects.filter(pk=stage.pk).update(position=position)
+
+
+@transaction.atomic
+def stage_add(
+    *,
+    project: Project,
+    name: str,
+    aims: str = "",
+    planned_start: datetime.date | None = None,
+    planned_end: datetime.date | None = None,
+    actor=None,
+) -> Stage:
+    """Add a stage at the end of the list."""
+    _require_housekeeping(actor, project)
+    project = _lock(project)
+    _require_active(project, "add a stage")
+    last = Stage.objects.filter(project=project).order_by("-position").first()
+    stage = Stage(
+        project=project,
+        position=last.position + 1 if last else 0,
+        name=_clean_text(name),
+        aims=_clean_text(aims),
+        planned_start=planned_start,
+        planned_end=planned_end,
+    )
+    stage.full_clean()
+    stage.save()
+    _activity(
+        project=project,
+        actor=actor,
+        summary=f"{_name(actor)} added the stage “{stage.name}”",
+        url=stage.get_absolute_url(),
+    )
+    return stage
+
+
+@transaction.atomic
+def stage_update(*, stage: Stage, actor=None, **fields) -> Stage:
+    """Change a stage's name, aims, planned dates, what was done or outcomes."""
+    unknown = set(fields) - set(STAGE_FIELDS)
+    if unknown:
+        raise TypeError(f"stage_update() cannot change {', '.join(sorted(unknown))}")
+    _require_housekeeping(actor, stage.project)
+    project = _lock(stage.project)
+    stage = Stage.objects.get(pk=stage.pk)
+    changed = _apply(stage, fields)
+    if not changed:
+        return stage
+    stage.full_clean()
+    stage.save(update_fields=changed)
+    _activity(
+        project=project,
+        actor=actor,
+        summary=f"{_name(actor)} updated the stage “{stage.name}”",
+        url=stage.get_absolute_url(),
+    )
+    return stage
+
+
+@transaction.atomic
+def stage_move(*, stage: Stage, direction: str, actor=None) -> Stage:
+    """Move a stage that has not started one place up or down. Stages that
+    have started stay in the order they happened."""
+    if direction not in {"up", "down"}:
+        raise ValidationError("Choose to move the stage up or down.")
+    _require_housekeeping(actor, stage.project)
+    project = _lock(stage.project)
+    _require_active(project, "change the order of the stages")
+    _renumber(project)
+    stage = Stage.objects.get(pk=stage.pk)
+    if not stage.is_future:
+        raise ValidationError(
+            f"“{stage.name}” has started, so it stays where it is. "
+            "Only stages that have not started can move."
+        )
+    stages = Stage.objects.filter(project=project)
+    if direction == "up":
+        neighbour = stages.filter(position__lt=stage.position).order_by("-position").first()
+    else:
+        neighbour = stages.filter(position__gt=stage.position).order_by("position").first()
+    if neighbour is None:
+        where = "first" if direction == "up" else "last"
+        raise ValidationError(f"“{stage.name}” is already the {where} stage.")
+    if not neighbour.is_future:
+        raise ValidationError(
+            f"“{stage.name}” cannot move before “{neighbour.name}”, "
+            "because that stage has already started."
+        )
+    Stage.objects.filter(pk=stage.pk).update(position=neighbour.position)
+    Stage.objects.filter(pk=neighbour.pk).update(position=stage.position)
+    stage.position, neighbour.position = neighbour.position, stage.position
+    _activity(
+        project=project,
+        actor=actor,
+        summary=f"{_name(actor)} moved the stage “{stage.name}” {direction}",
+        url=stage.get_absolute_url(),
+    )
+    return stage
+
+
+@transaction.atomic
+def stage_remove(*, stage: Stage, actor=None) -> None:
+    """Remove a stage that has not started."""
+    _require_housekeeping(actor, stage.project)
+    project = _lock(stage.project)
+    stage = Stage.objects.get(pk=stage.pk)
+    if not stage.is_future:
+        raise ValidationError(
+            f"“{stage.name}” has started, so it cannot be removed. "
+            "It stays in the record of the project."
+        )
+    name = stage.name
+    try:
+        with transaction.atomic():
+            stage.delete()
+    except ProtectedError:
+        raise ValidationError(f"“{name}” has decisions in it, so it cannot be removed.") from None
+    _renumber(project)
+    _activity(project=project, actor=actor, summary=f"{_name(actor)} removed the stage “{name}”")
+
+
+@transaction.atomic
+def stage_advance(*, project: Project, actor=None, from_stage: Stage | None = None) -> Stage | None:
+    """End the current stage and start the next one, recording when and by
+    whom. After the last stage the project has finished. Returns the stage
+    that is now current, or None when the project has finished.
+
+    from_stage is the stage the person saw as current when they pressed the
+    button: if someone else moved the project on in the meantime, nothing
+    changes and they are told."""
+    _require_housekeeping(actor, project)
+    project = _lock(project)
+    _require_active(project, "move to the next stage")
+    stages = list(Stage.objects.filter(project=project).order_by("position", "pk"))
+    current = next((stage for stage in stages if stage.is_current), None)
+    if from_stage is not None and (current is None or current.pk != from_stage.pk):
+        now_on = f"“{current.name}”" if current else "a new stage"
+        raise ValidationError(f"Someone has already moved the project on. It is now at {now_on}.")
+    upcoming = [stage for stage in stages if stage.is_future]
+    if current is not None:
+        upcoming = [stage for stage in upcoming if stage.position > current.position]
+    if current is None and not upcoming:
+        raise ValidationError("This project has no stages to move to. Add a stage first.")
+    moment = now()
+    if current is not None:
+        current.ended_at = moment
+        current.ended_by = actor
+        current.save(update_fields=["ended_at", "ended_by"])
+    if not upcoming:
+        project.status = Project.Status.FINISHED
+        project.save(update_fields=["status"])
+        _activity(
+            project=project,
+            actor=actor,
+            summary=f"{_name(actor)} ended the last stage. The project has finished",
+            url=project.get_absolute_url(),
+        )
+        return None
+    following = upcoming[0]
+    following.started_at = moment
+    following.started_by = actor
+    following.save(update_fields=["started_at", "started_by"])
+    _activity(
+        project=project,
+        actor=actor,
+        summary=f"{_name(actor)} moved the project to the stage “{following.name}”",
+        url=following.get_absolute_url(),
+    )
+    transaction.on_commit(
+        partial(
+            signals.stage_started.send,
+            sender=Stage,
+            stage_id=following.pk,
+            actor_id=actor.pk if actor else None,
+        )
+    )
+    return following
+
+
+# The ladder check -------------------------------------------------------
+
+
+@transaction.atomic
+def ladder_answer_save(
+    *, stage: Stage, membership: Membership, rung: int, comment: str = ""
+) -> LadderAnswer:
+    """A member's view of which rung of the co-production ladder the project
+    is on in this stage. They can change it while the stage is current.
+    Answers are anonymous, so no activity is recorded."""
+    if not membership.is_current or membership.project_id != stage.project_id:
+        raise PermissionDenied("Only members of this project can answer.")
+    stage = Stage.objects.select_related("project").get(pk=stage.pk)
+    if not stage.is_current or stage.project.status != Project.Status.ACTIVE:
+        raise ValidationError(
+            "You can only answer for the stage the project is in now. This stage is not current."
+        )
+    try:
+        rung = int(rung)
+    except (TypeError, ValueError):
+        rung = 0
+    if rung not in Rung.values:
+        raise ValidationError({"rung": "Choose a rung from 1 to 7"})
+    answer, _created = LadderAnswer.objects.select_for_update().get_or_create(
+        stage=stage,
+        membership=membership,
+        defaults={"rung": rung, "comment": _clean_text(comment)},
+    )
+    answer.rung = rung
+    answer.comment = _clean_text(comment)
+    answer.answered_at = now()
+    answer.full_clean()
+    answer.save()
+    return answer
