@@ -16,4 +16,13 @@ app = Celery("coproduce")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Every minute: close each decision whose closing time has come and count
+    # its votes once (decisions.tasks.close_due_decisions). It finds decisions
+    # "at or before now", so after downtime it catches up, and it is safe when
+    # two beats or workers run it at once.
+    "close-due-decisions": {
+        "task": "decisions.close_due_decisions",
+        "schedule": 60.0,
+    },
+}
