@@ -1,0 +1,209 @@
+"""Shared by the browser tests: a crawler that follows links from the home
+page, axe-core, and small measuring helpers. Nothing here is a test.
+
+The crawler visits every same-origin page it can reach by links, so pages added
+later are covered without new code. It skips /admin/ and /static/, anything
+that is not HTML (CSV exports, JSON), and caps the crawl: MAX_PAGES pages, and
+MAX_QUERIES_PER_PATH distinct query strings for one path (filters and sorting
+give many links to the same page).
+"""
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from axe_playwright_python.base import AXE_SCRIPT
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+MAX_PAGES = 300
+MAX_QUERIES_PER_PATH = 5
+SKIPPED_PREFIXES = ("/admin/", "/static/", "/media/")
+# A page that does not exist, so that the 404 page is checked too.
+MISSING_PAGE = "/this-page-does-not-exist/"
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+@dataclass
+class Crawl:
+    """What one crawl saw: the pages (path and query) in the order visited,
+    and problems that are not axe's (server errors, broken links)."""
+
+    pages: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    forms: list[dict] = field(default_factory=list)
+
+
+def path_key(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def crawl(
+    page: Page,
+    base_url: str,
+    visit: Callable[[Page, str], None],
+    *,
+    max_pages: int = MAX_PAGES,
+) -> Crawl:
+    """Follow links breadth first from the home page (and MISSING_PAGE), and
+    call visit(page, path) on each HTML page once it has loaded. Also collects
+    the forms each page holds, for states_after_empty_submits()."""
+    origin = urlsplit(base_url)[:2]
+    result = Crawl()
+    queue = deque([urljoin(base_url, "/"), urljoin(base_url, MISSING_PAGE)])
+    seen: set[str] = set()
+    queries_per_path: dict[str, int] = {}
+    form_keys: set[tuple] = set()
+
+    def wanted(url: str) -> bool:
+        parts = urlsplit(url)
+        if parts[:2] != origin or parts.path.startswith(SKIPPED_PREFIXES):
+            return False
+        key = path_key(url)
+        if key in seen:
+            return False
+        if parts.query:
+            if queries_per_path.get(parts.path, 0) >= MAX_QUERIES_PER_PATH:
+                return False
+            queries_per_path[parts.path] = queries_per_path.get(parts.path, 0) + 1
+        seen.add(key)
+        return True
+
+    for url in list(queue):
+        wanted(url)
+    while queue and len(result.pages) < max_pages:
+        url = queue.popleft()
+        try:
+            response = page.goto(url)
+        except PlaywrightError as error:
+            if "Download is starting" in str(error):
+                continue  # a file, not a page
+            raise
+        if response is None:
+            continue
+        final = page.url
+        if urlsplit(final)[:2] != origin or urlsplit(final).path.startswith(SKIPPED_PREFIXES):
+            continue
+        final_key = path_key(final)
+        if final != url:
+            # A redirect (to sign in, to reauthenticate): check where it lands, once.
+            if final_key in result.pages:
+                continue
+            seen.add(final_key)
+        content_type = response.header_value("content-type") or ""
+        if not content_type.startswith("text/html"):
+            continue
+        expected_status = 404 if path_key(url) == MISSING_PAGE else 200
+        if response.status != expected_status:
+            result.problems.append(
+                f"{path_key(url)}: answered HTTP {response.status} (expected {expected_status})"
+            )
+        result.pages.append(final_key)
+        visit(page, final_key)
+        for link in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+            link = urldefrag(link).url
+            if wanted(link):
+                queue.append(link)
+        on_this_page: dict[tuple, int] = {}
+        for form in page_forms(page):
+            # The same form on many pages (one in the header) is sent once; two
+            # alike forms on one page are told apart by their order.
+            key = (form["method"], form["action"], tuple(form["fields"]))
+            on_this_page[key] = on_this_page.get(key, 0) + 1
+            key = (*key, on_this_page[key])
+            if key not in form_keys:
+                form_keys.add(key)
+                result.forms.append({**form, "page": final_key})
+    return result
+
+
+def page_forms(page: Page) -> list[dict]:
+    """The forms on the page that the crawl may send empty (see conftest.py)."""
+    return page.eval_on_selector_all(
+        "form",
+        """forms => forms.map((form, index) => ({
+            index,
+            method: (form.getAttribute("method") || "get").toLowerCase(),
+            action: form.action,
+            fields: Array.from(form.elements)
+                .filter(el => el.name && el.tagName !== "BUTTON"
+                    && !["hidden", "submit", "button", "reset", "image"].includes(el.type))
+                .map(el => el.name),
+            skip: Boolean(form.closest('[data-crawl="skip"]')),
+        }))""",
+    )
+
+
+def submit_empty(page: Page, index: int) -> None:
+    """Send form number `index` with its text fields emptied and wait for
+    the answer: a new page, or an htmx swap."""
+    page.evaluate(
+        """index => {
+            const form = document.forms[index];
+            window.__crawlSent = true;
+            for (const el of form.elements) {
+                if (el.tagName === "TEXTAREA" ||
+                    (el.tagName === "INPUT" && !["hidden", "checkbox", "radio", "submit", "button",
+                     "reset", "image", "file", "range", "color"].includes(el.type))) {
+                    el.value = "";
+                }
+            }
+            const settled = () => { window.__crawlSettled = true; };
+            document.addEventListener("htmx:afterSettle", settled);
+            document.addEventListener("htmx:responseError", settled);
+            form.noValidate = true;
+            form.requestSubmit();
+        }""",
+        index,
+    )
+    page.wait_for_function("() => !window.__crawlSent || window.__crawlSettled === true")
+    page.wait_for_load_state()
+
+
+def states_after_empty_submits(
+    page: Page, crawl_result: Crawl, logout_path: str, visit: Callable[[Page, str], None]
+) -> list[str]:
+    """After the link crawl, open each page with a form again, send the form
+    empty, and call visit(page, label) on what comes back. Returns the labels."""
+    labels = []
+    for form in crawl_result.forms:
+        if form["skip"] or not form["fields"] or urlsplit(form["action"]).path == logout_path:
+            continue
+        page.goto(form["page"])
+        forms_now = page_forms(page)
+        if form["index"] >= len(forms_now) or forms_now[form["index"]]["action"] != form["action"]:
+            continue  # the page changed since the crawl saw it
+        submit_empty(page, form["index"])
+        label = (
+            f"{form['page']} after sending the form to "
+            f"{path_key(form['action'])} ({form['method'].upper()}) empty"
+        )
+        labels.append(label)
+        visit(page, label)
+    return labels
+
+
+def axe_violations(page: Page, label: str) -> list[str]:
+    """Run axe-core on the page as it is now; one readable line per failing
+    element: page, rule, the HTML and axe's help address."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT)
+    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    found = []
+    for violation in results["violations"]:
+        for node in violation["nodes"]:
+            found.append(
+                f"{label}: {violation['id']} ({node.get('impact') or violation['impact']}): "
+                f"{violation['help']}\n"
+                f"    element: {' '.join(map(str, node['target']))}\n"
+                f"    html: {node['html'][:300]}\n"
+                f"    {node.get('failureSummary', '').replace(chr(10), ' ')}\n"
+                f"    help: {violation['helpUrl']}"
+            )
+    return found

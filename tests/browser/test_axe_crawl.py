@@ -1,0 +1,64 @@
+"""Every page reachable by links from the home page, signed out and signed in
+as each demo role, checked by axe-core against WCAG 2.0, 2.1 and 2.2 A and AA;
+then each form on those pages sent empty, and the page that comes back (the
+error summary) checked too. The test fails once, at the end, listing every
+violation with its page, rule, HTML and help address."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from tests.browser.crawling import axe_violations, crawl, states_after_empty_submits
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize(
+    "role", ["signed out", "participant", "professional", "facilitator", "manager"]
+)
+def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl_report):
+    context = new_context()
+    if role != "signed out":
+        sign_in(context, role)
+    page = context.new_page()
+    violations: list[str] = []
+    checked: list[str] = []
+
+    def check(page, label):
+        checked.append(label)
+        violations.extend(axe_violations(page, label))
+
+    started = time.monotonic()
+    result = crawl(page, base_url, check)
+    states = states_after_empty_submits(page, result, reverse("account_logout"), check)
+    seconds = time.monotonic() - started
+    crawl_report(
+        f"{role}: {len(result.pages)} pages, {len(states)} form states, "
+        f"{len(checked)} axe checks, {len(violations)} violations, {seconds:.1f} s",
+        checked,
+    )
+
+    # The crawl really ran: the home page and the pages every visitor can reach.
+    assert "/" in result.pages
+    assert reverse("accessibility") in result.pages
+    assert reverse("participants:display") in result.pages
+    if role == "signed out":
+        assert reverse("account_login") in result.pages
+    problems = result.problems + violations
+    assert not problems, f"{len(problems)} problems as {role}:\n\n" + "\n\n".join(problems)
+
+
+def test_axe_names_the_page_rule_html_and_help(page):
+    """The checker itself: a page with known faults is reported in full."""
+    page.set_content(
+        '<html lang="en"><head><title>Faults</title></head><body><main><h1>Faults</h1>'
+        '<form><input type="text" name="town"></form>'
+        '<p style="color:#bbb;background:#fff">Pale text</p></main></body></html>'
+    )
+    found = axe_violations(page, "/faults/")
+    text = "\n".join(found)
+    assert "/faults/: label (critical)" in text
+    assert '<input type="text" name="town">' in text
+    assert "https://dequeuniversity.com/rules/axe/" in text
+    assert "color-contrast" in text

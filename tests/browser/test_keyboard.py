@@ -1,0 +1,188 @@
+"""Keyboard only: the skip link, a visible focus indicator at every stop, and
+signing in without touching a mouse."""
+
+import email
+import re
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DEMO_PASSWORD, ROLES
+from tests.browser.pixels import changed_pixels
+
+pytestmark = pytest.mark.browser
+
+MAX_STOPS = 80
+# Describes the focused element, or null when focus has left the page.
+ACTIVE_ELEMENT = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) return null;
+    return {
+        tag: el.tagName.toLowerCase(),
+        name: el.getAttribute("name") || "",
+        type: el.getAttribute("type") || "",
+        text: (el.innerText || el.value || "").trim(),
+        id: el.id,
+        html: el.outerHTML.slice(0, 160),
+    };
+}"""
+
+
+IN_VIEWPORT = """el => {
+    const box = el.getBoundingClientRect();
+    return box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth;
+}"""
+
+
+def tab_to(page, matches, *, limit=MAX_STOPS):
+    """Press Tab until matches(active element) is true; return the element."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        active = page.evaluate(ACTIVE_ELEMENT)
+        if active and matches(active):
+            return active
+    raise AssertionError("Tab never reached the element")
+
+
+def login_code_from_outbox(address: str) -> str:
+    """The sign-in code in the newest email to `address` in the test outbox."""
+    for path in sorted(settings.MAIL_OUTBOX_DIR.glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(path.read_bytes())
+        if address not in message["To"]:
+            continue
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                text = part.get_payload(decode=True).decode()
+                found = re.search(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b", text)
+                if found:
+                    return found.group(0)
+    raise AssertionError(f"no sign-in code was emailed to {address}")
+
+
+def test_skip_link_is_the_first_stop_and_moves_focus_to_main(demo, page):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    active = page.evaluate(ACTIVE_ELEMENT)
+    assert active["text"] == "Skip to main content"
+    skip_link = page.get_by_role("link", name="Skip to main content")
+    box = skip_link.bounding_box()
+    viewport = page.viewport_size
+    assert box["x"] >= 0
+    assert box["y"] >= 0
+    assert box["x"] + box["width"] <= viewport["width"]
+    assert box["width"] > 20
+    assert box["height"] > 10
+    expect(skip_link).to_be_in_viewport()
+
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main-content"
+    # The next Tab goes on from the main content, not from the top.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.closest('main') !== null")
+
+
+def test_sign_in_with_the_keyboard_alone(demo, page):
+    address = ROLES["participant"]
+    page.goto("/")
+    # The first stop is the skip link, and it shows.
+    page.keyboard.press("Tab")
+    assert page.evaluate(ACTIVE_ELEMENT)["text"] == "Skip to main content"
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_in_viewport()
+
+    tab_to(page, lambda el: el["tag"] == "a" and el["text"] == "Sign in")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(re.escape(reverse("account_login")) + "$"))
+
+    tab_to(page, lambda el: el["tag"] == "input" and el["name"] == "login")
+    page.keyboard.type(address)
+    if page.locator("input[name=password]").count():
+        tab_to(page, lambda el: el["name"] == "password", limit=3)
+        page.keyboard.type(DEMO_PASSWORD)
+        page.keyboard.press("Enter")
+    else:
+        # No password box: the form emails a sign-in code.
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(re.escape(reverse("account_confirm_login_code"))))
+        tab_to(page, lambda el: el["tag"] == "input" and el["name"] == "code")
+        page.keyboard.type(login_code_from_outbox(address))
+        page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(re.escape(reverse("home")) + "$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your projects")
+    expect(page.get_by_role("navigation", name="Main menu")).to_contain_text("Sign out")
+
+
+def focus_stops_without_a_visible_indicator(page) -> tuple[int, list[str]]:
+    """Tab through the page from the top. At each stop, screenshot the area
+    around the element focused and again with focus removed; a visible
+    indicator changes at least as many pixels as a one-pixel ring round the
+    element. Returns the number of stops and the ones that failed."""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    failures = []
+    stops = 0
+    seen = set()
+    for _ in range(MAX_STOPS):
+        page.keyboard.press("Tab")
+        active = page.evaluate(ACTIVE_ELEMENT)
+        if active is None or active["html"] in seen:
+            break  # focus left the page, or came round again
+        seen.add(active["html"])
+        stops += 1
+        element = page.evaluate_handle("() => document.activeElement")
+        # Scrolling to the focused element is smooth (unless the member asks
+        # for reduced motion): wait until it is on screen.
+        page.wait_for_function(IN_VIEWPORT, arg=element, polling=50)
+        box = element.bounding_box()
+        viewport = page.viewport_size
+        margin = 6
+        x = max(box["x"] - margin, 0)
+        y = max(box["y"] - margin, 0)
+        clip = {
+            "x": x,
+            "y": y,
+            "width": min(box["x"] + box["width"] + margin, viewport["width"]) - x,
+            "height": min(box["y"] + box["height"] + margin, viewport["height"]) - y,
+        }
+        focused = page.screenshot(clip=clip, animations="disabled", caret="hide")
+        element.evaluate("el => el.blur()")
+        blurred = page.screenshot(clip=clip, animations="disabled", caret="hide")
+        changed = changed_pixels(focused, blurred)
+        ring = 2 * (box["width"] + box["height"])
+        if changed < ring:
+            failures.append(
+                f"{page.url}: {active['html']} changed {changed} pixels when focused "
+                f"(at least {ring:.0f} needed)"
+            )
+        # Blurring leaves the sequential focus starting point here, so the
+        # next Tab goes on to the following element.
+    return stops, failures
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [
+        ("home", None),
+        ("account_login", None),
+        ("home", "facilitator"),
+    ],
+)
+def test_every_focus_stop_shows_a_visible_indicator(path, role, demo, sign_in, new_context):
+    context = new_context()
+    if role:
+        sign_in(context, role)
+    page = context.new_page()
+    page.goto(reverse(path))
+    stops, failures = focus_stops_without_a_visible_indicator(page)
+    assert stops >= 5, f"only {stops} focus stops found"
+    assert not failures, "\n".join(failures)
+
+
+def test_focus_stops_on_the_sign_in_page_with_errors_show_an_indicator(demo, page):
+    page.goto(reverse("account_login"))
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    stops, failures = focus_stops_without_a_visible_indicator(page)
+    assert stops >= 5, f"only {stops} focus stops found"
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,210 @@
+"""What axe cannot see: reflow at 400% zoom, text spacing, the error summary
+taking focus, and the pages working with JavaScript switched off."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DEMO_PASSWORD, ROLES
+from tests.browser.crawling import crawl
+from tests.browser.test_keyboard import login_code_from_outbox
+
+pytestmark = pytest.mark.browser
+
+# 1280 CSS px at 400% zoom is 320 CSS px wide (WCAG 1.4.10 Reflow).
+NARROW = {"width": 320, "height": 640}
+
+# The elements wider than the window that make the page scroll sideways,
+# leaving out data tables in their own .table-wrap scroll container.
+WIDER_THAN_WINDOW = """() => {
+    const width = window.innerWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    const culprits = [];
+    for (const el of document.body.querySelectorAll("*")) {
+        if (el.closest(".table-wrap, .visually-hidden")) continue;
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 && box.height === 0) continue;
+        const style = getComputedStyle(el);
+        const spills = style.overflowX === "visible" && box.left + el.scrollWidth > width + 1;
+        if (box.right > width + 1 || spills) culprits.push(el);
+    }
+    // The innermost culprits say what to fix.
+    const innermost = culprits.filter(
+        el => !culprits.some(other => other !== el && el.contains(other)));
+    const found = innermost.map(el => {
+        const box = el.getBoundingClientRect();
+        const reach = Math.round(Math.max(box.right, box.left + el.scrollWidth));
+        return `${el.outerHTML.slice(0, 160)} (reaches ${reach} px)`;
+    });
+    return found.length ? found : [`the page is ${document.documentElement.scrollWidth} px wide`];
+}"""
+
+# WCAG 1.4.12 Text Spacing: the values of the well-known bookmarklet.
+TEXT_SPACING_CSS = """
+* {
+  line-height: 1.5 !important;
+  letter-spacing: 0.12em !important;
+  word-spacing: 0.16em !important;
+}
+p { margin-bottom: 2em !important; }
+"""
+
+# Content cut off (an overflow-hiding box whose content is bigger than it) or
+# text drawn over other text.
+CLIPPED_OR_OVERLAPPING = """() => {
+    const problems = [];
+    const visible = el => {
+        if (el.closest(".visually-hidden, [hidden]")) return false;
+        const style = getComputedStyle(el);
+        if (style.visibility === "hidden" || style.display === "none") return false;
+        const box = el.getBoundingClientRect();
+        return box.width > 1 && box.height > 1 && box.right > 0 && box.bottom > 0;
+    };
+    const all = Array.from(document.body.querySelectorAll("*")).filter(visible);
+    for (const el of all) {
+        const style = getComputedStyle(el);
+        const hidesX = ["hidden", "clip"].includes(style.overflowX);
+        const hidesY = ["hidden", "clip"].includes(style.overflowY);
+        if ((hidesY && el.scrollHeight > el.clientHeight + 1) ||
+            (hidesX && el.scrollWidth > el.clientWidth + 1)) {
+            problems.push(`clipped: ${el.outerHTML.slice(0, 160)}`);
+        }
+    }
+    // Elements holding text directly: none may overlap another.
+    const texts = all.filter(el => Array.from(el.childNodes).some(
+        node => node.nodeType === Node.TEXT_NODE && node.textContent.trim()));
+    const boxes = texts.map(el => Array.from(el.getClientRects()));
+    const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+                              Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+    for (let i = 0; i < texts.length; i++) {
+        for (let j = i + 1; j < texts.length; j++) {
+            if (texts[i].contains(texts[j]) || texts[j].contains(texts[i])) continue;
+            if (boxes[i].some(a => boxes[j].some(b => overlap(a, b)))) {
+                const first = texts[i].outerHTML.slice(0, 100);
+                const second = texts[j].outerHTML.slice(0, 100);
+                problems.push(`overlapping: ${first} and ${second}`);
+            }
+        }
+    }
+    return problems;
+}"""
+
+
+@pytest.mark.parametrize("role", ["signed out", "facilitator"])
+def test_every_page_reflows_at_320_css_pixels(role, demo, sign_in, new_context, base_url):
+    context = new_context(viewport=NARROW)
+    if role != "signed out":
+        sign_in(context, role)
+    page = context.new_page()
+    problems = []
+
+    def check(page, label):
+        problems.extend(f"{label}: {found}" for found in page.evaluate(WIDER_THAN_WINDOW))
+
+    result = crawl(page, base_url, check)
+    assert "/" in result.pages
+    assert reverse("participants:display") in result.pages
+    assert not problems, "Pages that scroll sideways at 320 CSS px:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("path", "role", "width"),
+    [
+        ("home", None, 1280),
+        ("home", None, 320),
+        ("account_login", None, 1280),
+        ("account_login", None, 320),
+        ("home", "participant", 1280),
+        ("home", "participant", 320),
+    ],
+)
+def test_text_spacing_cuts_off_and_overlaps_nothing(path, role, width, demo, sign_in, new_context):
+    # The test's own style sheet is inline, which the site's Content Security
+    # Policy rightly blocks, so this one context bypasses it.
+    context = new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+    if role:
+        sign_in(context, role)
+    page = context.new_page()
+    page.goto(reverse(path))
+    assert page.evaluate(CLIPPED_OR_OVERLAPPING) == []  # the page without the override
+    page.add_style_tag(content=TEXT_SPACING_CSS)
+    assert page.evaluate("() => getComputedStyle(document.body).wordSpacing") != "0px"
+    problems = page.evaluate(CLIPPED_OR_OVERLAPPING)
+    assert not problems, "\n".join(problems)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_text_spacing_on_the_sign_in_error_state(demo, new_context):
+    context = new_context(viewport=NARROW, bypass_csp=True)
+    page = context.new_page()
+    page.goto(reverse("account_login"))
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    page.add_style_tag(content=TEXT_SPACING_CSS)
+    problems = page.evaluate(CLIPPED_OR_OVERLAPPING)
+    assert not problems, "\n".join(problems)
+
+
+def test_error_summary_takes_focus_after_a_failed_sign_in(demo, page):
+    page.goto(reverse("account_login"))
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).to_have_title(re.compile(r"^Error: .+ - Coproduce$"))
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    # Each error links to its field, and following the link focuses the field.
+    first_error = summary.get_by_role("link").first
+    target = first_error.get_attribute("href")
+    first_error.click()
+    expect(page.locator(target)).to_be_focused()
+
+
+def sign_in_with_the_form(page, address: str) -> None:
+    """Sign in with the password when the form asks for one, otherwise with
+    the code that is emailed."""
+    page.goto(reverse("account_login"))
+    form = page.locator("main form").filter(has=page.locator("input[name=login]"))
+    form.locator("input[name=login]").fill(address)
+    if form.locator("input[name=password]").count():
+        form.locator("input[name=password]").fill(DEMO_PASSWORD)
+        form.locator("button[type=submit]").first.click()
+    else:
+        form.locator("button[type=submit]").first.click()
+        page.wait_for_url(re.compile(re.escape(reverse("account_confirm_login_code"))))
+        page.locator("input[name=code]").fill(login_code_from_outbox(address))
+        page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(re.escape(reverse("home")) + "$"))
+
+
+def test_sign_in_works_without_javascript(demo, new_context):
+    context = new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(reverse("account_login"))
+    # Without JavaScript a failed submit still shows the error summary.
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+
+    sign_in_with_the_form(page, ROLES["professional"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your projects")
+    expect(page.get_by_role("navigation", name="Main menu")).to_contain_text("Sign out")
+
+
+@pytest.mark.parametrize("role", [None, "participant"])
+def test_display_settings_work_without_javascript(role, demo, sign_in, new_context):
+    context = new_context(java_script_enabled=False)
+    if role:
+        sign_in(context, role)
+    page = context.new_page()
+    page.goto(reverse("participants:display"))
+    page.locator("input[name=text_size][value=largest]").check()
+    page.locator("input[name=high_contrast]").check()
+    page.get_by_role("button", name="Save display settings").click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\btext-largest\b"))
+    expect(page.locator("html")).to_have_class(re.compile(r"\bhigh-contrast\b"))
+    # The server applies them on every page.
+    page.goto(reverse("accessibility"))
+    expect(page.locator("html")).to_have_class(re.compile(r"\btext-largest\b.*\bhigh-contrast\b"))
+    assert page.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "24px"
