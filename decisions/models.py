@@ -120,6 +120,12 @@ class Decision(models.Model):
     def is_open(self):
         return self.status == self.Status.OPEN
 
+    @property
+    def accepts_votes(self):
+        """Open and its closing time has not come. A decision past its closing
+        time takes no more votes even before the closing task has run."""
+        return self.is_open and self.closes_at > timezone.now()
+
 
 class DecisionRevision(models.Model):
     """The words of a decision before an edit made after the first vote."""

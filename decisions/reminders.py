@@ -2,20 +2,399 @@
 commit; the sending machinery is participants.reminders.
 
 These are the points where decisions hand over to reminders:
-- decision_proposed(decision_id): a new decision to vote on;
+- decision_proposed(decision_id): a new decision to vote on, and the
+  closing-soon reminders (at the project's closing_reminder_hours, by default
+  48 and 24 hours before it closes) for members who have not voted by then;
 - decision_closed(decision_id): its result (and outcome when written);
 - outcome_written(decision_id): the outcome statement exists.
+
+Each is idempotent (the reminder log's unique key) and uses a fixed number of
+queries, whatever the number of members. The kinds registered below supply
+the words of each email (templates/emails/<kind>_*); at send time they also
+drop reminders that are not needed any more (the member voted, the decision
+closed).
 """
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from decisions.models import Decision, Outcome, Vote
+from participants import reminders
+from participants.emails import absolute_url, format_date, format_time, when_words
+from participants.kinds import facilitators_by_project, object_id, project_url
+from participants.models import ReminderLog
+
+Kind = ReminderLog.Kind
+
+
+def decision_key(decision_id: int) -> str:
+    return f"decision:{decision_id}"
+
+
+def closing_soon_times(decision: Decision, *, now: datetime) -> list[datetime]:
+    """When to remind members who have not voted: the project's
+    closing_reminder_hours before closing ([48, 24] unless changed), only
+    those still in the future."""
+    times = set()
+    for hours in decision.project.closing_reminder_hours or []:
+        try:
+            hours = float(hours)
+        except (TypeError, ValueError):
+            continue
+        moment = decision.closes_at - timedelta(hours=hours)
+        if hours > 0 and moment > now:
+            times.add(moment)
+    return sorted(times)
 
 
 def decision_proposed(decision_id: int) -> None:
-    """A decision was proposed: tell every member, and plan the closing-soon
-    reminders for those who have not voted."""
+    """A decision was proposed: tell every member (but the proposer), and plan
+    the closing-soon reminders for those who have not voted."""
+    decision = Decision.objects.select_related("project", "proposer").filter(pk=decision_id).first()
+    if decision is None or not decision.is_open:
+        return
+    now = timezone.now()
+    members = list(reminders.project_recipients(decision.project_id))
+    reminders.schedule(
+        kind=Kind.NEW_DECISION,
+        object_key=decision_key(decision.pk),
+        due_at=min(decision.created_at, now),
+        recipients=[user for user in members if user.pk != decision.proposer.user_id],
+        project=decision.project,
+        deadline=decision.closes_at,
+        now=now,
+    )
+    _plan_closing_soon(decision, members, now=now)
+
+
+def _plan_closing_soon(decision: Decision, members, *, now: datetime) -> None:
+    due_times = closing_soon_times(decision, now=now)
+    if due_times:
+        reminders.schedule(
+            kind=Kind.CLOSING_SOON,
+            object_key=decision_key(decision.pk),
+            due_at=due_times,
+            recipients=members,
+            project=decision.project,
+            deadline=decision.closes_at,
+            now=now,
+        )
 
 
 def decision_closed(decision_id: int) -> None:
     """A decision closed: tell every member its result."""
+    decision = Decision.objects.select_related("project").filter(pk=decision_id).first()
+    if decision is None or decision.is_open:
+        return
+    key = decision_key(decision.pk)
+    reminders.cancel(kind=Kind.CLOSING_SOON, object_key=key, reason="The vote closed")
+    reminders.schedule(
+        kind=Kind.RESULT,
+        object_key=key,
+        due_at=decision.closed_at,
+        recipients=reminders.project_recipients(decision.project_id),
+        project=decision.project,
+    )
 
 
 def outcome_written(decision_id: int) -> None:
     """An outcome statement was written for a closed decision."""
+    outcome = (
+        Outcome.objects.select_related("decision__project").filter(decision_id=decision_id).first()
+    )
+    if outcome is None:
+        return
+    decision = outcome.decision
+    reminders.schedule(
+        kind=Kind.OUTCOME,
+        object_key=decision_key(decision.pk),
+        due_at=outcome.created_at,
+        recipients=reminders.project_recipients(decision.project_id),
+        project=decision.project,
+    )
+
+
+# --- The words -------------------------------------------------------------
+
+RESULT_WORDS = {
+    Decision.Result.PASSED: ("The proposal passed.", "Most people agreed. It will go ahead."),
+    Decision.Result.NOT_PASSED: (
+        "The proposal did not pass.",
+        "Most people did not agree. It will not go ahead.",
+    ),
+    Decision.Result.BLOCKED: (
+        "The proposal was blocked, so it will not go ahead as it is.",
+        "Someone blocked it. This means it cannot go ahead as it is.",
+    ),
+    Decision.Result.TIED: (
+        "Two or more options got the same number of votes, so none was chosen.",
+        "Two or more choices got the same number of votes.",
+    ),
+    Decision.Result.NO_QUORUM: (
+        "Not enough members voted, so there is no result.",
+        "Not enough people voted. So we have no answer yet.",
+    ),
+}
+
+
+def decision_url(decision: Decision) -> str:
+    try:
+        return absolute_url(decision.get_absolute_url())
+    except Exception:  # noqa: BLE001  (the page is not there yet: link the project)
+        return project_url(decision.project)
+
+
+def _decisions_for(rows) -> dict[int, Decision]:
+    return Decision.objects.select_related("project", "chosen_option").in_bulk(
+        {object_id(row) for row in rows}
+    )
+
+
+def _common(decision: Decision, helpers: dict[int, str], *, now: datetime) -> dict:
+    tz = decision.project.tzinfo
+    closes = decision.closes_at.astimezone(tz)
+    return {
+        "title": decision.title,
+        "easy_words": decision.easy_words,
+        "project_name": decision.project.name,
+        "url": decision_url(decision),
+        "closes_time": format_time(closes),
+        "closes_date": format_date(closes, now=now),
+        "closes_when": when_words(decision.closes_at, now=now, tz=tz),
+        "facilitator_name": helpers.get(decision.project_id, ""),
+    }
+
+
+@reminders.register
+class NewDecisionReminder(reminders.ReminderKind):
+    name = Kind.NEW_DECISION
+    preference = "notify_new_decision"
+
+    def messages(self, rows, *, now):
+        decisions = _decisions_for(rows)
+        helpers = facilitators_by_project(d.project_id for d in decisions.values())
+        by_decision = {}
+        for pk, decision in decisions.items():
+            if not decision.is_open or decision.closes_at <= now:
+                by_decision[pk] = None
+                continue
+            context = _common(decision, helpers, now=now)
+            by_decision[pk] = reminders.Message(
+                template="new_decision",
+                context=context,
+                project_name=decision.project.name,
+                digest_line=(
+                    f"A new decision in {decision.project.name}: “{decision.title}”. "
+                    f"Voting closes at {context['closes_time']} on {context['closes_date']}."
+                ),
+                easy_digest_line=f"We have a new decision to make: {decision.title}.",
+                link_text=f"Read and vote on “{decision.title}”",
+                easy_link_text=f"Vote about “{decision.title}”",
+                url=context["url"],
+            )
+        return {row.pk: by_decision.get(object_id(row)) for row in rows}
+
+    def deadline_for(self, object_key: str) -> datetime | None:
+        decision = Decision.objects.filter(pk=int(object_key.rsplit(":", 1)[1])).first()
+        return decision.closes_at if decision else None
+
+
+@reminders.register
+class ClosingSoonReminder(reminders.ReminderKind):
+    """Sent only to members who have not voted yet, and only while the vote
+    is open."""
+
+    name = Kind.CLOSING_SOON
+    preference = "notify_closing_soon"
+
+    def messages(self, rows, *, now):
+        decisions = _decisions_for(rows)
+        voted = set(
+            Vote.objects.filter(
+                decision_id__in=decisions.keys(),
+                member__user_id__in={row.user_id for row in rows},
+            ).values_list("decision_id", "member__user_id")
+        )
+        helpers = facilitators_by_project(d.project_id for d in decisions.values())
+        by_decision = {}
+        for pk, decision in decisions.items():
+            if not decision.is_open or decision.closes_at <= now:
+                continue
+            context = _common(decision, helpers, now=now)
+            by_decision[pk] = reminders.Message(
+                template="closing_soon",
+                context=context,
+                project_name=decision.project.name,
+                digest_line=(
+                    f"Voting on “{decision.title}” in {decision.project.name} closes "
+                    f"{context['closes_when']} at {context['closes_time']}. "
+                    "You have not voted yet."
+                ),
+                easy_digest_line=f"Please vote about {decision.title}. Voting stops soon.",
+                link_text=f"Vote on “{decision.title}”",
+                easy_link_text=f"Vote about “{decision.title}”",
+                url=context["url"],
+            )
+        result = {}
+        for row in rows:
+            decision_id = object_id(row)
+            if (decision_id, row.user_id) in voted:
+                result[row.pk] = None
+            else:
+                result[row.pk] = by_decision.get(decision_id)
+        return result
+
+    def deadline_for(self, object_key: str) -> datetime | None:
+        decision = Decision.objects.filter(pk=int(object_key.rsplit(":", 1)[1])).first()
+        return decision.closes_at if decision else None
+
+    def member_joined(self, membership) -> None:
+        """A newcomer hears when open votes are about to close, like everyone."""
+        now = timezone.now()
+        user = reminders.project_recipients(membership.project_id).filter(pk=membership.user_id)
+        members = list(user)
+        if not members:
+            return
+        for decision in (
+            Decision.objects.open()
+            .filter(project_id=membership.project_id, closes_at__gt=now)
+            .select_related("project")
+        ):
+            _plan_closing_soon(decision, members, now=now)
+
+
+def _outcome(decision: Decision) -> Outcome | None:
+    try:
+        return decision.outcome
+    except Outcome.DoesNotExist:
+        return None
+
+
+def _outcome_context(outcome: Outcome | None) -> dict:
+    if outcome is None:
+        return {"outcome": None}
+    by_when = ""
+    if outcome.by_when:
+        by_when = f"{outcome.by_when:%A} {outcome.by_when.day} {outcome.by_when:%B %Y}"
+    return {
+        "outcome": outcome,
+        "outcome_statement": outcome.statement,
+        "outcome_easy_words": outcome.easy_words,
+        "outcome_who": outcome.who,
+        "outcome_by_when": by_when,
+    }
+
+
+def _result_context(decision: Decision, helpers, *, now: datetime) -> dict:
+    tally = decision.tally if isinstance(decision.tally, dict) else {}
+    standard, easy = RESULT_WORDS.get(
+        decision.result, ("The vote has closed.", "Voting has stopped.")
+    )
+    if decision.result == Decision.Result.CHOSEN and decision.chosen_option:
+        standard = f"The option chosen is “{decision.chosen_option.text}”."
+        easy = f"People chose: {decision.chosen_option.text}."
+    closed = (decision.closed_at or now).astimezone(decision.project.tzinfo)
+    return {
+        **_common(decision, helpers, now=now),
+        "result_words": standard,
+        "easy_result_words": easy,
+        "voted": tally.get("voted"),
+        "eligible": tally.get("eligible"),
+        "closed_date": format_date(closed, now=now),
+    }
+
+
+def _closed_decisions(rows) -> tuple[dict[int, Decision], dict[int, str]]:
+    decisions = Decision.objects.select_related("project", "chosen_option", "outcome").in_bulk(
+        {object_id(row) for row in rows}
+    )
+    helpers = facilitators_by_project(d.project_id for d in decisions.values())
+    return decisions, helpers
+
+
+@reminders.register
+class ResultReminder(reminders.ReminderKind):
+    """The result of a closed decision, with its outcome when it is written."""
+
+    name = Kind.RESULT
+    preference = "notify_result"
+
+    def messages(self, rows, *, now):
+        decisions, helpers = _closed_decisions(rows)
+        by_decision = {}
+        for pk, decision in decisions.items():
+            if decision.is_open:
+                continue
+            context = _result_context(decision, helpers, now=now)
+            context.update(_outcome_context(_outcome(decision)))
+            by_decision[pk] = reminders.Message(
+                template="result",
+                context=context,
+                project_name=decision.project.name,
+                digest_line=(
+                    f"Voting on “{decision.title}” in {decision.project.name} has closed. "
+                    f"{context['result_words']}"
+                ),
+                easy_digest_line=f"The vote about {decision.title} has finished.",
+                link_text=f"See the result of “{decision.title}”",
+                easy_link_text=f"See what we decided about “{decision.title}”",
+                url=context["url"],
+            )
+        return {row.pk: by_decision.get(object_id(row)) for row in rows}
+
+
+@reminders.register
+class OutcomeReminder(reminders.ReminderKind):
+    """What will happen after a decision. Not sent to members whose result
+    email, sent after the outcome was written, already said it."""
+
+    name = Kind.OUTCOME
+    preference = "notify_result"
+
+    def messages(self, rows, *, now):
+        decisions, helpers = _closed_decisions(rows)
+        outcomes = {pk: _outcome(decision) for pk, decision in decisions.items()}
+        already_told = set()
+        written = [o for o in outcomes.values() if o is not None]
+        if written:
+            earliest = min(o.created_at for o in written)
+            already_told = {
+                (object_id(log), log.user_id)
+                for log in ReminderLog.objects.filter(
+                    kind=Kind.RESULT,
+                    status=ReminderLog.Status.SENT,
+                    object_key__in={row.object_key for row in rows},
+                    user_id__in={row.user_id for row in rows},
+                    sent_at__gte=earliest,
+                ).only("object_key", "user_id", "sent_at")
+                if outcomes.get(object_id(log)) is not None
+                and log.sent_at >= outcomes[object_id(log)].created_at
+            }
+        by_decision = {}
+        for pk, decision in decisions.items():
+            outcome = outcomes[pk]
+            if outcome is None:
+                continue
+            context = _result_context(decision, helpers, now=now)
+            context.update(_outcome_context(outcome))
+            by_decision[pk] = reminders.Message(
+                template="outcome",
+                context=context,
+                project_name=decision.project.name,
+                digest_line=f"What will happen after “{decision.title}”: {outcome.statement}",
+                easy_digest_line=f"We know what happens next about {decision.title}.",
+                link_text=f"Read what will happen after “{decision.title}”",
+                easy_link_text=f"Read what happens next about “{decision.title}”",
+                url=context["url"],
+            )
+        result = {}
+        for row in rows:
+            decision_id = object_id(row)
+            if (decision_id, row.user_id) in already_told:
+                result[row.pk] = None
+            else:
+                result[row.pk] = by_decision.get(decision_id)
+        return result

@@ -1,5 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from decisions import views
 
 app_name = "decisions"
 
-urlpatterns = []
+DECISION = "projects/<slug:slug>/decisions/<uuid:public_id>/"
+
+urlpatterns = [
+    path("projects/<slug:slug>/decisions/", views.decision_log, name="log"),
+    path("projects/<slug:slug>/decisions/export.csv", views.decision_log_csv, name="export"),
+    path("projects/<slug:slug>/decisions/new/", views.decision_propose, name="propose"),
+    path(DECISION, views.decision_detail, name="detail"),
+    path(DECISION + "edit/", views.decision_edit, name="edit"),
+    path(DECISION + "vote/", views.vote, name="vote"),
+    path(DECISION + "record-vote/", views.record_vote, name="record_vote"),
+    path(DECISION + "comments/", views.comment_post, name="comment_post"),
+    path(DECISION + "comments/<int:comment_id>/edit/", views.comment_edit, name="comment_edit"),
+    path(DECISION + "comments/<int:comment_id>/hide/", views.comment_hide, name="comment_hide"),
+    path(DECISION + "close/", views.close_early, name="close_early"),
+    path(DECISION + "outcome/", views.outcome, name="outcome"),
+]

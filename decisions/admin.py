@@ -1,0 +1,191 @@
+"""The admin dashboard for decisions. Read-only: every change goes through
+decisions.services (the "close now" and "hide" actions call them).
+
+Anonymous decisions never show who voted how here: there is no Vote admin (its
+list could be filtered or sorted by choice), and a decision's votes appear
+inline with their choices only when the decision is not anonymous."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+
+from decisions import services
+from decisions.models import Comment, Decision, Option, Outcome, Vote
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OptionInline(ReadOnlyMixin, admin.TabularInline):
+    model = Option
+    fields = ["position", "text"]
+    extra = 0
+
+
+class NamedVoteInline(ReadOnlyMixin, admin.TabularInline):
+    """Votes with their choices: for decisions that show names."""
+
+    model = Vote
+    fields = [
+        "member",
+        "choice",
+        "option",
+        "reason",
+        "channel",
+        "recorded_by",
+        "assisted",
+        "supporter",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "votes (this decision shows names)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member__user", "option", "recorded_by")
+
+
+class AnonymousVoteInline(NamedVoteInline):
+    """Who voted, never how: for anonymous decisions."""
+
+    fields = ["member", "channel", "recorded_by", "assisted", "supporter"]
+    readonly_fields = fields
+    verbose_name_plural = "who voted (anonymous: how they voted is not shown)"
+
+    def get_queryset(self, request):
+        # In name order, so the order cannot be matched with anything else.
+        return super().get_queryset(request).order_by("member__user__display_name", "pk")
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["title", "project", "stage", "kind", "status", "result", "closes_at"]
+    list_filter = ["status", "result", "kind", "is_anonymous", "project"]
+    list_select_related = ["project", "stage"]
+    search_fields = ["title", "project__name"]
+    date_hierarchy = "closes_at"
+    actions = ["close_now"]
+    fields = [
+        "project",
+        "stage",
+        "proposer",
+        "title",
+        "description",
+        "easy_words",
+        "kind",
+        "closes_at",
+        "quorum_percent",
+        "pass_rule",
+        "is_anonymous",
+        "status",
+        "closed_at",
+        "closed_by",
+        "close_reason",
+        "result",
+        "quorum_met",
+        "chosen_option",
+        "tally",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return []
+        return [OptionInline, AnonymousVoteInline if obj.is_anonymous else NamedVoteInline]
+
+    def has_close_permission(self, request):
+        return request.user.has_perm("decisions.change_decision")
+
+    @admin.action(description="Close the selected decisions now", permissions=["close"])
+    def close_now(self, request, queryset):
+        closed = 0
+        for decision_id in queryset.filter(status=Decision.Status.OPEN).values_list(
+            "pk", flat=True
+        ):
+            closed += services.decision_close(
+                decision_id=decision_id,
+                closed_by=request.user,
+                reason=f"Closed from the admin dashboard by {request.user}.",
+            )
+        self.message_user(request, f"Closed {closed} decision(s).", messages.SUCCESS)
+
+
+class HideReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are these comments hidden? Members will see this reason.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["decision", "author", "created_at", "edited_at", "hidden_at"]
+    list_filter = [("hidden_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["decision", "author__user"]
+    search_fields = ["body", "decision__title"]
+    actions = ["hide"]
+    fields = [
+        "decision",
+        "author",
+        "body",
+        "created_at",
+        "edited_at",
+        "hidden_at",
+        "hidden_by",
+        "hidden_reason",
+    ]
+    readonly_fields = fields
+
+    def has_hide_permission(self, request):
+        return request.user.has_perm("decisions.change_comment")
+
+    @admin.action(
+        description="Hide the selected comments (asks for a reason)", permissions=["hide"]
+    )
+    def hide(self, request, queryset):
+        form = HideReasonForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            hidden = 0
+            for comment in queryset.filter(hidden_at__isnull=True):
+                try:
+                    services.comment_hide(
+                        user=request.user, comment=comment, reason=form.cleaned_data["reason"]
+                    )
+                except (ValidationError, PermissionDenied) as error:
+                    self.message_user(request, f"{comment}: {error}", messages.ERROR)
+                else:
+                    hidden += 1
+            self.message_user(request, f"Hid {hidden} comment(s).", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "decisions/admin/hide_comments.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Hide comments",
+                "form": form,
+                "comments": queryset.select_related("author__user"),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["decision", "who", "by_when", "written_by", "updated_at"]
+    list_select_related = ["decision", "written_by"]
+    search_fields = ["statement", "who", "decision__title"]
+    fields = ["decision", "statement", "who", "by_when", "easy_words", "written_by", "updated_at"]
+    readonly_fields = fields

@@ -1,0 +1,536 @@
+"""Forms for decisions. They check the input only; the rules (who may, when,
+how many options) live in decisions/services.py, and the views put the
+services' messages back on these forms with ``add_service_errors``."""
+
+import re
+import zoneinfo
+from datetime import date, datetime, time
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from decisions.kinds import kind_for
+from decisions.models import Decision, Option, Vote
+from decisions.services import COMMENT_MAX_LENGTH, MAX_OPTIONS, ON_BEHALF_CHANNELS
+
+OPTION_FIELDS = [f"option_{number}" for number in range(1, MAX_OPTIONS + 1)]
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, field_map=None) -> None:
+    """Show a service's ValidationError on the form: each message on the field
+    it is about (through ``field_map`` when the names differ), the rest at the
+    top of the error summary."""
+    field_map = field_map or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        target = field_map.get(field, field)
+        if target not in form.fields:
+            target = None
+        form.add_error(target, errors)
+
+
+# --- GOV.UK date and time inputs ------------------------------------------------
+
+
+class DateInput(forms.MultiWidget):
+    """Day, month and year as three labelled boxes (the GOV.UK date input)."""
+
+    template_name = "decisions/widgets/date_input.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {
+                "day": forms.TextInput(attrs={"inputmode": "numeric", "class": "input--day"}),
+                "month": forms.TextInput(attrs={"inputmode": "numeric", "class": "input--month"}),
+                "year": forms.TextInput(attrs={"inputmode": "numeric", "class": "input--year"}),
+            },
+            attrs,
+        )
+
+    def decompress(self, value):
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for subwidget, label in zip(
+            context["widget"]["subwidgets"], ["Day", "Month", "Year"], strict=True
+        ):
+            subwidget["label"] = label
+        return context
+
+
+class DateField(forms.MultiValueField):
+    widget = DateInput
+
+    def __init__(self, *, what: str, **kwargs):
+        self.what = what
+        error_messages = {
+            "required": f"Enter the {what}",
+            "incomplete": f"Enter the {what} in full: day, month and year",
+        }
+        fields = [forms.CharField(required=False) for _ in range(3)]
+        super().__init__(
+            fields=fields, error_messages=error_messages, require_all_fields=False, **kwargs
+        )
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            return None
+        if not all(data_list):
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
+        try:
+            day, month, year = (int(str(part).strip()) for part in data_list)
+            if year < 1000:
+                raise ValueError
+            return date(year, month, day)
+        except ValueError:
+            raise ValidationError(
+                f"The {self.what} must be a real date, for example 27 3 2027", code="invalid"
+            ) from None
+
+
+TIME_PATTERN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+
+
+class TimeField(forms.CharField):
+    """A time as people write it: 5pm, 5:30pm, 17:30, midday, midnight."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=20, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value).strip().lower()
+        if not value:
+            return None
+        if value in {"midday", "noon", "12 noon"}:
+            return time(12, 0)
+        if value == "midnight":
+            return time(0, 0)
+        match = TIME_PATTERN.match(value)
+        message = "Enter a real time, for example 5pm or 17:30"
+        if not match:
+            raise ValidationError(message, code="invalid")
+        hour, minute = int(match[1]), int(match[2] or 0)
+        suffix = (match[3] or "").replace(".", "")
+        if suffix:
+            if not 1 <= hour <= 12:
+                raise ValidationError(message, code="invalid")
+            hour = hour % 12 + (12 if suffix == "pm" else 0)
+        if hour > 23 or minute > 59:
+            raise ValidationError(message, code="invalid")
+        return time(hour, minute)
+
+
+def _textarea(rows=5):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+# --- proposing and editing ----------------------------------------------------
+
+
+ANONYMITY_CHOICES = [
+    ("named", "Show who voted and how"),
+    ("anonymous", "Anonymous: show who voted, but not how"),
+]
+
+
+class DecisionWordsForm(forms.Form):
+    title = forms.CharField(
+        label="Title",
+        max_length=200,
+        help_text="A short name for the decision, for example: Open the day centre until 6pm.",
+        error_messages={
+            "required": "Enter a title",
+            "max_length": "The title must be 200 characters or fewer",
+        },
+    )
+    description = forms.CharField(
+        label="What is the proposal?",
+        widget=_textarea(6),
+        help_text="Say what would change and why, in plain language.",
+        error_messages={"required": "Say what the proposal is"},
+    )
+    easy_words = forms.CharField(
+        label="Easy words summary",
+        required=False,
+        widget=_textarea(4),
+        help_text=(
+            "Short sentences. One idea on each line. Members who chose easy words see this first."
+        ),
+    )
+
+    def add_option_fields(self, initial_texts=()):
+        initial_texts = list(initial_texts)
+        for index, name in enumerate(OPTION_FIELDS):
+            self.fields[name] = forms.CharField(
+                label=f"Option {index + 1}",
+                required=False,
+                max_length=Option._meta.get_field("text").max_length,
+                initial=initial_texts[index] if index < len(initial_texts) else "",
+                error_messages={"max_length": "Each option must be 200 characters or fewer"},
+            )
+
+    @property
+    def option_fields(self):
+        return [self[name] for name in OPTION_FIELDS if name in self.fields]
+
+    def option_texts(self):
+        return [self.cleaned_data.get(name, "") for name in OPTION_FIELDS]
+
+
+class DecisionProposeForm(DecisionWordsForm):
+    kind = forms.ChoiceField(
+        label="What kind of decision is it?",
+        choices=Decision.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the kind of decision",
+            "invalid_choice": "Choose the kind of decision",
+        },
+    )
+    closes_on = DateField(
+        what="closing date",
+        label="Closing date",
+        help_text="For example, 27 3 2027",
+    )
+    closes_time = TimeField(
+        label="Closing time",
+        help_text="For example, 5pm or 17:30.",
+        error_messages={"required": "Enter the closing time"},
+    )
+    quorum_percent = forms.IntegerField(
+        label="Quorum: the share of members who must vote for the result to count",
+        min_value=0,
+        max_value=100,
+        initial=50,
+        help_text="A percentage. 50 means half of the members.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "input--short"}),
+        error_messages={
+            "required": "Enter the quorum, from 0 to 100",
+            "invalid": "The quorum must be a whole number from 0 to 100",
+            "min_value": "The quorum must be a whole number from 0 to 100",
+            "max_value": "The quorum must be a whole number from 0 to 100",
+        },
+    )
+    pass_rule = forms.ChoiceField(
+        label="How does a consent proposal pass?",
+        choices=Decision.PassRule.choices,
+        initial=Decision.PassRule.MORE_AGREE_NO_BLOCK,
+        widget=forms.RadioSelect,
+        help_text="Only for consent proposals.",
+        error_messages={
+            "required": "Choose how a consent proposal passes",
+            "invalid_choice": "Choose how a consent proposal passes",
+        },
+    )
+    anonymity = forms.ChoiceField(
+        label="Show names with votes?",
+        choices=ANONYMITY_CHOICES,
+        initial="named",
+        widget=forms.RadioSelect,
+        help_text="You cannot change this after the first vote.",
+        error_messages={
+            "required": "Choose whether votes show names",
+            "invalid_choice": "Choose whether votes show names",
+        },
+    )
+
+    def __init__(self, *args, timezone_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tzinfo = zoneinfo.ZoneInfo(timezone_name)
+        self.fields[
+            "closes_time"
+        ].help_text = (
+            f"For example, 5pm or 17:30. Times are in {timezone_name.replace('_', ' ')} time."
+        )
+        self.add_option_fields()
+        self.order_fields(["title", "description", "easy_words", "kind", *OPTION_FIELDS])
+
+    def clean(self):
+        cleaned = super().clean()
+        closes_on, closes_time = cleaned.get("closes_on"), cleaned.get("closes_time")
+        if closes_on and closes_time:
+            cleaned["closes_at"] = datetime.combine(closes_on, closes_time, tzinfo=self.tzinfo)
+        return cleaned
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        kind = data["kind"]
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "easy_words": data["easy_words"],
+            "kind": kind,
+            "closes_at": data["closes_at"],
+            "options": self.option_texts() if kind == Decision.Kind.CHOICE else [],
+            "quorum_percent": data["quorum_percent"],
+            "pass_rule": data["pass_rule"],
+            "is_anonymous": data["anonymity"] == "anonymous",
+        }
+
+    SERVICE_FIELDS = {"closes_at": "closes_on", "options": "option_1", "is_anonymous": "anonymity"}
+
+
+class DecisionEditForm(DecisionWordsForm):
+    """The words of a decision; its options and anonymity too, until the
+    first vote."""
+
+    anonymity = DecisionProposeForm.base_fields["anonymity"]
+
+    def __init__(self, *args, decision: Decision, options, has_votes: bool, **kwargs):
+        initial = {
+            "title": decision.title,
+            "description": decision.description,
+            "easy_words": decision.easy_words,
+            "anonymity": "anonymous" if decision.is_anonymous else "named",
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.can_change_rules = not has_votes
+        if has_votes:
+            del self.fields["anonymity"]
+        elif decision.kind == Decision.Kind.CHOICE:
+            self.add_option_fields([option.text for option in options])
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        arguments = {
+            "title": data["title"],
+            "description": data["description"],
+            "easy_words": data["easy_words"],
+        }
+        if self.option_fields:
+            arguments["options"] = self.option_texts()
+        if "anonymity" in self.fields:
+            arguments["is_anonymous"] = data["anonymity"] == "anonymous"
+        return arguments
+
+    SERVICE_FIELDS = DecisionProposeForm.SERVICE_FIELDS
+
+
+# --- voting -------------------------------------------------------------------
+
+
+class VoteForm(forms.Form):
+    """A member's own vote."""
+
+    prefix = "vote"
+
+    choice = forms.ChoiceField(
+        label="Your vote",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose your vote", "invalid_choice": "Choose your vote"},
+    )
+    reason = forms.CharField(
+        label="Your reason",
+        required=False,
+        widget=_textarea(4),
+        help_text="You must give a reason if you block.",
+    )
+    assisted = forms.BooleanField(
+        label="Someone helped me to vote (a carer, supporter or advocate)",
+        required=False,
+    )
+    supporter = forms.CharField(
+        label="Name of the person who helped",
+        required=False,
+        max_length=100,
+        help_text="Only if someone helped you.",
+        error_messages={"max_length": "The name must be 100 characters or fewer"},
+    )
+
+    def __init__(self, *args, decision: Decision, options, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision = decision
+        self.options = list(options)
+        self.kind = kind_for(decision)
+        self.fields["choice"].choices = self.kind.vote_choices(decision, self.options)
+        if decision.kind != Decision.Kind.CONSENT:
+            self.fields["reason"].help_text = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        value = cleaned.get("choice")
+        if value:
+            try:
+                cleaned["vote_choice"], cleaned["option"] = self.kind.parse_choice(
+                    self.decision, value, self.options
+                )
+            except ValidationError as error:
+                add_service_errors(self, error)
+                return cleaned
+            if cleaned["vote_choice"] == Vote.Choice.BLOCK and not cleaned.get("reason", ""):
+                self.add_error("reason", "Explain why you block: a block needs a reason")
+        if cleaned.get("assisted") and not cleaned.get("supporter", "").strip():
+            self.add_error("supporter", "Enter the name of the person who helped")
+        return cleaned
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "choice": data["vote_choice"],
+            "option": data["option"],
+            "reason": data["reason"],
+            "assisted": data["assisted"],
+            "supporter": data["supporter"],
+        }
+
+
+class RecordVoteForm(VoteForm):
+    """A facilitator records a vote a member gave in a meeting, by phone or
+    on paper."""
+
+    prefix = "behalf"
+
+    member = forms.ModelChoiceField(
+        label="Member",
+        queryset=None,
+        empty_label="Choose a member",
+        error_messages={
+            "required": "Choose the member whose vote this is",
+            "invalid_choice": "Choose the member whose vote this is",
+        },
+    )
+    channel = forms.ChoiceField(
+        label="How did they give their vote?",
+        choices=[(str(value), Vote.Channel(value).label) for value in ON_BEHALF_CHANNELS],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how the member gave their vote",
+            "invalid_choice": "Choose how the member gave their vote",
+        },
+    )
+    field_order = ["member", "channel", "choice", "reason", "assisted", "supporter"]
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda member: str(member.user)
+        self.fields["choice"].label = "Their vote"
+        self.fields["reason"].label = "Their reason"
+        self.fields["reason"].help_text = "Write it in their words." + (
+            " A block must have a reason." if self.decision.kind == Decision.Kind.CONSENT else ""
+        )
+        self.fields["assisted"].label = "A supporter helped them (a carer or advocate)"
+        self.fields["supporter"].help_text = "Only if a supporter helped."
+
+    def service_arguments(self) -> dict:
+        return {
+            **super().service_arguments(),
+            "member": self.cleaned_data["member"],
+            "channel": self.cleaned_data["channel"],
+        }
+
+
+# --- discussion, closing, outcome ---------------------------------------------
+
+
+class CommentForm(forms.Form):
+    prefix = "comment"
+
+    body = forms.CharField(
+        label="Your comment",
+        widget=_textarea(4),
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages={
+            "required": "Write your comment",
+            "max_length": "Comments must be 5,000 characters or fewer",
+        },
+    )
+
+
+class CommentEditForm(CommentForm):
+    prefix = None
+
+
+class CommentHideForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you hiding this comment?",
+        widget=_textarea(3),
+        help_text="Members will see this reason where the comment was.",
+        error_messages={"required": "Explain why you are hiding this comment"},
+    )
+
+
+class CloseEarlyForm(forms.Form):
+    prefix = "close"
+
+    reason = forms.CharField(
+        label="Why are you closing the vote early?",
+        widget=_textarea(3),
+        help_text="Members will see this reason with the result.",
+        error_messages={"required": "Explain why you are closing the vote early"},
+    )
+
+
+class OutcomeForm(forms.Form):
+    prefix = "outcome"
+
+    statement = forms.CharField(
+        label="What will happen",
+        widget=_textarea(5),
+        help_text="You said, we did: what happens now because of this decision.",
+        error_messages={"required": "Say what will happen"},
+    )
+    who = forms.CharField(
+        label="Who will do it",
+        max_length=200,
+        error_messages={
+            "required": "Say who will do it",
+            "max_length": "This must be 200 characters or fewer",
+        },
+    )
+    by_when = DateField(
+        what="date it will be done by",
+        label="By when",
+        required=False,
+        help_text="For example, 27 3 2027",
+    )
+    easy_words = forms.CharField(
+        label="Easy words version",
+        required=False,
+        widget=_textarea(4),
+        help_text="Short sentences. One idea on each line.",
+    )
+
+
+# --- the decision log ---------------------------------------------------------
+
+
+class DecisionLogFilterForm(forms.Form):
+    """Filter the decision log by stage and result (a GET form)."""
+
+    stage = forms.TypedChoiceField(
+        label="Stage",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "Choose a stage from the list"},
+    )
+    result = forms.ChoiceField(
+        label="Result",
+        required=False,
+        choices=[("", "All results"), ("open", "Open for votes"), *Decision.Result.choices],
+        error_messages={"invalid_choice": "Choose a result from the list"},
+    )
+
+    def __init__(self, *args, stages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [("", "All stages")] + [
+            (stage.pk, stage.name) for stage in stages
+        ]
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset
+        if self.cleaned_data["stage"]:
+            queryset = queryset.filter(stage_id=self.cleaned_data["stage"])
+        result = self.cleaned_data["result"]
+        if result == "open":
+            queryset = queryset.filter(status=Decision.Status.OPEN)
+        elif result:
+            queryset = queryset.filter(result=result)
+        return queryset

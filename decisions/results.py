@@ -1,0 +1,166 @@
+"""A stored tally (see decisions/kinds.py) in words and rows: for the result
+section of the decision page, the decision log and its CSV export. Reads
+only the decision and its tally, never the votes, so nothing here can say who
+voted how."""
+
+import zoneinfo
+
+from decisions.formatting import when_words
+from decisions.models import Decision
+
+
+def result_rows(decision: Decision) -> list[dict]:
+    """One row per answer: label, total, the split by label and a percentage
+    of the votes cast."""
+    tally = decision.tally or {}
+    voted = tally.get("voted", 0)
+    rows = []
+    for row in tally.get("rows", []):
+        rows.append(
+            {
+                **row,
+                "percent": round(100 * row["total"] / voted) if voted else 0,
+                "is_chosen": row["key"] == f"option-{tally.get('chosen_option')}",
+            }
+        )
+    return rows
+
+
+def _count(tally: dict, key: str) -> int:
+    return tally.get("counts", {}).get(key, 0)
+
+
+def _people(number: int) -> str:
+    return "1 member" if number == 1 else f"{number} members"
+
+
+def result_summary(decision: Decision) -> str:
+    """The result in one or two plain sentences."""
+    tz = decision.project.timezone
+    if decision.is_open:
+        if decision.accepts_votes:
+            return f"Open for votes until {when_words(decision.closes_at, tz)}."
+        return "Voting has ended. The votes are being counted."
+    tally = decision.tally or {}
+    voted, eligible = tally.get("voted", 0), tally.get("eligible", 0)
+    turnout = f"{voted} of {eligible} members voted."
+    result = decision.result
+    if result == Decision.Result.NO_QUORUM:
+        return (
+            f"Not enough votes to count: {voted} of {eligible} members voted, "
+            f"and at least {tally.get('quorum_needed', 0)} needed to."
+        )
+    if result == Decision.Result.CHOSEN:
+        chosen = next(
+            (
+                row
+                for row in tally.get("rows", [])
+                if row["key"] == f"option-{tally.get('chosen_option')}"
+            ),
+            {"label": str(decision.chosen_option), "total": 0},
+        )
+        return f"Chosen: “{chosen['label']}”, with {chosen['total']} of {voted} votes. {turnout}"
+    if result == Decision.Result.TIED:
+        top = max(row["total"] for row in tally.get("rows", []) if row["key"] != "abstain")
+        names = " and ".join(
+            f"“{row['label']}”"
+            for row in tally.get("rows", [])
+            if row["key"] != "abstain" and row["total"] == top
+        )
+        return f"Tied: {names} have {top} votes each, so no option was chosen. {turnout}"
+    if decision.kind == Decision.Kind.CHOICE:
+        return f"No option was chosen: everyone who voted abstained. {turnout}"
+    agree, disagree, block = (
+        _count(tally, "agree"),
+        _count(tally, "disagree"),
+        _count(tally, "block"),
+    )
+    counts = f"{agree} agreed, {disagree} disagreed and {_count(tally, 'abstain')} abstained"
+    if result == Decision.Result.BLOCKED:
+        return f"Blocked: {_people(block)} blocked it. {counts}. {turnout}"
+    blocks = "Nobody blocked." if not block else f"{_people(block)} blocked."
+    label = "Passed" if result == Decision.Result.PASSED else "Not passed"
+    return f"{label}: {counts}. {blocks} {turnout}"
+
+
+CSV_HEADER = [
+    "Title",
+    "Stage",
+    "Kind",
+    "Proposed by",
+    "Proposed on",
+    "Closes or closed on",
+    "Status",
+    "Result",
+    "Result in words",
+    "Quorum (%)",
+    "Quorum met",
+    "Members who could vote",
+    "Members who voted",
+    "Participants who voted",
+    "Professionals who voted",
+    "Agree",
+    "Disagree",
+    "Abstain",
+    "Block",
+    "Votes for each option",
+    "Votes of participants",
+    "Votes of professionals",
+    "Votes recorded for a member",
+    "Votes with a supporter's help",
+    "Outcome: what will happen",
+    "Outcome: who will do it",
+    "Outcome: by when",
+]
+
+
+def _local(value, tz: str) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(zoneinfo.ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def csv_row(decision: Decision, outcome) -> list:
+    """One row of the CSV export; ``decision.project`` and ``stage`` should be
+    loaded."""
+    tz = decision.project.timezone
+    tally = decision.tally or {}
+    rows = tally.get("rows", [])
+    consent = decision.kind == Decision.Kind.CONSENT
+    option_rows = [row for row in rows if row["key"] != "abstain"]
+
+    def split(label):
+        return "; ".join(f"{row['label']}: {row.get(label, 0)}" for row in rows)
+
+    def consent_count(key):
+        return _count(tally, key) if consent and tally else ""
+
+    return [
+        decision.title,
+        decision.stage.name,
+        decision.get_kind_display(),
+        str(decision.proposer.user),
+        _local(decision.created_at, tz),
+        _local(decision.closed_at or decision.closes_at, tz),
+        decision.get_status_display(),
+        decision.get_result_display() if decision.result else "",
+        result_summary(decision),
+        decision.quorum_percent,
+        {True: "Yes", False: "No"}.get(decision.quorum_met, ""),
+        tally.get("eligible", ""),
+        tally.get("voted", ""),
+        tally.get("voted_by_label", {}).get("participant", ""),
+        tally.get("voted_by_label", {}).get("professional", ""),
+        consent_count("agree"),
+        consent_count("disagree"),
+        _count(tally, "abstain") if tally else "",
+        consent_count("block"),
+        "" if consent else "; ".join(f"{row['label']}: {row['total']}" for row in option_rows),
+        split("participant"),
+        split("professional"),
+        tally.get("recorded_on_behalf", ""),
+        tally.get("assisted", ""),
+        outcome.statement if outcome else "",
+        outcome.who if outcome else "",
+        outcome.by_when.isoformat() if outcome and outcome.by_when else "",
+    ]

@@ -1,0 +1,515 @@
+"""Every write to decisions, votes, comments and outcomes.
+
+Each function is keyword-only, runs in one transaction, validates before it
+writes (a ValidationError with a message a member understands, and nothing
+changed), and hands over to reminders (decisions/reminders.py) only after the
+transaction has committed, with ids.
+
+Votes and closing both lock the decision's row (SELECT ... FOR NO KEY UPDATE),
+so on PostgreSQL a vote either lands before the decision closes and is
+counted, or is refused because it has closed; two closings at once close it
+once. One vote per member is also a database constraint.
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from decisions import reminders
+from decisions.formatting import when_words
+from decisions.kinds import KINDS, kind_for
+from decisions.models import Comment, Decision, DecisionRevision, Option, Outcome, Vote
+from decisions.permissions import COMMENT_EDIT_WINDOW, can_edit, can_write_outcome
+from projects.models import Activity, Membership, Stage
+from projects.permissions import project_access
+
+MIN_NOTICE = timedelta(hours=1)
+MIN_OPTIONS = 2
+MAX_OPTIONS = 10
+OPTION_MAX_LENGTH = Option._meta.get_field("text").max_length
+COMMENT_MAX_LENGTH = 5000
+ON_BEHALF_CHANNELS = (Vote.Channel.MEETING, Vote.Channel.PHONE, Vote.Channel.PAPER)
+
+
+# --- proposing and editing ---------------------------------------------------
+
+
+@transaction.atomic
+def decision_propose(
+    *,
+    member: Membership,
+    title: str,
+    description: str,
+    kind: str,
+    closes_at: datetime,
+    easy_words: str = "",
+    options: Sequence[str] = (),
+    quorum_percent: int = 50,
+    pass_rule: str = Decision.PassRule.MORE_AGREE_NO_BLOCK,
+    is_anonymous: bool = False,
+) -> Decision:
+    """Put a decision to every member, in the project's current stage."""
+    project = member.project
+    _require_current_member(member, project.pk, "Only members of this project can propose")
+    stage = Stage.objects.current().filter(project=project).first()
+    if stage is None:
+        raise ValidationError(
+            "This project has no current stage, so nobody can propose a decision now",
+            code="no_stage",
+        )
+    now = timezone.now()
+    decision = Decision(
+        project=project,
+        stage=stage,
+        proposer=member,
+        title=title.strip(),
+        description=description.strip(),
+        easy_words=easy_words.strip(),
+        kind=kind,
+        closes_at=closes_at,
+        quorum_percent=quorum_percent,
+        pass_rule=pass_rule or Decision.PassRule.MORE_AGREE_NO_BLOCK,
+        is_anonymous=is_anonymous,
+        created_at=now,
+        updated_at=now,
+    )
+    errors = _model_errors(decision)
+    if closes_at is not None and closes_at < now + MIN_NOTICE:
+        errors.setdefault("closes_at", []).append(
+            "The closing time must be at least one hour from now"
+        )
+    texts = []
+    if kind in KINDS:
+        try:
+            texts = _clean_options(kind, options)
+        except ValidationError as exc:
+            errors.setdefault("options", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    decision.save()
+    Option.objects.bulk_create(
+        Option(decision=decision, position=position, text=text)
+        for position, text in enumerate(texts)
+    )
+    _activity(project, member.user, f"{member.user} proposed “{decision.title}”", decision, now)
+    transaction.on_commit(partial(reminders.decision_proposed, decision.pk))
+    return decision
+
+
+@transaction.atomic
+def decision_edit(
+    *,
+    decision: Decision,
+    editor,
+    title: str,
+    description: str,
+    easy_words: str = "",
+    options: Sequence[str] | None = None,
+    is_anonymous: bool | None = None,
+) -> Decision:
+    """Change the words of an open decision (the proposer or a facilitator).
+
+    Once someone has voted, the earlier words are kept as a DecisionRevision
+    that the decision page shows, and the options and anonymity are fixed."""
+    locked = _lock(decision)
+    access = project_access(editor, locked.project)
+    if not can_edit(access, locked):
+        if not locked.is_open:
+            raise ValidationError("This decision has closed, so it cannot be changed")
+        raise PermissionDenied("Only the proposer or a facilitator can change this decision")
+    has_votes = locked.votes.exists()
+    current_options = list(locked.options.all())
+    errors = {}
+    new_texts = None
+    if options is not None and locked.kind == Decision.Kind.CHOICE:
+        try:
+            new_texts = _clean_options(locked.kind, options)
+        except ValidationError as exc:
+            errors["options"] = exc.messages
+        if new_texts == [option.text for option in current_options]:
+            new_texts = None
+        elif new_texts is not None and has_votes:
+            errors["options"] = ["Someone has voted, so the options cannot change"]
+    if is_anonymous is not None and is_anonymous != locked.is_anonymous and has_votes:
+        errors["is_anonymous"] = [
+            "Someone has voted, so you cannot change whether votes show names"
+        ]
+
+    old = (locked.title, locked.description, locked.easy_words)
+    locked.title = title.strip()
+    locked.description = description.strip()
+    locked.easy_words = easy_words.strip()
+    if is_anonymous is not None and not has_votes:
+        locked.is_anonymous = is_anonymous
+    for field, messages in _model_errors(locked).items():
+        errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    if has_votes and old != (locked.title, locked.description, locked.easy_words):
+        DecisionRevision.objects.create(
+            decision=locked,
+            title=old[0],
+            description=old[1],
+            easy_words=old[2],
+            edited_by=editor,
+            edited_at=now,
+        )
+    locked.updated_at = now
+    locked.save()
+    if new_texts is not None:
+        locked.options.all().delete()
+        Option.objects.bulk_create(
+            Option(decision=locked, position=position, text=text)
+            for position, text in enumerate(new_texts)
+        )
+    return locked
+
+
+# --- voting -------------------------------------------------------------------
+
+
+@transaction.atomic
+def vote_cast(
+    *,
+    member: Membership,
+    decision: Decision,
+    choice: str,
+    option: Option | None = None,
+    reason: str = "",
+    assisted: bool = False,
+    supporter: str = "",
+) -> Vote:
+    """A member votes, or changes their vote, until the decision closes. A vote
+    the member casts themselves clears any "recorded on your behalf" mark."""
+    return _vote_save(
+        member=member,
+        decision=decision,
+        choice=choice,
+        option=option,
+        reason=reason,
+        assisted=assisted,
+        supporter=supporter,
+        channel=Vote.Channel.ONLINE,
+        recorded_by=None,
+    )
+
+
+@transaction.atomic
+def vote_record_on_behalf(
+    *,
+    recorder,
+    member: Membership,
+    decision: Decision,
+    choice: str,
+    channel: str,
+    option: Option | None = None,
+    reason: str = "",
+    assisted: bool = False,
+    supporter: str = "",
+) -> Vote:
+    """A facilitator records the vote a member gave in a meeting, by phone or
+    on paper. The vote is marked with who recorded it; the member sees that
+    on the decision page and can change it themselves."""
+    access = project_access(recorder, decision.project)
+    if not access.can_facilitate:
+        raise PermissionDenied("Only a facilitator can record a vote for someone else")
+    errors = {}
+    if channel not in ON_BEHALF_CHANNELS:
+        errors["channel"] = ["Choose how the member gave their vote"]
+    if member.user_id == recorder.pk:
+        errors["member"] = ["Use the vote form for your own vote"]
+    if errors:
+        raise ValidationError(errors)
+    return _vote_save(
+        member=member,
+        decision=decision,
+        choice=choice,
+        option=option,
+        reason=reason,
+        assisted=assisted,
+        supporter=supporter,
+        channel=channel,
+        recorded_by=recorder,
+    )
+
+
+def _vote_save(
+    *, member, decision, choice, option, reason, assisted, supporter, channel, recorded_by
+) -> Vote:
+    locked = _lock(decision)
+    if not locked.accepts_votes:
+        raise ValidationError(
+            f"Voting closed on {when_words(locked.closes_at, locked.project.timezone)}, "
+            "so votes can no longer be cast or changed",
+            code="closed",
+        )
+    _require_current_member(member, locked.project_id, "Only members of this project can vote")
+    reason = reason.strip()
+    supporter = supporter.strip() if assisted else ""
+    errors = {}
+    if assisted and not supporter:
+        errors["supporter"] = ["Enter the name of the person who helped"]
+    try:
+        kind_for(locked).clean_vote(locked, choice, option, reason)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    values = {
+        "choice": choice,
+        "option": option,
+        "reason": reason,
+        "channel": channel,
+        "recorded_by": recorded_by,
+        "assisted": assisted,
+        "supporter": supporter,
+        "updated_at": now,
+    }
+    try:
+        with transaction.atomic():
+            vote, _created = Vote.objects.update_or_create(
+                decision=locked,
+                member_id=member.pk,
+                defaults=values,
+                create_defaults={**values, "cast_at": now},
+            )
+    except IntegrityError:
+        # Another transaction inserted this member's first vote at the same
+        # moment (possible only where the row lock above is not available):
+        # change that vote instead of adding a second one.
+        vote = Vote.objects.select_for_update().get(decision=locked, member_id=member.pk)
+        for field, value in values.items():
+            setattr(vote, field, value)
+        vote.save()
+    return vote
+
+
+# --- discussion ---------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_post(*, member: Membership, decision: Decision, body: str) -> Comment:
+    _require_current_member(member, decision.project_id, "Only members of this project can comment")
+    if not decision.is_open:
+        raise ValidationError("The discussion closed when the decision closed")
+    comment = Comment(decision=decision, author=member, body=_clean_body(body))
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def comment_edit(*, member: Membership, comment: Comment, body: str) -> Comment:
+    """The author corrects their comment, within 15 minutes of posting it."""
+    comment = Comment.objects.select_for_update().select_related("decision").get(pk=comment.pk)
+    if comment.author_id != member.pk:
+        raise PermissionDenied("Only the person who wrote a comment can change it")
+    _require_current_member(member, comment.decision.project_id, "Only members can comment")
+    if comment.is_hidden:
+        raise ValidationError("A facilitator has hidden this comment, so it cannot be changed")
+    if not comment.decision.is_open:
+        raise ValidationError("The discussion closed when the decision closed")
+    now = timezone.now()
+    if now - comment.created_at > COMMENT_EDIT_WINDOW:
+        raise ValidationError("You can change a comment for 15 minutes after posting it")
+    comment.body = _clean_body(body)
+    comment.edited_at = now
+    comment.save(update_fields=["body", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_hide(*, user, comment: Comment, reason: str) -> Comment:
+    """A facilitator (or admin staff allowed to change comments) hides a
+    comment. It is kept, and the thread says it was hidden and why."""
+    comment = Comment.objects.select_for_update().select_related("decision").get(pk=comment.pk)
+    if not (
+        project_access(user, comment.decision.project).can_facilitate
+        or (user.is_staff and user.has_perm("decisions.change_comment"))
+    ):
+        raise PermissionDenied("Only a facilitator can hide a comment")
+    if comment.is_hidden:
+        raise ValidationError("This comment is already hidden")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Explain why you are hiding this comment"]})
+    comment.hidden_at = timezone.now()
+    comment.hidden_by = user
+    comment.hidden_reason = reason
+    comment.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    return comment
+
+
+# --- closing and the outcome --------------------------------------------------
+
+
+@transaction.atomic
+def decision_close(
+    *, decision_id: int, closed_by=None, reason: str = "", notify: bool = True
+) -> bool:
+    """Close a decision and count its votes, once.
+
+    Idempotent: it locks the decision and does nothing unless it is still
+    open, so running it twice, or from two workers at once, closes it once,
+    stores one tally and hands over to reminders once. Returns whether this
+    call closed it. A decision closed at its closing time records that time
+    (even if the worker was down then); one closed early records now."""
+    decision = (
+        Decision.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("project")
+        .filter(pk=decision_id)
+        .first()
+    )
+    if decision is None or not decision.is_open:
+        return False
+    now = timezone.now()
+    options = list(decision.options.all())
+    votes = list(decision.votes.select_related("member"))
+    eligible = list(Membership.objects.current().filter(project_id=decision.project_id))
+    tally, result, chosen = kind_for(decision).tally(decision, votes, eligible, options)
+
+    decision.status = Decision.Status.CLOSED
+    decision.closed_at = min(now, decision.closes_at)
+    decision.closed_by = closed_by
+    decision.close_reason = reason.strip()
+    decision.result = result
+    decision.quorum_met = tally["quorum_met"]
+    decision.chosen_option = chosen
+    decision.tally = tally
+    decision.updated_at = now
+    decision.save()
+    _activity(
+        decision.project,
+        closed_by,
+        f"“{decision.title}” closed: {decision.get_result_display()}",
+        decision,
+        decision.closed_at,
+    )
+    if notify:
+        transaction.on_commit(partial(reminders.decision_closed, decision.pk))
+    return True
+
+
+@transaction.atomic
+def decision_close_early(*, user, decision: Decision, reason: str) -> Decision:
+    """A facilitator closes a vote before its closing time, saying why."""
+    if not project_access(user, decision.project).can_facilitate:
+        raise PermissionDenied("Only a facilitator can close a vote early")
+    if not reason.strip():
+        raise ValidationError({"reason": ["Explain why you are closing the vote early"]})
+    if not decision_close(decision_id=decision.pk, closed_by=user, reason=reason):
+        raise ValidationError("This decision has already closed")
+    return Decision.objects.get(pk=decision.pk)
+
+
+@transaction.atomic
+def outcome_write(
+    *,
+    user,
+    decision: Decision,
+    statement: str,
+    who: str,
+    by_when: date | None = None,
+    easy_words: str = "",
+) -> Outcome:
+    """The proposer or a facilitator says what will happen after a decision
+    ("you said, we did"), who will do it and by when. Hands over to reminders
+    the first time it is written."""
+    access = project_access(user, decision.project)
+    if decision.is_open:
+        raise ValidationError("You can write the outcome when the decision has closed")
+    if not can_write_outcome(access, decision):
+        raise PermissionDenied("Only the proposer or a facilitator can write the outcome")
+    now = timezone.now()
+    outcome = Outcome.objects.select_for_update().filter(decision=decision).first()
+    created = outcome is None
+    if created:
+        outcome = Outcome(decision=decision, created_at=now)
+    outcome.statement = statement.strip()
+    outcome.who = who.strip()
+    outcome.by_when = by_when
+    outcome.easy_words = easy_words.strip()
+    outcome.written_by = user
+    outcome.updated_at = now
+    outcome.full_clean()
+    outcome.save()
+    if created:
+        _activity(
+            decision.project, user, f"{user} wrote the outcome of “{decision.title}”", decision, now
+        )
+        transaction.on_commit(partial(reminders.outcome_written, decision.pk))
+    return outcome
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _lock(decision: Decision) -> Decision:
+    return (
+        Decision.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("project")
+        .get(pk=decision.pk)
+    )
+
+
+def _require_current_member(member: Membership, project_id: int, message: str) -> None:
+    if (
+        member is None
+        or not Membership.objects.current().filter(pk=member.pk, project_id=project_id).exists()
+    ):
+        raise ValidationError(message, code="not_member")
+
+
+def _clean_options(kind: str, options: Sequence[str]) -> list[str]:
+    texts = [text.strip() for text in options if text and text.strip()]
+    if kind != Decision.Kind.CHOICE:
+        if texts:
+            raise ValidationError("A consent proposal has no options: leave them empty")
+        return []
+    if len(texts) < MIN_OPTIONS:
+        raise ValidationError("Write at least 2 options")
+    if len(texts) > MAX_OPTIONS:
+        raise ValidationError("Write no more than 10 options")
+    seen = set()
+    for text in texts:
+        if len(text) > OPTION_MAX_LENGTH:
+            raise ValidationError(f"Each option must be {OPTION_MAX_LENGTH} characters or fewer")
+        if text.casefold() in seen:
+            raise ValidationError(f"Each option must be different: “{text}” is there twice")
+        seen.add(text.casefold())
+    return texts
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": ["Write your comment"]})
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ValidationError({"body": ["Comments must be 5,000 characters or fewer"]})
+    return body
+
+
+def _model_errors(instance) -> dict[str, list[str]]:
+    try:
+        instance.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
+def _activity(project, actor, summary: str, decision: Decision, at: datetime) -> None:
+    Activity.objects.create(
+        project=project,
+        actor=actor,
+        summary=summary[:300],
+        url=decision.get_absolute_url(),
+        created_at=at,
+    )

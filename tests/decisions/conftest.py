@@ -1,0 +1,29 @@
+import pytest
+
+from tests.decisions.support import build_world, make_decision
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The factories give every user a password; hashing it slowly is not
+    what these tests are about."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def decision(world):
+    return make_decision(world, title="Open the day centre until 6pm")
+
+
+@pytest.fixture
+def choice_decision(world):
+    return make_decision(
+        world,
+        title="Choose the drop-in time",
+        options=["Monday 2pm", "Wednesday 10am", "Friday 1pm"],
+    )
