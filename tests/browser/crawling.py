@@ -8,6 +8,7 @@ MAX_QUERIES_PER_PATH distinct query strings for one path (filters and sorting
 give many links to the same page).
 """
 
+import contextlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 MAX_PAGES = 300
 MAX_QUERIES_PER_PATH = 5
@@ -162,7 +164,11 @@ def submit_empty(page: Page, index: int) -> None:
         }""",
         index,
     )
-    page.wait_for_function("() => !window.__crawlSent || window.__crawlSettled === true")
+    # No answer within 5 s (a download, a cancelled confirm): check the page as it is.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(
+            "() => !window.__crawlSent || window.__crawlSettled === true", timeout=5000
+        )
     page.wait_for_load_state()
 
 

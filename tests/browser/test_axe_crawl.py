@@ -4,10 +4,12 @@ then each form on those pages sent empty, and the page that comes back (the
 error summary) checked too. The test fails once, at the end, listing every
 violation with its page, rule, HTML and help address."""
 
+import re
 import time
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser.crawling import axe_violations, crawl, states_after_empty_submits
 
@@ -45,6 +47,37 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
     assert reverse("participants:display") in result.pages
     if role == "signed out":
         assert reverse("account_login") in result.pages
+    problems = result.problems + violations
+    assert not problems, f"{len(problems)} problems as {role}:\n\n" + "\n\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ["signed out", "participant"])
+def test_pages_pass_axe_with_the_largest_text_and_high_contrast(
+    role, demo, sign_in, new_context, base_url
+):
+    """The display settings change colours, borders and sizes on every page:
+    check the pages again as someone who chose them sees them."""
+    context = new_context()
+    if role != "signed out":
+        sign_in(context, role)
+    page = context.new_page()
+    page.goto(reverse("participants:display"))
+    page.locator("input[name=text_size][value=largest]").check()
+    page.locator("input[name=high_contrast]").check()
+    page.locator("input[name=reduced_motion]").check()
+    page.get_by_role("button", name="Save display settings").click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\btext-largest\b.*\bhigh-contrast\b"))
+
+    violations: list[str] = []
+    result = crawl(
+        page,
+        base_url,
+        lambda page, label: violations.extend(
+            axe_violations(page, f"{label} (largest, high contrast)")
+        ),
+        max_pages=30,
+    )
+    assert reverse("participants:display") in result.pages
     problems = result.problems + violations
     assert not problems, f"{len(problems)} problems as {role}:\n\n" + "\n\n".join(problems)
 
