@@ -112,10 +112,12 @@ def ladder_results(stage: Stage) -> LadderResults:
         rung, label, count = row["rung"], row["membership__label"], row["count"]
         everyone[rung] = everyone.get(rung, 0) + count
         by_label.setdefault(label, {})[rung] = by_label[label].get(rung, 0) + count
+    participants = by_label[Membership.Label.PARTICIPANT]
+    professionals = by_label[Membership.Label.PROFESSIONAL]
+    # Split only when no group with answers is too small to show.
+    split = all(_big_enough(counts) or not counts for counts in (participants, professionals))
     return LadderResults(
-        everyone=_group("everyone", "Everyone", everyone),
-        participants=_group("participants", "Participants", by_label[Membership.Label.PARTICIPANT]),
-        professionals=_group(
-            "professionals", "Professionals", by_label[Membership.Label.PROFESSIONAL]
-        ),
+        everyone=_group("everyone", "Everyone", everyone, shown=_big_enough(everyone)),
+        participants=_group("participants", "Participants", participants, shown=split),
+        professionals=_group("professionals", "Professionals", professionals, shown=split),
     )
