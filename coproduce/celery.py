@@ -16,6 +16,12 @@ app = Celery("coproduce")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# How often beat runs each entry below, in seconds: COPRODUCE_BEAT_SECONDS
+# (default 60). The end-to-end test sets it to 1 so a vote that closes within
+# seconds is seen through; every entry finds its work "at or before now", so
+# any interval is correct, only slower or faster.
+BEAT_SECONDS = float(os.environ.get("COPRODUCE_BEAT_SECONDS", "") or 60)
+
 app.conf.beat_schedule = {
     # Every minute: close each decision whose closing time has come and count
     # its votes once (decisions.tasks.close_due_decisions). It finds decisions
@@ -23,6 +29,24 @@ app.conf.beat_schedule = {
     # two beats or workers run it at once.
     "close-due-decisions": {
         "task": "decisions.close_due_decisions",
-        "schedule": 60.0,
+        "schedule": BEAT_SECONDS,
+    },
+    # Every minute: send each reminder that is due at or before now and not yet
+    # sent (participants.tasks.send_due_reminders): new decisions, votes
+    # closing soon (to members who have not voted), results and outcomes, new
+    # stages, invitations. Rows are claimed before sending and marked sent
+    # after, so a beat that fires twice or two workers never send one twice;
+    # after downtime it catches up. Also enqueued on commit when something is
+    # due at once.
+    "send-due-reminders": {
+        "task": "participants.tasks.send_due_reminders",
+        "schedule": BEAT_SECONDS,
+    },
+    # Every minute: send the daily and weekly digests that are due
+    # (participants.tasks.send_due_digests), one email per member who has
+    # something waiting, found from the reminder log (no job per member).
+    "send-due-digests": {
+        "task": "participants.tasks.send_due_digests",
+        "schedule": BEAT_SECONDS,
     },
 }

@@ -120,14 +120,14 @@ def outcome_written(decision_id: int) -> None:
 # --- The words -------------------------------------------------------------
 
 RESULT_WORDS = {
-    Decision.Result.PASSED: ("The proposal passed.", "Most people agreed. It will go ahead."),
+    Decision.Result.PASSED: ("The proposal passed.", "Most people agreed.\nIt will go ahead."),
     Decision.Result.NOT_PASSED: (
         "The proposal did not pass.",
-        "Most people did not agree. It will not go ahead.",
+        "Most people did not agree.\nIt will not go ahead.",
     ),
     Decision.Result.BLOCKED: (
         "The proposal was blocked, so it will not go ahead as it is.",
-        "Someone blocked it. This means it cannot go ahead as it is.",
+        "Someone blocked it.\nThis means it cannot go ahead as it is.",
     ),
     Decision.Result.TIED: (
         "Two or more options got the same number of votes, so none was chosen.",
@@ -135,7 +135,7 @@ RESULT_WORDS = {
     ),
     Decision.Result.NO_QUORUM: (
         "Not enough members voted, so there is no result.",
-        "Not enough people voted. So we have no answer yet.",
+        "Not enough people voted.\nSo we have no answer yet.",
     ),
 }
 
@@ -233,7 +233,7 @@ class ClosingSoonReminder(reminders.ReminderKind):
                     f"{context['closes_when']} at {context['closes_time']}. "
                     "You have not voted yet."
                 ),
-                easy_digest_line=f"Please vote about {decision.title}. Voting stops soon.",
+                easy_digest_line=f"Voting about {decision.title} stops soon.",
                 link_text=f"Vote on “{decision.title}”",
                 easy_link_text=f"Vote about “{decision.title}”",
                 url=context["url"],

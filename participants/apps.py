@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class ParticipantsConfig(AppConfig):
     name = "participants"
     verbose_name = "People"
+
+    def ready(self):
+        from django.utils.module_loading import autodiscover_modules
+
+        from participants import kinds, receivers  # noqa: F401  (registers the stage and invitation kinds)
+        from projects import signals
+
+        # Each app's reminders.py registers the kinds of reminder whose words it
+        # knows (decisions/reminders.py: the decision kinds).
+        autodiscover_modules("reminders")
+        signals.stage_started.connect(
+            receivers.on_stage_started, dispatch_uid="participants.stage_started"
+        )
+        signals.member_joined.connect(
+            receivers.on_member_joined, dispatch_uid="participants.member_joined"
+        )

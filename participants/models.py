@@ -139,12 +139,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class InvitationQuerySet(models.QuerySet):
-    def pending(self, now=None):
+    def open(self):
+        """Not yet accepted, revoked or declined (it may have expired)."""
         return self.filter(
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=now or timezone.now(),
+            accepted_at__isnull=True, revoked_at__isnull=True, declined_at__isnull=True
         )
+
+    def pending(self, now=None):
+        """Open and still within its 14 days."""
+        return self.open().filter(expires_at__gt=now or timezone.now())
 
 
 def _invitation_expiry():
@@ -177,6 +180,8 @@ class Invitation(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The person said no, from the link at the end of the invitation email.
+    declined_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -186,7 +191,9 @@ class Invitation(models.Model):
             models.UniqueConstraint(
                 "project",
                 Lower("email"),
-                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                condition=Q(
+                    accepted_at__isnull=True, revoked_at__isnull=True, declined_at__isnull=True
+                ),
                 name="one_open_invitation_per_address",
             ),
             models.CheckConstraint(
@@ -198,11 +205,47 @@ class Invitation(models.Model):
     def __str__(self):
         return f"Invitation for {self.email} to {self.project}"
 
+    @property
+    def status(self) -> str:
+        """What happened to it, in words for facilitators."""
+        if self.accepted_at:
+            return "Accepted"
+        if self.revoked_at:
+            return "Cancelled"
+        if self.declined_at:
+            return "Said no"
+        if self.expires_at <= timezone.now():
+            return "Ended: not used within 14 days"
+        return "Waiting for an answer"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.declined_at is None
+            and self.expires_at > timezone.now()
+        )
+
 
 class ReminderLog(models.Model):
     """Every reminder Coproduce sends, keyed by (person, kind, object, due
     time). The unique key is what makes sending exactly-once: a row is claimed
-    before the message goes to the mail server and marked sent after."""
+    before the message goes to the mail server and marked sent after.
+
+    ``due_at`` is the moment the reminder is about (for example 24 hours before
+    a vote closes) and is part of the key; ``send_after`` is when it may go,
+    moved into the member's daytime or to their digest. Invitations go to an
+    address rather than an account, so their rows have ``email`` and no user.
+    """
+
+    class Kind(models.TextChoices):
+        NEW_DECISION = "new_decision", "A new decision to vote on"
+        CLOSING_SOON = "closing_soon", "A vote closing soon"
+        RESULT = "result", "The result of a decision"
+        OUTCOME = "outcome", "What will happen after a decision"
+        STAGE = "stage", "The project moved to a new stage"
+        INVITATION = "invitation", "An invitation to join a project"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -212,11 +255,22 @@ class ReminderLog(models.Model):
         FAILED = "failed", "Failed: gave up"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
     )
-    kind = models.CharField(max_length=30)
+    email = models.EmailField(
+        "email address", blank=True, help_text="For invitations, which go to an address."
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     object_key = models.CharField(max_length=80, help_text='For example "decision:42".')
     due_at = models.DateTimeField()
+    send_after = models.DateTimeField(
+        default=timezone.now,
+        help_text="When it may be sent: in the member's daytime, or at their digest time.",
+    )
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -224,18 +278,34 @@ class ReminderLog(models.Model):
     in_digest = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-due_at", "-pk"]
-        indexes = [models.Index(fields=["status", "due_at"])]
+        verbose_name = "reminder"
+        indexes = [
+            models.Index(fields=["status", "in_digest", "send_after"], name="reminder_due_idx"),
+            models.Index(fields=["claim_token"], name="reminder_claim_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "kind", "object_key", "due_at"], name="one_reminder_per_key"
             ),
+            models.UniqueConstraint(
+                fields=["email", "kind", "object_key", "due_at"],
+                condition=Q(user__isnull=True),
+                name="one_reminder_per_address_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""),
+                name="reminder_has_a_recipient",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.kind} for {self.user} ({self.get_status_display()})"
+        return (
+            f"{self.get_kind_display()} for {self.user or self.email} ({self.get_status_display()})"
+        )

@@ -1,3 +1,6 @@
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from participants.display import SESSION_KEY
@@ -30,3 +33,87 @@ def display_name_change(*, user: User, display_name: str) -> User:
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name"])
     return user
+
+
+@transaction.atomic
+def profile_save(
+    *, user: User, access_needs: list[str], access_needs_other: str, strengths: str
+) -> User:
+    """Save what a member tells facilitators about themselves: their access
+    needs and their strengths and skills."""
+    unknown = set(access_needs) - set(User.AccessNeed.values)
+    if unknown:
+        raise ValidationError({"access_needs": "Choose access needs from the list"})
+    other = access_needs_other.strip()
+    needs = [need for need in User.AccessNeed.values if need in access_needs]
+    if other and User.AccessNeed.OTHER not in needs:
+        needs.append(User.AccessNeed.OTHER)
+    if User.AccessNeed.OTHER in needs and not other:
+        raise ValidationError({"access_needs_other": "Tell us what else you need"})
+    user.access_needs = needs
+    user.access_needs_other = other if User.AccessNeed.OTHER in needs else ""
+    user.strengths = strengths.strip()
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["access_needs", "access_needs_other", "strengths"])
+    return user
+
+
+@transaction.atomic
+def reminder_preferences_save(
+    *,
+    user: User,
+    wanted: list[str],
+    reminder_format: str,
+    reminder_timing: str,
+    digest_time: datetime.time,
+    digest_weekday: int,
+    timezone: str,
+) -> User:
+    """Save which reminder emails a member wants, how they look and when they
+    come. Takes effect at once: reminders already waiting follow the new
+    choices (see participants.reminders.reschedule_for)."""
+    from participants.reminders import PREFERENCE_FIELDS, reschedule_for
+
+    unknown = set(wanted) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise ValidationError({"wanted": "Choose emails from the list"})
+    for field in PREFERENCE_FIELDS:
+        setattr(user, field, field in wanted)
+    user.reminder_format = reminder_format
+    user.reminder_timing = reminder_timing
+    user.digest_time = digest_time
+    user.digest_weekday = digest_weekday
+    user.timezone = timezone
+    user.full_clean(exclude=["password"])
+    user.save(
+        update_fields=[
+            *PREFERENCE_FIELDS,
+            "reminder_format",
+            "reminder_timing",
+            "digest_time",
+            "digest_weekday",
+            "timezone",
+        ]
+    )
+    reschedule_for(user=user)
+    return user
+
+
+@transaction.atomic
+def reminders_stop(*, user: User, kind: str) -> list[str]:
+    """Stop one kind of reminder email (or all of them, kind "all"), from the
+    one-click link in an email. Takes effect at once; stopping twice is
+    harmless. Returns the preference fields that are now off."""
+    from participants.reminders import PREFERENCE_FIELDS, PREFERENCE_FOR_KIND, reschedule_for
+
+    if kind == "all":
+        fields = list(PREFERENCE_FIELDS)
+    elif kind in PREFERENCE_FOR_KIND:
+        fields = [PREFERENCE_FOR_KIND[kind]]
+    else:
+        raise ValidationError("These emails cannot be stopped.")
+    for field in fields:
+        setattr(user, field, False)
+    user.save(update_fields=fields)
+    reschedule_for(user=user)
+    return fields

@@ -1,10 +1,33 @@
 from django.urls import path
 
-from participants import views
+from participants import email_views, invitation_views, profile_views, views
 
 app_name = "participants"
 
 urlpatterns = [
     path("settings/display/", views.display_preferences, name="display"),
     path("account/", views.account, name="account"),
+    # People, invitations and emails (issue 5 and the invitations of issue 3).
+    path("profile/", profile_views.profile, name="profile"),
+    path(
+        "projects/<slug:slug>/members/<int:pk>/access-needs/",
+        profile_views.member_access_needs,
+        name="member_access_needs",
+    ),
+    path("projects/<slug:slug>/invitations/", invitation_views.invitations, name="invitations"),
+    path(
+        "projects/<slug:slug>/invitations/<uuid:public_id>/resend/",
+        invitation_views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "projects/<slug:slug>/invitations/<uuid:public_id>/cancel/",
+        invitation_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
+    path(
+        "emails/preferences/<str:token>/", email_views.email_preferences, name="email_preferences"
+    ),
+    path("emails/stop/<str:token>/", email_views.email_stop, name="email_stop"),
 ]

@@ -1,0 +1,173 @@
+"""Invitations: the facilitators' page (invite, resend, cancel) and the page
+the link in an invitation email opens (sign up or sign in, then join)."""
+
+from urllib.parse import urlencode
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from participants import invitations as services
+from participants.models import Invitation
+from participants.profile_forms import InvitationForm
+from projects.models import Membership
+from projects.permissions import project_access_or_404
+
+RECENT_ENDED = 20
+
+
+def _facilitator_access(request, slug):
+    access = project_access_or_404(request.user, slug)
+    if not access.can_facilitate:
+        raise PermissionDenied("Only facilitators can invite people.")
+    return access
+
+
+@require_http_methods(["GET", "POST"])
+def invitations(request, slug):
+    """Invite people by email address, and see, resend or cancel the
+    invitations that are waiting for an answer."""
+    access = _facilitator_access(request, slug)
+    project = access.project
+    if request.method == "POST":
+        form = InvitationForm(request.POST, project=project)
+        if form.is_valid():
+            try:
+                created = services.invitations_create(
+                    project=project,
+                    emails=form.cleaned_data["emails"],
+                    label=form.cleaned_data["label"],
+                    is_facilitator=form.cleaned_data["is_facilitator"],
+                    invited_by=request.user,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("emails", message)
+            else:
+                count = len(created)
+                messages.success(
+                    request,
+                    f"We are sending {count} invitation{'s' if count != 1 else ''}. "
+                    "Each link works for 14 days.",
+                )
+                return redirect("participants:invitations", slug=project.slug)
+    else:
+        form = InvitationForm(project=project, initial={"label": "participant"})
+    now = timezone.now()
+    listed = Invitation.objects.filter(project=project).select_related("invited_by", "accepted_by")
+    pending = list(listed.pending(now).order_by("email"))
+    ended = list(
+        listed.filter(
+            Q(accepted_at__isnull=False)
+            | Q(revoked_at__isnull=False)
+            | Q(declined_at__isnull=False)
+            | Q(expires_at__lte=now)
+        ).order_by("-created_at", "-pk")[:RECENT_ENDED]
+    )
+    return render(
+        request,
+        "participants/invitations.html",
+        {"project": project, "form": form, "pending": pending, "ended": ended},
+    )
+
+
+def _invitation_or_404(project, public_id) -> Invitation:
+    return get_object_or_404(Invitation, project=project, public_id=public_id)
+
+
+@require_POST
+def invitation_resend(request, slug, public_id):
+    access = _facilitator_access(request, slug)
+    invitation = _invitation_or_404(access.project, public_id)
+    try:
+        services.invitation_resend(invitation=invitation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"We are sending the invitation to {invitation.email} again.")
+    return redirect("participants:invitations", slug=access.project.slug)
+
+
+@require_POST
+def invitation_revoke(request, slug, public_id):
+    access = _facilitator_access(request, slug)
+    invitation = _invitation_or_404(access.project, public_id)
+    try:
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"The invitation for {invitation.email} is cancelled. Its link no longer works.",
+        )
+    return redirect("participants:invitations", slug=access.project.slug)
+
+
+PROBLEM_STATUS = {"bad": 404, "wrong_address": 403, "member": 200}
+
+
+def _problem(request, problem: services.InvitationError):
+    invitation = problem.invitation
+    return render(
+        request,
+        "participants/invitation_problem.html",
+        {
+            "reason": problem.reason,
+            "invitation": invitation,
+            "project": invitation.project if invitation else None,
+            "inviter": invitation.invited_by if invitation else None,
+        },
+        status=PROBLEM_STATUS.get(problem.reason, 410),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    """The page the invitation link opens. Signed out: create an account or
+    sign in (the link comes back here afterwards). Signed in with the invited
+    address: one button to join. Anything wrong with the link: a page saying
+    what happened and who to ask."""
+    try:
+        invitation = services.invitation_from_token(token)
+    except services.InvitationError as problem:
+        return _problem(request, problem)
+    here = reverse("participants:invitation_accept", args=[token])
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': here})}")
+        # The link was emailed to this address, so signing up with it needs no
+        # second confirmation email.
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        return render(
+            request,
+            "participants/invitation_accept.html",
+            {
+                "invitation": invitation,
+                "project": invitation.project,
+                "signup_url": f"{reverse('account_signup')}?{urlencode({'next': here})}",
+                "login_url": f"{reverse('account_login')}?{urlencode({'next': here})}",
+            },
+        )
+    if not services.address_matches(invitation, request.user):
+        return _problem(request, services.InvitationError("wrong_address", invitation))
+    already = Membership.objects.current().filter(project=invitation.project, user=request.user)
+    if request.method == "GET" and already.exists():
+        return _problem(request, services.InvitationError("member", invitation))
+    if request.method == "POST":
+        try:
+            accepted = services.invitation_accept(invitation=invitation, user=request.user)
+        except services.InvitationError as problem:
+            return _problem(request, problem)
+        messages.success(request, f"Welcome to {accepted.project.name}. You are now a member.")
+        return redirect(accepted.project.get_absolute_url())
+    return render(
+        request,
+        "participants/invitation_accept.html",
+        {"invitation": invitation, "project": invitation.project},
+    )

@@ -1,0 +1,296 @@
+"""Invitations: facilitators invite people by email address; the email
+carries a signed, single-use link that works for 14 days.
+
+Every write is here: views and the admin call these services. The email
+itself goes through the reminder machinery (kind "invitation", which cannot
+be turned off), sent by a Celery task enqueued on commit.
+
+Accepting: the person must be signed in with the address the invitation was
+sent to (any verified address on their account). A link forwarded to someone
+else does not let them in: the page says so, and who to ask. This keeps
+private projects private; people with two addresses can add the invited one
+to their account, or ask for an invitation to the other.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from participants import reminders
+from participants.emails import INVITATION_MAX_AGE, INVITATION_SALT, TokenError, read_token
+from participants.models import Invitation, ReminderLog, User
+from projects.models import Membership, Project
+from projects.permissions import can_facilitate
+from projects.services import membership_add
+
+MAX_ADDRESSES = 50
+
+
+def parse_addresses(text: str) -> list[str]:
+    """Addresses typed one a line, or separated by commas or semicolons;
+    repeats are dropped, the first spelling kept."""
+    found = [part.strip() for part in re.split(r"[,;\s]+", text or "") if part.strip()]
+    unique: dict[str, str] = {}
+    for address in found:
+        unique.setdefault(address.lower(), address)
+    return list(unique.values())
+
+
+def address_problems(*, project: Project, addresses: list[str]) -> list[str]:
+    """Everything wrong with a list of addresses, in words for the form: an
+    address that is not valid, someone already a member, someone already
+    invited, more than MAX_ADDRESSES. Two queries."""
+    problems = []
+    if not addresses:
+        return ["Enter at least one email address"]
+    if len(addresses) > MAX_ADDRESSES:
+        problems.append(
+            f"You can invite up to {MAX_ADDRESSES} people at once. "
+            f"You entered {len(addresses)} addresses."
+        )
+    valid = []
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            problems.append(f"“{address}” is not a valid email address")
+        else:
+            valid.append(address.lower())
+    if valid:
+        members = set(
+            Membership.objects.current()
+            .filter(project=project)
+            .annotate(address=Lower("user__email"))
+            .filter(address__in=valid)
+            .values_list("address", flat=True)
+        )
+        members |= set(
+            EmailAddress.objects.filter(
+                user__memberships__project=project,
+                user__memberships__left_at__isnull=True,
+            )
+            .annotate(address=Lower("email"))
+            .filter(address__in=valid)
+            .values_list("address", flat=True)
+        )
+        invited = set(
+            Invitation.objects.pending()
+            .filter(project=project)
+            .annotate(address=Lower("email"))
+            .filter(address__in=valid)
+            .values_list("address", flat=True)
+        )
+        for address in valid:
+            if address in members:
+                problems.append(f"{address} is already a member of this project")
+            elif address in invited:
+                problems.append(
+                    f"{address} has already been invited. "
+                    "You can send the invitation again from the list below."
+                )
+    return problems
+
+
+def _require_facilitator(actor, project: Project) -> None:
+    if actor is None or not can_facilitate(actor, project):
+        raise PermissionDenied("Only facilitators can invite people.")
+
+
+def _send(invitation: Invitation, *, now) -> None:
+    reminders.schedule(
+        kind=ReminderLog.Kind.INVITATION,
+        object_key=f"invitation:{invitation.pk}",
+        due_at=now,
+        addresses=[invitation.email],
+        project=invitation.project,
+        now=now,
+    )
+
+
+@transaction.atomic
+def invitations_create(
+    *, project: Project, emails: list[str], label: str, is_facilitator: bool, invited_by: User
+) -> list[Invitation]:
+    """Invite people to a project by email address. Each gets an email with a
+    link to join (sent after commit)."""
+    _require_facilitator(invited_by, project)
+    problems = address_problems(project=project, addresses=emails)
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    addresses = [address.lower() for address in emails]
+    # An invitation that ran out of time without an answer is closed, so the
+    # address can be invited again.
+    Invitation.objects.open().filter(project=project, expires_at__lte=now).annotate(
+        address=Lower("email")
+    ).filter(address__in=addresses).update(revoked_at=now, revoked_by=invited_by)
+    created = []
+    for address in addresses:
+        invitation = Invitation(
+            project=project,
+            email=address,
+            label=label,
+            is_facilitator=is_facilitator,
+            invited_by=invited_by,
+            created_at=now,
+            expires_at=now + INVITATION_MAX_AGE,
+            last_sent_at=now,
+            send_count=1,
+        )
+        invitation.full_clean(validate_constraints=False)
+        invitation.save()
+        _send(invitation, now=now)
+        created.append(invitation)
+    return created
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
+    """Send the invitation again, with a new link that works for another 14
+    days."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _require_facilitator(actor, invitation.project)
+    if invitation.accepted_at or invitation.revoked_at or invitation.declined_at:
+        raise ValidationError(f"The invitation for {invitation.email} cannot be sent again.")
+    now = timezone.now()
+    invitation.expires_at = now + INVITATION_MAX_AGE
+    invitation.last_sent_at = now
+    invitation.send_count += 1
+    invitation.save(update_fields=["expires_at", "last_sent_at", "send_count"])
+    _send(invitation, now=now)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    """Cancel an invitation: its link stops working, and an email not sent yet
+    is not sent."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _require_facilitator(actor, invitation.project)
+    if invitation.accepted_at:
+        raise ValidationError(f"{invitation.email} has already joined.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.revoked_by = actor
+        invitation.save(update_fields=["revoked_at", "revoked_by"])
+    reminders.cancel(
+        kind=ReminderLog.Kind.INVITATION,
+        object_key=f"invitation:{invitation.pk}",
+        reason="The invitation was cancelled",
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation) -> Invitation:
+    """The person said no, from the link at the end of the email. Saying no
+    twice is harmless."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.declined_at is None and invitation.accepted_at is None:
+        invitation.declined_at = timezone.now()
+        invitation.save(update_fields=["declined_at"])
+    return invitation
+
+
+class InvitationError(Exception):
+    """Why an invitation link cannot be used, for the page that says so."""
+
+    def __init__(self, reason: str, invitation: Invitation | None = None):
+        super().__init__(reason)
+        self.reason = reason  # bad, expired, used, revoked, declined, wrong_address, member
+        self.invitation = invitation
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The invitation a link is for, or InvitationError saying why it
+    cannot be used (the link is forged, ran out of time, was used, ...)."""
+    try:
+        payload = read_token(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+    except TokenError as error:
+        invitation = _by_public_id((error.payload or {}).get("i"))
+        if error.reason == "expired" and invitation is not None:
+            raise _closed(invitation) or InvitationError("expired", invitation) from None
+        raise InvitationError("bad") from None
+    invitation = _by_public_id(payload.get("i"))
+    if invitation is None:
+        raise InvitationError("bad")
+    problem = _closed(invitation)
+    if problem is not None:
+        raise problem
+    if invitation.expires_at <= timezone.now():
+        raise InvitationError("expired", invitation)
+    return invitation
+
+
+def _by_public_id(public_id) -> Invitation | None:
+    if not public_id:
+        return None
+    try:
+        return (
+            Invitation.objects.select_related("project", "invited_by")
+            .filter(public_id=public_id)
+            .first()
+        )
+    except ValidationError:
+        return None
+
+
+def _closed(invitation: Invitation) -> InvitationError | None:
+    if invitation.accepted_at:
+        return InvitationError("used", invitation)
+    if invitation.revoked_at:
+        return InvitationError("revoked", invitation)
+    if invitation.declined_at:
+        return InvitationError("declined", invitation)
+    return None
+
+
+def address_matches(invitation: Invitation, user: User) -> bool:
+    """Is the person signed in with the address the invitation went to?"""
+    invited = invitation.email.lower()
+    if user.email.lower() == invited:
+        return True
+    return EmailAddress.objects.filter(user=user, verified=True, email__iexact=invited).exists()
+
+
+@dataclass
+class Accepted:
+    membership: Membership
+    project: Project
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Accepted:
+    """Join the project the invitation is for, as the label (and role) the
+    facilitator chose. Single use: a second press finds it used."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("project").get(pk=invitation.pk)
+    )
+    problem = _closed(invitation)
+    if problem is not None:
+        raise problem
+    if invitation.expires_at <= timezone.now():
+        raise InvitationError("expired", invitation)
+    if not address_matches(invitation, user):
+        raise InvitationError("wrong_address", invitation)
+    if Membership.objects.current().filter(project=invitation.project, user=user).exists():
+        raise InvitationError("member", invitation)
+    membership = membership_add(
+        project=invitation.project,
+        user=user,
+        label=invitation.label,
+        is_facilitator=invitation.is_facilitator,
+        actor=user,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return Accepted(membership=membership, project=invitation.project)

@@ -1,0 +1,172 @@
+"""Forms for the profile page (access needs, strengths, reminder choices),
+the email preferences page reached from an email, and invitations."""
+
+import zoneinfo
+
+from django import forms
+
+from participants.invitations import MAX_ADDRESSES, parse_addresses
+from participants.models import User
+from projects.models import Membership
+
+WANTED_CHOICES = [
+    ("notify_new_decision", "A new decision to vote on"),
+    ("notify_closing_soon", "A vote is closing soon and you have not voted"),
+    ("notify_result", "The result of a decision, and what will happen next"),
+    ("notify_stage", "The project moves to a new stage"),
+]
+WEEKDAYS = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+
+
+def timezone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class ReminderPreferencesForm(forms.Form):
+    """Which reminder emails, how they look, and when they come."""
+
+    wanted = forms.MultipleChoiceField(
+        label="Which emails do you want?",
+        choices=WANTED_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=(
+            "Untick all of them to stop these emails. "
+            "You will still get invitations, and emails you ask for to sign in."
+        ),
+    )
+    reminder_format = forms.ChoiceField(
+        label="How should your emails look?",
+        choices=User.ReminderFormat.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how your emails should look"},
+    )
+    reminder_timing = forms.ChoiceField(
+        label="When should we send them?",
+        choices=User.ReminderTiming.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose when we should send your emails"},
+    )
+    digest_time = forms.TimeField(
+        label="Time for your daily or weekly email",
+        help_text="Use the 24-hour clock, for example 09:00 or 17:30.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": "Enter a time for your daily or weekly email",
+            "invalid": "Enter a time like 09:00 or 17:30",
+        },
+    )
+    digest_weekday = forms.TypedChoiceField(
+        label="Day for your weekly email",
+        choices=WEEKDAYS,
+        coerce=int,
+        error_messages={"required": "Choose a day for your weekly email"},
+    )
+    timezone = forms.ChoiceField(
+        label="Your time zone",
+        choices=timezone_choices,
+        help_text="We send reminders in the daytime where you live, never at night.",
+        error_messages={"required": "Choose your time zone"},
+    )
+
+    @classmethod
+    def initial_for(cls, user: User) -> dict:
+        return {
+            "wanted": [field for field, _label in WANTED_CHOICES if getattr(user, field)],
+            "reminder_format": user.reminder_format,
+            "reminder_timing": user.reminder_timing,
+            "digest_time": user.digest_time,
+            "digest_weekday": user.digest_weekday,
+            "timezone": user.timezone,
+        }
+
+
+class ProfileForm(ReminderPreferencesForm):
+    """The whole profile: access needs and strengths, then reminder choices."""
+
+    access_needs = forms.MultipleChoiceField(
+        label="Access needs",
+        choices=User.AccessNeed.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=(
+            "Tell facilitators what helps you take part, so they can plan for it. "
+            "Only you and the facilitators of your projects can see this."
+        ),
+    )
+    access_needs_other = forms.CharField(
+        label="What else do you need?",
+        required=False,
+        max_length=300,
+        help_text="Fill this in if you ticked “Something else”.",
+        error_messages={"max_length": "What else you need must be 300 characters or fewer"},
+    )
+    strengths = forms.CharField(
+        label="Your strengths and skills",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What you are good at, or would like to bring to a project.",
+    )
+
+    field_order = ["access_needs", "access_needs_other", "strengths"]
+
+    def clean(self):
+        cleaned = super().clean()
+        needs = cleaned.get("access_needs") or []
+        other = (cleaned.get("access_needs_other") or "").strip()
+        if User.AccessNeed.OTHER in needs and not other:
+            self.add_error("access_needs_other", "Tell us what else you need")
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, user: User) -> dict:
+        return {
+            **super().initial_for(user),
+            "access_needs": user.access_needs,
+            "access_needs_other": user.access_needs_other,
+            "strengths": user.strengths,
+        }
+
+
+class InvitationForm(forms.Form):
+    emails = forms.CharField(
+        label="Email addresses",
+        widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=(
+            f"Put each address on its own line, or separate them with commas. "
+            f"You can invite up to {MAX_ADDRESSES} people at once."
+        ),
+        error_messages={"required": "Enter at least one email address"},
+    )
+    label = forms.ChoiceField(
+        label="They will join as",
+        choices=Membership.Label.choices,
+        widget=forms.RadioSelect,
+        help_text="This is for showing the balance of the project. Everyone has the same say.",
+        error_messages={"required": "Choose participant or professional"},
+    )
+    is_facilitator = forms.BooleanField(
+        label="Make them facilitators too (they can invite people and move stages)",
+        required=False,
+    )
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+
+    def clean_emails(self):
+        from participants.invitations import address_problems
+
+        addresses = parse_addresses(self.cleaned_data["emails"])
+        problems = address_problems(project=self.project, addresses=addresses)
+        if problems:
+            raise forms.ValidationError(problems)
+        return addresses

@@ -1,0 +1,774 @@
+"""The reminder machinery: the one way Coproduce emails people about their
+projects.
+
+- ``schedule()`` records what is due for whom, honouring each person's
+  preferences (a kind turned off: nothing; "straight away": sent when due, in
+  their daytime; daily or weekly: held for their digest). Each row of the
+  reminder log is keyed by (person, kind, object, due time) with a unique
+  constraint, so scheduling the same thing twice adds nothing.
+- ``send_due()`` and ``send_due_digests()`` (Celery beat runs them every few
+  seconds, and ``schedule()`` enqueues a run on commit) find rows "due at or
+  before now and not yet sent", never by an exact time window, so a worker or
+  beat that was down catches up. Each row is claimed first (an UPDATE that
+  only takes rows still pending), then sent over one mail connection per
+  batch, then marked sent. A claim left behind by a dead worker is released
+  after ``CLAIM_TIMEOUT``; that is the only way one message can go twice.
+- Failed sends are tried again with backoff (``BACKOFF``) and, after
+  ``MAX_ATTEMPTS``, marked failed for project managers to see in the admin.
+
+Which words each kind uses comes from the app that knows them:
+decisions/reminders.py registers the decision kinds; participants/kinds.py
+the stage and invitation kinds. ``ParticipantsConfig.ready()`` imports every
+installed app's ``reminders`` module, so the registry is full in the web
+server, the worker and beat alike.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+from time import monotonic
+
+from django.conf import settings
+from django.core.mail import mailers
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from participants.models import ReminderLog, User
+from projects.models import Membership
+
+logger = logging.getLogger(__name__)
+
+Kind = ReminderLog.Kind
+Status = ReminderLog.Status
+
+# Sending.
+BATCH_SIZE = 500  # rows claimed, read and sent over one mail connection at a time
+DIGEST_BATCH_USERS = 200  # people whose digests are built in one batch
+MAX_ATTEMPTS = 5  # tries before a reminder is marked failed
+BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
+CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a dead worker
+HEARTBEAT_SECONDS = 30  # a live worker renews its claims this often
+RUN_SECONDS = 240  # one task sends for at most this long, then leaves the rest to the next
+
+# Daytime (EMAIL.md rule 24): reminders that are not urgent wait for it.
+DAY_STARTS = time(8, 0)
+DAY_ENDS = time(20, 0)
+# A reminder about a deadline must arrive at least this long before it.
+DEADLINE_MARGIN = timedelta(hours=1)
+
+
+# --- The kinds of reminder -------------------------------------------------
+
+
+@dataclass
+class Message:
+    """What a kind says about one object (a decision, a stage, an
+    invitation). A kind returns the same Message object for every row about
+    the same object, and the words must not depend on the recipient: a batch
+    renders each Message once per format and adds the per-person links
+    (participants.emails) afterwards."""
+
+    template: str  # templates/emails/<template>_subject.txt, ...
+    context: dict
+    project_name: str
+    # One line for a digest, its link text, and the link.
+    digest_line: str
+    easy_digest_line: str
+    link_text: str
+    easy_link_text: str
+    url: str
+
+
+class ReminderKind:
+    """One kind of reminder. Subclasses set ``name`` (a ReminderLog.Kind),
+    ``preference`` (the User field that turns it off, or None when it cannot
+    be turned off) and ``urgent`` (sent even at night), and implement
+    ``messages``."""
+
+    name: str = ""
+    preference: str | None = None
+    urgent: bool = False
+
+    def messages(self, rows: list[ReminderLog], *, now: datetime) -> dict[int, Message | None]:
+        """For each row (by pk), the message to send, or None when it is not
+        needed any more (the member voted, the decision closed, ...). Must
+        use a fixed number of queries, whatever the number of rows."""
+        raise NotImplementedError
+
+    def member_joined(self, membership: Membership) -> None:  # noqa: B027  (optional hook)
+        """Someone joined a project: plan what they should still hear about."""
+
+
+_KINDS: dict[str, ReminderKind] = {}
+
+
+def register(kind_class: type[ReminderKind]) -> type[ReminderKind]:
+    """Class decorator: make a kind of reminder known to the machinery."""
+    kind = kind_class()
+    if kind.name not in Kind.values:
+        raise ValueError(f"Unknown reminder kind {kind.name!r}: add it to ReminderLog.Kind")
+    _KINDS[kind.name] = kind
+    return kind_class
+
+
+def get_kind(name: str) -> ReminderKind:
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise LookupError(f"No reminder kind {name!r} is registered") from None
+
+
+def registered_kinds() -> dict[str, ReminderKind]:
+    return dict(_KINDS)
+
+
+# Which User field turns each kind off (invitations cannot be turned off).
+PREFERENCE_FOR_KIND = {
+    Kind.NEW_DECISION: "notify_new_decision",
+    Kind.CLOSING_SOON: "notify_closing_soon",
+    Kind.RESULT: "notify_result",
+    Kind.OUTCOME: "notify_result",
+    Kind.STAGE: "notify_stage",
+}
+PREFERENCE_FIELDS = sorted(set(PREFERENCE_FOR_KIND.values()))
+
+# What schedule() and the sender need of each recipient.
+RECIPIENT_FIELDS = [
+    "id",
+    "email",
+    "display_name",
+    "is_active",
+    "timezone",
+    "reminder_format",
+    "reminder_timing",
+    "digest_time",
+    "digest_weekday",
+    *PREFERENCE_FIELDS,
+]
+
+
+def project_recipients(project_id: int):
+    """The current members of a project who can get email, with only the
+    fields reminders need: one query."""
+    return User.objects.filter(
+        memberships__project_id=project_id,
+        memberships__left_at__isnull=True,
+        is_active=True,
+    ).only(*RECIPIENT_FIELDS)
+
+
+# --- When a reminder may go ------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def daytime_from(moment: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
+    """``moment`` if it is daytime where the member lives, else the start of
+    the next daytime."""
+    local = moment.astimezone(tz)
+    if DAY_STARTS <= local.time() < DAY_ENDS:
+        return moment
+    day = local.date() if local.time() < DAY_STARTS else local.date() + timedelta(days=1)
+    return datetime.combine(day, DAY_STARTS, tzinfo=tz)
+
+
+def daytime_before(moment: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
+    """The last daytime moment at or before ``moment``."""
+    local = moment.astimezone(tz)
+    if DAY_STARTS <= local.time() < DAY_ENDS:
+        return moment
+    day = local.date() if local.time() >= DAY_ENDS else local.date() - timedelta(days=1)
+    return datetime.combine(day, DAY_ENDS, tzinfo=tz) - timedelta(minutes=30)
+
+
+def next_digest_at(user: User, after: datetime) -> datetime:
+    """The member's next daily or weekly digest time at or after ``after``."""
+    tz = zone(user.timezone)
+    local = after.astimezone(tz)
+    day = local.date()
+    if user.reminder_timing == User.ReminderTiming.WEEKLY:
+        day += timedelta(days=(user.digest_weekday - day.weekday()) % 7)
+        step = timedelta(days=7)
+    else:
+        step = timedelta(days=1)
+    candidate = datetime.combine(day, user.digest_time, tzinfo=tz)
+    if candidate < after:
+        candidate = datetime.combine(day + step, user.digest_time, tzinfo=tz)
+    return candidate
+
+
+def plan(
+    *,
+    user: User | None,
+    kind: ReminderKind,
+    due: datetime,
+    deadline: datetime | None,
+    now: datetime,
+) -> tuple[bool, datetime]:
+    """(in_digest, send_after) for one reminder to one person.
+
+    - Urgent kinds and reminders to an address go when due.
+    - Members who chose a daily or weekly digest get it in their next digest,
+      unless that would be after the deadline it is about.
+    - Everything else waits for daytime in the member's timezone. A reminder
+      about a deadline that falls in the night goes in the evening before
+      (or, if that has passed, when due: it is urgent by then).
+    """
+    if user is None or kind.urgent:
+        return False, due
+    latest = deadline - DEADLINE_MARGIN if deadline else None
+    if user.reminder_timing != User.ReminderTiming.IMMEDIATE:
+        at = next_digest_at(user, due)
+        if latest is None or at <= latest:
+            return True, at
+    tz = zone(user.timezone)
+    at = daytime_from(due, tz)
+    if latest is not None and at > latest:
+        earlier = daytime_before(due, tz)
+        at = earlier if earlier >= now else due
+    return False, at
+
+
+# --- Scheduling -------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule(
+    *,
+    kind: str,
+    object_key: str,
+    due_at: datetime | Sequence[datetime],
+    recipients: Iterable[User] = (),
+    addresses: Iterable[str] = (),
+    project=None,
+    deadline: datetime | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Plan one kind of reminder about one object for many people, in a fixed
+    number of queries (one INSERT, whatever the number of recipients).
+
+    ``recipients`` are Users loaded with at least RECIPIENT_FIELDS (see
+    ``project_recipients``); ``addresses`` are email addresses without an
+    account (invitations). ``due_at`` is one moment or several (closing-soon
+    reminders at 48 and 24 hours). ``deadline`` is what the reminder is about
+    (when the vote closes): it is never planned after it.
+
+    Returns how many new rows were added; rows that already exist (the same
+    person, kind, object and due time) are left alone, so calling this twice
+    is harmless. Anything due now is sent by a task enqueued on commit.
+    """
+    spec = get_kind(kind)
+    now = now or timezone.now()
+    due_times = [due_at] if isinstance(due_at, datetime) else list(due_at)
+    project_id = project.pk if project is not None else None
+    rows = []
+    for user in recipients:
+        if not user.is_active or (spec.preference and not getattr(user, spec.preference)):
+            continue
+        for due in due_times:
+            in_digest, send_after = plan(user=user, kind=spec, due=due, deadline=deadline, now=now)
+            rows.append((user.pk, "", due, send_after, in_digest))
+    for address in dict.fromkeys(a.strip().lower() for a in addresses if a.strip()):
+        for due in due_times:
+            rows.append((None, address, due, due, False))
+    if not rows:
+        return 0
+    added = _insert_ignoring_conflicts(
+        kind=kind, object_key=object_key, project_id=project_id, rows=rows, now=now
+    )
+    if added and any(not in_digest and at <= now for *_, at, in_digest in rows):
+        transaction.on_commit(enqueue_sending)
+    return added
+
+
+@transaction.atomic
+def cancel(*, kind: str, object_key: str, reason: str) -> int:
+    """Drop reminders of one kind about one object that have not gone yet
+    (the vote closed, so no more closing-soon reminders)."""
+    return ReminderLog.objects.filter(
+        kind=kind, object_key=object_key, status=Status.PENDING
+    ).update(status=Status.SKIPPED, last_error=reason)
+
+
+def enqueue_sending() -> None:
+    """Ask a worker to send what is due now (beat would find it too, a few
+    seconds later)."""
+    from participants.tasks import send_due_reminders
+
+    try:
+        send_due_reminders.apply_async(retry=False)
+    except Exception:  # noqa: BLE001  (the broker is down: beat sends it on its next run)
+        logger.warning("Could not ask a worker to send reminders now; beat will send them")
+
+
+def _insert_ignoring_conflicts(*, kind, object_key, project_id, rows, now) -> int:
+    """One INSERT ... SELECT for any number of rows: the rows travel as one
+    JSON parameter, so the query count does not grow with the member count
+    (bulk_create would split 5,000 rows into several queries). Rows whose key
+    exists already are skipped by ON CONFLICT DO NOTHING."""
+    table = ReminderLog._meta.db_table
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(name)
+        for name in [
+            "user_id",
+            "email",
+            "kind",
+            "object_key",
+            "due_at",
+            "send_after",
+            "project_id",
+            "in_digest",
+            "status",
+            "attempts",
+            "last_error",
+            "claim_token",
+            "created_at",
+        ]
+    )
+    if connection.vendor == "postgresql":
+
+        def moment(value):
+            return value.isoformat()
+
+        source = """
+            SELECT r.u, r.e, %s, %s, r.d, r.s, %s, r.g, %s, 0, '', '', %s
+            FROM jsonb_to_recordset(%s::jsonb)
+                AS r(u bigint, e text, d timestamptz, s timestamptz, g boolean)
+        """
+    else:
+
+        def moment(value):
+            return connection.ops.adapt_datetimefield_value(value)
+
+        source = """
+            SELECT json_extract(value, '$.u'), json_extract(value, '$.e'), %s, %s,
+                   json_extract(value, '$.d'), json_extract(value, '$.s'), %s,
+                   json_extract(value, '$.g'), %s, 0, '', '', %s
+            FROM json_each(%s) WHERE true
+        """
+    payload = json.dumps(
+        [
+            {"u": user_id, "e": email, "d": moment(due), "s": moment(at), "g": in_digest}
+            for user_id, email, due, at, in_digest in rows
+        ]
+    )
+    sql = f"INSERT INTO {quote(table)} ({columns}) {source} ON CONFLICT DO NOTHING"  # noqa: S608  (names are ours, values are parameters)
+    created = now if connection.vendor == "postgresql" else moment(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, object_key, project_id, Status.PENDING, created, payload])
+        return max(cursor.rowcount, 0)
+
+
+@transaction.atomic
+def reschedule_for(*, user: User, now: datetime | None = None) -> None:
+    """The member changed their preferences: an opt-out takes effect at once
+    (pending reminders of a kind they turned off are dropped), and pending
+    reminders move to their new timing."""
+    now = now or timezone.now()
+    turned_off = [kind for kind, field in PREFERENCE_FOR_KIND.items() if not getattr(user, field)]
+    pending = ReminderLog.objects.filter(user=user, status=Status.PENDING)
+    pending.filter(kind__in=turned_off).update(
+        status=Status.SKIPPED, last_error="Turned off by the member"
+    )
+    deadlines = _deadlines(pending.exclude(kind__in=turned_off))
+    for row in pending.exclude(kind__in=turned_off).select_for_update():
+        spec = _KINDS.get(row.kind)
+        if spec is None:
+            continue
+        in_digest, send_after = plan(
+            user=user,
+            kind=spec,
+            due=max(row.due_at, now),
+            deadline=deadlines.get((row.kind, row.object_key)),
+            now=now,
+        )
+        if (in_digest, send_after) != (row.in_digest, row.send_after):
+            row.in_digest, row.send_after = in_digest, send_after
+            row.save(update_fields=["in_digest", "send_after"])
+
+
+def _deadlines(rows) -> dict[tuple[str, str], datetime]:
+    """Deadlines of closing-soon reminders: their latest due time is at most
+    the closing time minus the smallest reminder offset, so the closing time
+    is asked of the kind when it offers ``deadline_for``."""
+    found = {}
+    for kind_name, object_key in rows.values_list("kind", "object_key").distinct():
+        spec = _KINDS.get(kind_name)
+        deadline_for = getattr(spec, "deadline_for", None)
+        if deadline_for is not None:
+            found[(kind_name, object_key)] = deadline_for(object_key)
+    return found
+
+
+# --- Sending ----------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+    digests: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __iadd__(self, other: SendReport) -> SendReport:
+        self.sent += other.sent
+        self.skipped += other.skipped
+        self.retried += other.retried
+        self.failed += other.failed
+        self.digests += other.digests
+        self.errors += other.errors
+        return self
+
+
+def release_stale_claims(*, now: datetime | None = None) -> int:
+    """Claims older than CLAIM_TIMEOUT belong to a worker that died: give the
+    rows back (or give up on them after MAX_ATTEMPTS). A live worker renews
+    its claims every HEARTBEAT_SECONDS, so it never loses them."""
+    now = now or timezone.now()
+    stale = ReminderLog.objects.filter(status=Status.CLAIMED, claimed_at__lt=now - CLAIM_TIMEOUT)
+    gave_up = stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED, claim_token="", last_error="The worker sending it stopped."
+    )
+    released = stale.update(
+        status=Status.PENDING,
+        claim_token="",
+        send_after=now,
+        last_error="The worker sending it stopped; trying again.",
+    )
+    return gave_up + released
+
+
+def _claim(*, limit: int, in_digest: bool, user_ids=None) -> tuple[str, list[ReminderLog]]:
+    """Claim up to ``limit`` due rows for this worker and read them with their
+    people and projects: three queries, whatever the batch size.
+
+    PostgreSQL locks the chosen rows and skips rows another worker has locked
+    (SKIP LOCKED); on every database the UPDATE only takes rows that are still
+    pending, and the rows read back are those carrying this claim's token, so
+    two workers never hold the same row."""
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    with transaction.atomic():
+        due = ReminderLog.objects.filter(
+            status=Status.PENDING, in_digest=in_digest, send_after__lte=now
+        )
+        if user_ids is not None:
+            due = due.filter(user_id__in=user_ids)
+        ids = list(
+            due.select_for_update(skip_locked=True)
+            .order_by("send_after", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return token, []
+        ReminderLog.objects.filter(pk__in=ids, status=Status.PENDING).update(
+            status=Status.CLAIMED, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+        )
+    rows = list(
+        ReminderLog.objects.filter(claim_token=token, status=Status.CLAIMED)
+        .select_related("user", "project")
+        .order_by("send_after", "pk")
+    )
+    return token, rows
+
+
+def _not_wanted(rows: list[ReminderLog]) -> set[int]:
+    """Rows whose person no longer wants them: inactive account, the kind
+    turned off (an opt-out takes effect at once), or no longer a member of
+    the project. One query."""
+    unwanted = set()
+    memberships = set()
+    member_rows = [row for row in rows if row.user_id and row.project_id]
+    if member_rows:
+        memberships = set(
+            Membership.objects.current()
+            .filter(
+                project_id__in={row.project_id for row in member_rows},
+                user_id__in={row.user_id for row in member_rows},
+            )
+            .values_list("project_id", "user_id")
+        )
+    for row in rows:
+        if row.user_id is None:
+            continue
+        preference = PREFERENCE_FOR_KIND.get(row.kind)
+        turned_off = bool(preference) and not getattr(row.user, preference)
+        left = bool(row.project_id) and (row.project_id, row.user_id) not in memberships
+        if not row.user.is_active or turned_off or left:
+            unwanted.add(row.pk)
+    return unwanted
+
+
+def _messages_for(rows: list[ReminderLog], *, now: datetime) -> dict[int, Message | None]:
+    by_kind: dict[str, list[ReminderLog]] = defaultdict(list)
+    for row in rows:
+        by_kind[row.kind].append(row)
+    messages: dict[int, Message | None] = {}
+    for kind_name, kind_rows in by_kind.items():
+        spec = _KINDS.get(kind_name)
+        if spec is None:
+            messages.update(dict.fromkeys((row.pk for row in kind_rows), None))
+            continue
+        messages.update(spec.messages(kind_rows, now=now))
+    return messages
+
+
+def _skip(pks: Iterable[int], token: str, reason: str) -> int:
+    pks = list(pks)
+    if not pks:
+        return 0
+    return ReminderLog.objects.filter(pk__in=pks, claim_token=token).update(
+        status=Status.SKIPPED, claim_token="", last_error=reason
+    )
+
+
+def _try_later(rows: list[ReminderLog], token: str, error: str) -> tuple[int, int]:
+    """Give claimed rows back with backoff, or give up on those that have had
+    MAX_ATTEMPTS. Returns (retried, failed)."""
+    now = timezone.now()
+    retried = failed = 0
+    by_attempts: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        by_attempts[row.attempts].append(row.pk)
+    for attempts, pks in by_attempts.items():
+        mine = ReminderLog.objects.filter(pk__in=pks, claim_token=token)
+        if attempts >= MAX_ATTEMPTS:
+            failed += mine.update(status=Status.FAILED, claim_token="", last_error=error[:2000])
+        else:
+            wait = BACKOFF[min(attempts, len(BACKOFF)) - 1]
+            retried += mine.update(
+                status=Status.PENDING,
+                claim_token="",
+                send_after=now + wait,
+                last_error=error[:2000],
+            )
+    return retried, failed
+
+
+def _renew(token: str) -> None:
+    ReminderLog.objects.filter(claim_token=token, status=Status.CLAIMED).update(
+        claimed_at=timezone.now()
+    )
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def send_due(*, batch_size: int = BATCH_SIZE, run_seconds: float = RUN_SECONDS) -> SendReport:
+    """Send every reminder (not held for a digest) that is due at or before
+    now and not yet sent, batch by batch, until none is left or
+    ``run_seconds`` have passed."""
+    from participants import emails
+
+    report = SendReport()
+    started = monotonic()
+    release_stale_claims()
+    while monotonic() - started < run_seconds:
+        token, rows = _claim(limit=batch_size, in_digest=False)
+        if not rows:
+            break
+        report += _send_batch(token, rows, emails)
+    return report
+
+
+def _send_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
+    report = SendReport()
+    now = timezone.now()
+    unwanted = _not_wanted(rows)
+    report.skipped += _skip(unwanted, token, "Not wanted any more")
+    rows = [row for row in rows if row.pk not in unwanted]
+    messages = _messages_for(rows, now=now)
+    report.skipped += _skip(
+        (row.pk for row in rows if messages.get(row.pk) is None), token, "Not needed any more"
+    )
+    rows = [row for row in rows if messages.get(row.pk) is not None]
+    if not rows:
+        return report
+    formats = emails.formats_for_addresses(row.email for row in rows if row.user_id is None)
+    builder = emails.ReminderEmailBuilder(now=now)
+    mailer = mailers.default
+    try:
+        mailer.open()
+    except Exception as error:  # noqa: BLE001  (any failure to connect: try later)
+        logger.warning("Could not connect to the mail server: %s", error)
+        retried, failed = _try_later(rows, token, _describe(error))
+        report.retried += retried
+        report.failed += failed
+        report.errors.append(_describe(error))
+        return report
+    last_renewal = monotonic()
+    try:
+        for index, row in enumerate(rows):
+            if monotonic() - last_renewal > HEARTBEAT_SECONDS:
+                _renew(token)
+                last_renewal = monotonic()
+            try:
+                message = builder.build(row, messages[row.pk], address_format=formats)
+            except Exception as error:
+                # A fault in our words or templates: trying again will not help.
+                logger.exception("Could not build reminder %s", row.pk)
+                report.failed += ReminderLog.objects.filter(pk=row.pk, claim_token=token).update(
+                    status=Status.FAILED, claim_token="", last_error=_describe(error)
+                )
+                continue
+            try:
+                mailer.send_messages([message])
+            except Exception as error:  # noqa: BLE001  (SMTP refused, connection lost, ...)
+                logger.warning("Could not send reminder %s: %s", row.pk, error)
+                retried, failed = _try_later([row], token, _describe(error))
+                report.retried += retried
+                report.failed += failed
+                report.errors.append(_describe(error))
+                try:
+                    mailer.close()
+                    mailer.open()
+                except Exception as reconnect_error:  # noqa: BLE001
+                    retried, failed = _try_later(
+                        rows[index + 1 :], token, _describe(reconnect_error)
+                    )
+                    report.retried += retried
+                    report.failed += failed
+                    return report
+                continue
+            # Marked one by one, straight after the mail server took it: a
+            # worker killed here can repeat this one message and no other.
+            report.sent += ReminderLog.objects.filter(pk=row.pk, claim_token=token).update(
+                status=Status.SENT, claim_token="", sent_at=timezone.now(), last_error=""
+            )
+    finally:
+        try:
+            mailer.close()
+        except Exception:  # noqa: BLE001
+            logger.warning("Could not close the mail connection cleanly")
+    return report
+
+
+def send_due_digests(
+    *, batch_users: int = DIGEST_BATCH_USERS, run_seconds: float = RUN_SECONDS
+) -> SendReport:
+    """Send daily and weekly digests that are due: built only for members who
+    have something waiting (found from the reminder log, not by a job per
+    member), one email per member, all of them over one mail connection per
+    batch."""
+    from participants import emails
+
+    report = SendReport()
+    started = monotonic()
+    release_stale_claims()
+    while monotonic() - started < run_seconds:
+        user_ids = list(
+            ReminderLog.objects.filter(
+                status=Status.PENDING, in_digest=True, send_after__lte=timezone.now()
+            )
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+            .distinct()[:batch_users]
+        )
+        if not user_ids:
+            break
+        token, rows = _claim(limit=batch_users * 50, in_digest=True, user_ids=user_ids)
+        if not rows:
+            continue
+        report += _send_digest_batch(token, rows, emails)
+    return report
+
+
+def _send_digest_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
+    report = SendReport()
+    now = timezone.now()
+    unwanted = _not_wanted(rows)
+    report.skipped += _skip(unwanted, token, "Not wanted any more")
+    rows = [row for row in rows if row.pk not in unwanted]
+    messages = _messages_for(rows, now=now)
+    report.skipped += _skip(
+        (row.pk for row in rows if messages.get(row.pk) is None), token, "Not needed any more"
+    )
+    by_user: dict[int, list[ReminderLog]] = defaultdict(list)
+    for row in rows:
+        if messages.get(row.pk) is not None:
+            by_user[row.user_id].append(row)
+    if not by_user:
+        return report
+    builder = emails.ReminderEmailBuilder(now=now)
+    mailer = mailers.default
+    try:
+        mailer.open()
+    except Exception as error:  # noqa: BLE001
+        retried, failed = _try_later(
+            [row for user_rows in by_user.values() for row in user_rows], token, _describe(error)
+        )
+        report.retried += retried
+        report.failed += failed
+        report.errors.append(_describe(error))
+        return report
+    try:
+        for user_rows in by_user.values():
+            pks = [row.pk for row in user_rows]
+            try:
+                message = builder.build_digest(user_rows, [messages[pk] for pk in pks])
+                mailer.send_messages([message])
+            except Exception as error:  # noqa: BLE001
+                logger.warning("Could not send a digest: %s", error)
+                retried, failed = _try_later(user_rows, token, _describe(error))
+                report.retried += retried
+                report.failed += failed
+                report.errors.append(_describe(error))
+                try:
+                    mailer.close()
+                    mailer.open()
+                except Exception:  # noqa: BLE001
+                    logger.warning("Could not reconnect to the mail server")
+                continue
+            sent = ReminderLog.objects.filter(pk__in=pks, claim_token=token).update(
+                status=Status.SENT, claim_token="", sent_at=timezone.now(), last_error=""
+            )
+            report.sent += sent
+            report.digests += 1
+    finally:
+        try:
+            mailer.close()
+        except Exception:  # noqa: BLE001
+            logger.warning("Could not close the mail connection cleanly")
+    return report
+
+
+@transaction.atomic
+def reminders_retry(*, reminders: Iterable[ReminderLog]) -> int:
+    """An admin asked to try failed reminders again: they go back to the
+    queue with a fresh set of attempts."""
+    pks = [reminder.pk for reminder in reminders]
+    count = ReminderLog.objects.filter(pk__in=pks, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, send_after=timezone.now(), claim_token=""
+    )
+    if count:
+        transaction.on_commit(enqueue_sending)
+    return count
+
+
+def failed_count(user=None) -> int:
+    """Reminders that were given up on, for the admin dashboard."""
+    failed = ReminderLog.objects.filter(status=Status.FAILED)
+    if user is not None and not user.is_superuser:
+        failed = failed.filter(
+            Q(project__organisation__managers=user) | Q(project__isnull=True)
+        ).distinct()
+    return failed.count()

@@ -1,0 +1,54 @@
+"""Thin Celery tasks for the reminder machinery: they call
+participants.reminders, which does the work and keeps it exactly-once.
+
+Beat runs both every COPRODUCE_BEAT_SECONDS (see coproduce/celery.py), and
+schedule() enqueues send_due_reminders on commit when something is due now.
+Two runs at once are safe: each row is claimed by one worker only.
+"""
+
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from participants import reminders
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+    ignore_result=True,
+)
+def send_due_reminders() -> dict:
+    """Send every reminder that is due at or before now and not yet sent.
+    (Sending failures are retried per reminder, with backoff, by the
+    reminder log itself; this task retries only when the database is down.)"""
+    report = reminders.send_due()
+    if report.sent or report.retried or report.failed:
+        logger.info(
+            "Reminders: %s sent, %s skipped, %s to try again, %s failed",
+            report.sent,
+            report.skipped,
+            report.retried,
+            report.failed,
+        )
+    return {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
+
+
+@shared_task(
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+    ignore_result=True,
+)
+def send_due_digests() -> dict:
+    """Send the daily and weekly digests that are due."""
+    report = reminders.send_due_digests()
+    if report.digests or report.failed:
+        logger.info("Digests: %s sent, %s failed", report.digests, report.failed)
+    return {"digests": report.digests, "failed": report.failed}

@@ -1,0 +1,21 @@
+"""Small filters for writing emails."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def sentence(text) -> str:
+    """The text as a sentence: trimmed, ending with a full stop unless it
+    already ends with one, a question mark or an exclamation mark."""
+    text = str(text or "").strip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text
+
+
+@register.filter
+def lines(text) -> list[str]:
+    """The non-empty lines of a text (for easy words: one sentence a line)."""
+    return [line.strip() for line in str(text or "").splitlines() if line.strip()]
