@@ -16,6 +16,8 @@ def _isolated_outbox_and_cache(settings, tmp_path):
     from django.core.cache import cache
 
     settings.MAIL_OUTBOX_DIR = tmp_path / "outbox"
+    # Hashing passwords properly is slow on purpose; tests do not need that.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
 
 
