@@ -82,6 +82,49 @@ def test_pages_pass_axe_with_the_largest_text_and_high_contrast(
     assert not problems, f"{len(problems)} problems as {role}:\n\n" + "\n\n".join(problems)
 
 
+@pytest.fixture
+def error_pages(settings):
+    """Addresses that answer with the 400, 403, 429 and 500 pages."""
+    settings.ROOT_URLCONF = "tests.browser.urls"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/__test__/400/", 400),
+        ("/__test__/403/", 403),
+        ("/__test__/429/", 429),
+        ("/__test__/500/", 500),
+        ("/this-page-does-not-exist/", 404),
+    ],
+)
+@pytest.mark.parametrize("width", [1280, 320])
+def test_error_pages_pass_axe_and_reflow(path, status, width, demo, error_pages, new_context):
+    page = new_context(viewport={"width": width, "height": 800}).new_page()
+    response = page.goto(path)
+    assert response.status == status
+    expect(page.get_by_role("heading", level=1)).to_have_count(1)
+    expect(page.get_by_role("link", name="Skip to main content")).to_have_count(1)
+    violations = axe_violations(page, f"{path} (HTTP {status}, {width} px wide)")
+    assert not violations, "\n\n".join(violations)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_expired_form_page_passes_axe(demo, page):
+    """A form sent with a token that does not match (the page was open for
+    hours, or cookies are blocked) gets the plain "form has expired" page."""
+    page.goto(reverse("account_login"))
+    page.locator("main form input[name=csrfmiddlewaretoken]").first.evaluate(
+        "input => { input.value = 'x'.repeat(64); }"
+    )
+    with page.expect_response(lambda response: response.request.method == "POST") as sent:
+        page.locator("main form button[type=submit]").first.click()
+    assert sent.value.status == 403
+    expect(page).to_have_title("Your form has expired - Coproduce")
+    violations = axe_violations(page, "the expired form page (HTTP 403)")
+    assert not violations, "\n\n".join(violations)
+
+
 def test_axe_names_the_page_rule_html_and_help(page):
     """The checker itself: a page with known faults is reported in full."""
     page.set_content(
