@@ -96,15 +96,14 @@ class DateField(forms.MultiValueField):
 TIME_PATTERN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 
 
-class TimeField(forms.CharField):
+class TimeField(forms.Field):
     """A time as people write it: 5pm, 5:30pm, 17:30, midday, midnight."""
 
-    def __init__(self, **kwargs):
-        super().__init__(max_length=20, **kwargs)
+    widget = forms.TextInput(attrs={"class": "input--short", "autocomplete": "off"})
 
     def to_python(self, value):
-        value = super().to_python(value).strip().lower()
-        if not value:
+        value = (value or "").strip().lower()
+        if value in self.empty_values:
             return None
         if value in {"midday", "noon", "12 noon"}:
             return time(12, 0)

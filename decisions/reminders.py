@@ -357,22 +357,27 @@ class OutcomeReminder(reminders.ReminderKind):
     def messages(self, rows, *, now):
         decisions, helpers = _closed_decisions(rows)
         outcomes = {pk: _outcome(decision) for pk, decision in decisions.items()}
+        # A member whose result email carries the outcome needs no outcome
+        # email: their result was sent after the outcome was written, or has
+        # not gone yet (it will be built with the outcome in it).
         already_told = set()
         written = [o for o in outcomes.values() if o is not None]
         if written:
-            earliest = min(o.created_at for o in written)
-            already_told = {
-                (object_id(log), log.user_id)
-                for log in ReminderLog.objects.filter(
-                    kind=Kind.RESULT,
-                    status=ReminderLog.Status.SENT,
-                    object_key__in={row.object_key for row in rows},
-                    user_id__in={row.user_id for row in rows},
-                    sent_at__gte=earliest,
-                ).only("object_key", "user_id", "sent_at")
-                if outcomes.get(object_id(log)) is not None
-                and log.sent_at >= outcomes[object_id(log)].created_at
-            }
+            for log in ReminderLog.objects.filter(
+                kind=Kind.RESULT,
+                object_key__in={row.object_key for row in rows},
+                user_id__in={row.user_id for row in rows},
+                status__in=[
+                    ReminderLog.Status.PENDING,
+                    ReminderLog.Status.CLAIMED,
+                    ReminderLog.Status.SENT,
+                ],
+            ).only("object_key", "user_id", "sent_at", "status"):
+                outcome = outcomes.get(object_id(log))
+                if outcome is not None and (
+                    log.status != ReminderLog.Status.SENT or log.sent_at >= outcome.created_at
+                ):
+                    already_told.add((object_id(log), log.user_id))
         by_decision = {}
         for pk, decision in decisions.items():
             outcome = outcomes[pk]

@@ -1,0 +1,164 @@
+"""An anonymous decision never shows who voted how: not on any page, htmx
+fragment, CSV export or admin page. Each rendered output is cut into its
+blocks (list items, paragraphs, table rows, ...) and no block may hold a
+voter's name together with their answer or their reason."""
+
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from decisions import services
+from tests.decisions.support import VIEWERS, make_decision, sign_in
+from tests.factories import MembershipFactory
+
+BLOCK = re.compile(
+    r"<(?:li|p|tr|td|th|dd|dt|div|h[1-6]|section|option|label|legend|fieldset|ul|ol|table)\b",
+    re.IGNORECASE,
+)
+BLOCK_WITH_ATTRIBUTES = re.compile(
+    BLOCK.pattern + r"[^>]*>",
+    re.IGNORECASE,
+)
+TAG = re.compile(r"<[^>]+>")
+
+
+def blocks(output: str) -> list[str]:
+    """The text of each block of an HTML page (or the rows of a CSV file)."""
+    return [
+        " ".join(html.unescape(TAG.sub(" ", part)).split())
+        for part in BLOCK_WITH_ATTRIBUTES.split(output)
+        for part in part.splitlines() or [part]
+    ]
+
+
+def assert_no_voter_next_to_their_vote(output: str, voters, where: str):
+    for block in blocks(output):
+        for name, secrets in voters:
+            if name in block:
+                for secret in secrets:
+                    assert secret not in block, f"{where}: “{name}” next to “{secret}”: {block}"
+
+
+@pytest.fixture
+def anonymous(world):
+    """An anonymous consent proposal and an anonymous choice, with votes from
+    members whose names and answers are easy to find."""
+    zeb = MembershipFactory(project=world.project, user__display_name="Zebedee Quill")
+    yol = MembershipFactory(project=world.project, user__display_name="Yolanda Marsh")
+    xav = MembershipFactory(project=world.project, user__display_name="Xavier Nook")
+    consent = make_decision(world, title="Open on Sundays", is_anonymous=True, quorum_percent=0)
+    choice = make_decision(
+        world, title="Pick a meal", is_anonymous=True, options=["Tuesday tea", "Friday fish"]
+    )
+    tea, fish = choice.options.all()
+    services.vote_cast(member=zeb, decision=consent, choice="block", reason="Unsafe ramp")
+    services.vote_cast(member=yol, decision=consent, choice="agree", reason="Yes to Sundays")
+    services.vote_record_on_behalf(
+        recorder=world.facilitator.user,
+        member=xav,
+        decision=consent,
+        choice="disagree",
+        channel="phone",
+        assisted=True,
+        supporter="Wendy Vale",
+    )
+    services.vote_cast(member=zeb, decision=choice, choice="option", option=fish)
+    services.vote_cast(member=yol, decision=choice, choice="option", option=tea)
+    services.vote_cast(member=xav, decision=choice, choice="abstain")
+    voters = [
+        ("Zebedee Quill", ["Block", "block", "Unsafe ramp", "Friday fish"]),
+        ("Yolanda Marsh", ["Agree", "agree", "Yes to Sundays", "Tuesday tea"]),
+        ("Xavier Nook", ["Disagree", "disagree", "Abstain", "abstain"]),
+    ]
+    return consent, choice, voters, (zeb, yol, xav)
+
+
+def _outputs_for(client, world, consent, choice, voters):
+    """Every member-facing output for both decisions, as (label, text)."""
+    slug = world.project.slug
+    outputs = []
+    for decision in (consent, choice):
+        url = decision.get_absolute_url()
+        outputs.append((f"{decision} page", client.get(url).content.decode()))
+        bad_vote = client.post(url + "vote/", {"vote-choice": "nonsense"})
+        outputs.append((f"{decision} page after a bad vote", bad_vote.content.decode()))
+        fragment = client.post(
+            url + "comments/", {"comment-body": "A comment"}, headers={"HX-Request": "true"}
+        )
+        outputs.append((f"{decision} htmx fragment", fragment.content.decode()))
+    for query in ("", "?result=open", "?result=blocked"):
+        log = client.get(reverse("decisions:log", kwargs={"slug": slug}) + query)
+        outputs.append((f"log{query}", log.content.decode()))
+        export = client.get(reverse("decisions:export", kwargs={"slug": slug}) + query)
+        outputs.append((f"CSV{query}", export.content.decode()))
+    return outputs
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_no_page_fragment_or_export_shows_who_voted_how(client, world, anonymous, viewer):
+    consent, choice, voters, _members = anonymous
+    sign_in(client, world, viewer)
+    open_outputs = _outputs_for(client, world, consent, choice, voters)
+    for decision in (consent, choice):
+        services.decision_close(decision_id=decision.pk, notify=False)
+    closed_outputs = _outputs_for(client, world, consent, choice, voters)
+    for label, output in open_outputs + closed_outputs:
+        assert_no_voter_next_to_their_vote(output, voters, f"{viewer}, {label}")
+        if label.startswith("CSV"):
+            assert not any(name in output for name, _ in voters), label
+
+    # The checks can see: the pages do name the voters, and do show the answers.
+    consent_page = dict(closed_outputs)[f"{consent} page"]
+    assert "Zebedee Quill" in consent_page
+    assert "Unsafe ramp" in consent_page  # the reason, without a name
+    assert "Blocked: 1 member blocked it." in consent_page
+
+
+def test_a_voter_sees_their_own_vote_but_nobody_elses(client, world, anonymous):
+    consent, _choice, voters, (zeb, _yol, _xav) = anonymous
+    client.force_login(zeb.user)
+    page = client.get(consent.get_absolute_url()).content.decode()
+    assert "Your vote now: <strong>Block</strong>" in page
+    assert_no_voter_next_to_their_vote(page, voters[1:], "Zebedee's own page")
+
+
+def test_the_check_finds_a_named_decision_showing_votes(client, world, anonymous):
+    """The same check fails on a decision that shows names, as it should."""
+    consent, _choice, voters, _members = anonymous
+    consent.is_anonymous = False
+    consent.save()
+    client.force_login(world.participant.user)
+    page = client.get(consent.get_absolute_url()).content.decode()
+    with pytest.raises(AssertionError, match="next to"):
+        assert_no_voter_next_to_their_vote(page, voters, "named page")
+
+
+def test_the_admin_never_shows_who_voted_how(client, world, anonymous):
+    consent, choice, voters, _members = anonymous
+    client.force_login(world.staff)
+    pages = {
+        "decision list": reverse("admin:decisions_decision_changelist"),
+        "consent in the admin": reverse("admin:decisions_decision_change", args=[consent.pk]),
+        "choice in the admin": reverse("admin:decisions_decision_change", args=[choice.pk]),
+        "comment list": reverse("admin:decisions_comment_changelist"),
+        "outcome list": reverse("admin:decisions_outcome_changelist"),
+    }
+    for decision in (consent, choice):
+        services.decision_close(decision_id=decision.pk, notify=False)
+    for label, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, label
+        assert_no_voter_next_to_their_vote(response.content.decode(), voters, label)
+    consent_admin = client.get(pages["consent in the admin"]).content.decode()
+    assert "Zebedee Quill" in consent_admin  # who voted is there...
+    assert "anonymous: how they voted is not shown" in consent_admin
+
+    # ...and there is no list of votes to filter or sort by answer.
+    assert client.get("/admin/decisions/vote/").status_code == 404
+    for url in (
+        pages["decision list"] + "?votes__choice=block&votes__member__user__display_name=Zebedee",
+        pages["comment list"] + "?decision__votes__choice=block",
+    ):
+        assert client.get(url).status_code == 400, url
