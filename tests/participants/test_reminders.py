@@ -1,0 +1,505 @@
+"""The reminder machinery: preferences, timing, exactly-once sending,
+retries, catching up, digests and bounded queries."""
+
+import math
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+import time_machine
+
+from decisions import reminders as decision_reminders
+from decisions.services import decision_close, decision_propose, vote_cast
+from participants import reminders
+from participants.models import ReminderLog, User
+from participants.services import reminders_stop
+from participants.tasks import send_due_digests, send_due_reminders
+from projects.models import Membership
+from projects.services import membership_add, membership_leave, stage_advance
+from tests.factories import DecisionFactory, MembershipFactory, StageFactory, UserFactory
+from tests.participants.mailers import CountingBackend, DownBackend, FailingBackend
+from tests.participants.support import CLOSES, NOW, TITLE, build_project, kind_of
+
+Kind = ReminderLog.Kind
+Status = ReminderLog.Status
+
+
+@pytest.fixture
+def world(db):
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        return build_project(formats=["standard", "plain_text"])
+
+
+def propose(world, capture, *, at=NOW, closes=CLOSES, member=None):
+    with time_machine.travel(at, tick=False), capture(execute=True):
+        return decision_propose(
+            member=member or world.facilitator,
+            title=TITLE,
+            description="Open later on weekdays.",
+            kind="consent",
+            closes_at=closes,
+        )
+
+
+def use_mailer(settings, backend):
+    backend.reset()
+    settings.MAILERS = {"default": {"BACKEND": f"tests.participants.mailers.{backend.__name__}"}}
+
+
+def rows(**filters):
+    return ReminderLog.objects.filter(**filters)
+
+
+# --- scheduling and preferences ---------------------------------------------
+
+
+def test_a_new_decision_plans_one_row_per_member_and_due_time(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    decision = propose(world, django_capture_on_commit_callbacks)
+    key = f"decision:{decision.pk}"
+    members = {m.user for m in world.members.values()}
+    new = rows(kind=Kind.NEW_DECISION, object_key=key)
+    # Everyone but the proposer hears about it, at once (it is daytime).
+    assert {row.user for row in new} == members
+    assert set(new.values_list("status", flat=True)) == {Status.SENT}
+    # Closing soon: 24 hours before it closes (48 hours before is already past).
+    soon = rows(kind=Kind.CLOSING_SOON, object_key=key)
+    assert soon.count() == len(members) + 1  # the facilitator has not voted either
+    assert set(soon.values_list("due_at", flat=True)) == {CLOSES - timedelta(hours=24)}
+    assert set(soon.values_list("status", flat=True)) == {Status.PENDING}
+
+
+def test_planning_twice_adds_nothing(world, django_capture_on_commit_callbacks, settings):
+    use_mailer(settings, CountingBackend)
+    decision = propose(world, django_capture_on_commit_callbacks)
+    before = ReminderLog.objects.count()
+    with time_machine.travel(NOW, tick=False):
+        decision_reminders.decision_proposed(decision.pk)
+        decision_reminders.decision_proposed(decision.pk)
+    assert ReminderLog.objects.count() == before
+    assert len(CountingBackend.sent) == len(world.members)
+
+
+def test_a_kind_turned_off_is_never_planned(world, django_capture_on_commit_callbacks, settings):
+    use_mailer(settings, CountingBackend)
+    person = world.members["standard"].user
+    person.notify_new_decision = False
+    person.save()
+    propose(world, django_capture_on_commit_callbacks)
+    assert not rows(user=person, kind=Kind.NEW_DECISION).exists()
+    assert rows(user=person, kind=Kind.CLOSING_SOON).exists()
+    assert [m.to for m in CountingBackend.sent] == [["plain_text@example.org"]]
+
+
+def test_an_opt_out_takes_effect_at_once(world, django_capture_on_commit_callbacks, settings):
+    use_mailer(settings, CountingBackend)
+    propose(world, django_capture_on_commit_callbacks)
+    person = world.members["standard"].user
+    reminders_stop(user=person, kind=Kind.CLOSING_SOON)
+    assert rows(user=person, kind=Kind.CLOSING_SOON).get().status == Status.SKIPPED
+    CountingBackend.reset()
+    with time_machine.travel(CLOSES - timedelta(hours=23), tick=False):
+        reminders.send_due()
+    assert [m.to for m in CountingBackend.sent] == [["plain_text@example.org"], ["sam@example.org"]]
+
+
+def test_preferences_are_checked_again_when_sending(
+    world, django_capture_on_commit_callbacks, settings
+):
+    """Turned off by any route after planning (the admin, a data fix): the
+    sender still honours it."""
+    use_mailer(settings, CountingBackend)
+    propose(world, django_capture_on_commit_callbacks)
+    User.objects.filter(email="standard@example.org").update(notify_closing_soon=False)
+    CountingBackend.reset()
+    with time_machine.travel(CLOSES - timedelta(hours=23), tick=False):
+        report = reminders.send_due()
+    assert report.skipped == 1
+    assert ["standard@example.org"] not in [m.to for m in CountingBackend.sent]
+
+
+def test_closing_soon_goes_only_to_members_who_have_not_voted(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    decision = propose(world, django_capture_on_commit_callbacks)
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        vote_cast(member=world.members["standard"], decision=decision, choice="agree")
+    CountingBackend.reset()
+    with time_machine.travel(CLOSES - timedelta(hours=24), tick=False):
+        reminders.send_due()
+    assert sorted(m.to[0] for m in CountingBackend.sent) == [
+        "plain_text@example.org",
+        "sam@example.org",
+    ]
+    voter_row = rows(user=world.members["standard"].user, kind=Kind.CLOSING_SOON).get()
+    assert voter_row.status == Status.SKIPPED
+
+
+def test_closing_reminders_at_the_projects_hours(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    world.project.closing_reminder_hours = [72, 48, 24, 2]
+    world.project.save()
+    decision = propose(world, django_capture_on_commit_callbacks, closes=NOW + timedelta(days=5))
+    due = set(
+        rows(kind=Kind.CLOSING_SOON, user=world.members["standard"].user).values_list(
+            "due_at", flat=True
+        )
+    )
+    assert due == {decision.closes_at - timedelta(hours=h) for h in (72, 48, 24, 2)}
+
+
+def test_closing_soon_is_dropped_when_the_vote_closes(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    world.project.closing_reminder_hours = [1]
+    world.project.save()
+    decision = propose(world, django_capture_on_commit_callbacks)
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        decision_close(decision_id=decision.pk, notify=False)
+    CountingBackend.reset()
+    with time_machine.travel(CLOSES, tick=False):
+        report = reminders.send_due()
+    assert report.sent == 0
+    assert set(rows(kind=Kind.CLOSING_SOON).values_list("status", flat=True)) == {Status.SKIPPED}
+
+
+def test_members_who_left_are_not_reminded(world, django_capture_on_commit_callbacks, settings):
+    use_mailer(settings, CountingBackend)
+    propose(world, django_capture_on_commit_callbacks)
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        membership_leave(membership=world.members["plain_text"])
+    CountingBackend.reset()
+    with time_machine.travel(CLOSES - timedelta(hours=24), tick=False):
+        reminders.send_due()
+    assert ["plain_text@example.org"] not in [m.to for m in CountingBackend.sent]
+
+
+# --- daytime (EMAIL.md rule 24) ----------------------------------------------
+
+
+def test_not_urgent_reminders_wait_for_daytime_where_the_member_lives(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    night = datetime(2026, 6, 9, 22, 30, tzinfo=UTC)  # 11:30pm in London
+    User.objects.filter(email="plain_text@example.org").update(timezone="America/New_York")
+    decision = propose(world, django_capture_on_commit_callbacks, at=night, closes=CLOSES)
+    london = rows(kind=Kind.NEW_DECISION, user=world.members["standard"].user).get()
+    new_york = rows(kind=Kind.NEW_DECISION, user=world.members["plain_text"].user).get()
+    # 8am in London; 6:30pm in New York is daytime already.
+    assert london.send_after == datetime(2026, 6, 10, 7, 0, tzinfo=UTC)
+    assert new_york.send_after == night
+    assert decision.pk
+    assert [m.to for m in CountingBackend.sent] == [["plain_text@example.org"]]
+    with time_machine.travel(datetime(2026, 6, 10, 6, 59, tzinfo=UTC), tick=False):
+        assert reminders.send_due().sent == 0
+    with time_machine.travel(datetime(2026, 6, 10, 7, 0, tzinfo=UTC), tick=False):
+        assert reminders.send_due().sent == 1
+
+
+def test_a_deadline_in_the_night_is_reminded_the_evening_before():
+    user = User(timezone="Europe/London", reminder_timing="immediate")
+    kind = reminders.get_kind(Kind.CLOSING_SOON)
+    closes = datetime(2026, 6, 11, 3, 0, tzinfo=UTC)  # 4am in London
+    due = closes - timedelta(hours=2)  # 2am: night
+    in_digest, at = reminders.plan(
+        user=user, kind=kind, due=due, deadline=closes, now=datetime(2026, 6, 9, tzinfo=UTC)
+    )
+    assert not in_digest
+    assert at == datetime(2026, 6, 10, 18, 30, tzinfo=UTC)  # 7:30pm in London
+    # Too late for the evening before: it goes when due, as it is urgent now.
+    in_digest, at = reminders.plan(user=user, kind=kind, due=due, deadline=closes, now=due)
+    assert at == due
+
+
+def test_digest_times_daily_and_weekly():
+    member = User(timezone="Europe/London", digest_time=time(9), digest_weekday=4)
+    member.reminder_timing = User.ReminderTiming.DAILY
+    after = datetime(2026, 6, 10, 9, 30, tzinfo=UTC)  # Wednesday 10:30am in London
+    assert reminders.next_digest_at(member, after) == datetime(2026, 6, 11, 8, 0, tzinfo=UTC)
+    member.reminder_timing = User.ReminderTiming.WEEKLY
+    assert reminders.next_digest_at(member, after) == datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
+
+
+# --- digests -----------------------------------------------------------------
+
+
+def test_digests_are_built_only_for_members_with_something_waiting(
+    db, settings, django_capture_on_commit_callbacks
+):
+    use_mailer(settings, CountingBackend)
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        world = build_project(formats=["standard", "easy_words"], timing=User.ReminderTiming.DAILY)
+    # Someone with a digest but nothing in it.
+    MembershipFactory(
+        project=world.project,
+        user__reminder_timing=User.ReminderTiming.DAILY,
+        user__notify_new_decision=False,
+        user__notify_closing_soon=False,
+    )
+    propose(world, django_capture_on_commit_callbacks)
+    held = rows(in_digest=True)
+    assert held.count() == 4  # two members, a new decision and a closing-soon reminder each
+    assert set(held.values_list("send_after", flat=True)) == {
+        datetime(2026, 6, 11, 8, 0, tzinfo=UTC)
+    }
+    with time_machine.travel(datetime(2026, 6, 11, 8, 0, tzinfo=UTC), tick=False):
+        result = send_due_digests.delay().get()
+        again = send_due_digests.delay().get()
+    assert result["digests"] == 2
+    assert again["digests"] == 0
+    digests = [m for m in CountingBackend.sent if kind_of(m) == "digest"]
+    assert sorted(m.to[0] for m in digests) == ["easy_words@example.org", "standard@example.org"]
+    assert CountingBackend.opened == 1
+    assert set(held.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_a_digest_too_late_for_a_deadline_is_not_used(
+    db, settings, django_capture_on_commit_callbacks
+):
+    use_mailer(settings, CountingBackend)
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        world = build_project(formats=["standard"], timing=User.ReminderTiming.WEEKLY)
+    propose(world, django_capture_on_commit_callbacks)
+    soon = rows(kind=Kind.CLOSING_SOON, user=world.members["standard"].user).get()
+    assert not soon.in_digest
+    assert soon.send_after == CLOSES - timedelta(hours=24)
+
+
+def test_changing_timing_moves_waiting_reminders(
+    world, django_capture_on_commit_callbacks, settings
+):
+    from participants.services import reminder_preferences_save
+
+    use_mailer(settings, CountingBackend)
+    propose(world, django_capture_on_commit_callbacks, closes=NOW + timedelta(days=4))
+    person = world.members["standard"].user
+    with time_machine.travel(NOW, tick=False):
+        reminder_preferences_save(
+            user=person,
+            wanted=reminders.PREFERENCE_FIELDS,
+            reminder_format="standard",
+            reminder_timing="daily",
+            digest_time=time(18),
+            digest_weekday=0,
+            timezone="Europe/London",
+        )
+    soon = rows(kind=Kind.CLOSING_SOON, user=person).order_by("due_at").first()
+    assert soon.in_digest
+    assert soon.send_after.astimezone(person_zone(person)).time() == time(18)
+
+
+def person_zone(person):
+    return reminders.zone(person.timezone)
+
+
+# --- exactly once -------------------------------------------------------------
+
+
+def test_a_task_run_twice_sends_each_reminder_once(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    propose(world, django_capture_on_commit_callbacks)
+    CountingBackend.reset()
+    with time_machine.travel(CLOSES - timedelta(hours=24), tick=False):
+        first = send_due_reminders.delay().get()
+        second = send_due_reminders.delay().get()  # a beat that fired twice
+    assert first["sent"] == 3
+    assert second["sent"] == 0
+    assert len(CountingBackend.sent) == 3
+    assert CountingBackend.opened == 1  # one connection for the batch
+
+
+def test_catching_up_after_an_hour_down(world, django_capture_on_commit_callbacks, settings):
+    """Beat and the worker were down for an hour around the due time: the
+    next run still sends everything that fell due meanwhile."""
+    use_mailer(settings, CountingBackend)
+    world.project.closing_reminder_hours = [24, 23.5]
+    world.project.save()
+    propose(world, django_capture_on_commit_callbacks)
+    CountingBackend.reset()
+    with time_machine.travel(CLOSES - timedelta(hours=23), tick=False):
+        report = reminders.send_due()
+    assert report.sent == 6  # two reminders for each of three members
+    assert rows(kind=Kind.CLOSING_SOON, status=Status.SENT).count() == 6
+
+
+def test_a_claim_left_by_a_dead_worker_is_released(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    propose(world, django_capture_on_commit_callbacks)
+    due = CLOSES - timedelta(hours=24)
+    ReminderLog.objects.filter(kind=Kind.CLOSING_SOON).update(
+        status=Status.CLAIMED, claim_token="dead", claimed_at=due, attempts=1
+    )
+    CountingBackend.reset()
+    with time_machine.travel(due + timedelta(minutes=5), tick=False):
+        assert reminders.send_due().sent == 0  # the claim may still be alive
+    with time_machine.travel(due + reminders.CLAIM_TIMEOUT + timedelta(minutes=1), tick=False):
+        assert reminders.send_due().sent == 3
+    assert len(CountingBackend.sent) == 3
+
+
+# --- failures -------------------------------------------------------------------
+
+
+def test_a_refused_message_is_tried_again_with_backoff_then_given_up(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, FailingBackend)
+    User.objects.filter(email="plain_text@example.org").update(email="fail@example.org")
+    propose(world, django_capture_on_commit_callbacks)
+    row = rows(user__email="fail@example.org", kind=Kind.NEW_DECISION).get()
+    assert row.status == Status.PENDING
+    assert row.attempts == 1
+    assert row.send_after == NOW + reminders.BACKOFF[0]
+    assert "550" in row.last_error
+    moment = NOW
+    for wait in reminders.BACKOFF:
+        moment += wait
+        with time_machine.travel(moment, tick=False):
+            reminders.send_due()
+    row.refresh_from_db()
+    assert row.status == Status.FAILED
+    assert row.attempts == reminders.MAX_ATTEMPTS
+    # The other members' emails went in the same batch.
+    assert rows(kind=Kind.NEW_DECISION, status=Status.SENT).count() == 1
+
+
+def test_an_unreachable_mail_server_keeps_everything_for_later(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, DownBackend)
+    propose(world, django_capture_on_commit_callbacks)
+    new = rows(kind=Kind.NEW_DECISION)
+    assert set(new.values_list("status", flat=True)) == {Status.PENDING}
+    assert set(new.values_list("attempts", flat=True)) == {1}
+    use_mailer(settings, CountingBackend)
+    with time_machine.travel(NOW + reminders.BACKOFF[0], tick=False):
+        assert reminders.send_due().sent == 2
+
+
+def test_failed_reminders_can_be_tried_again(world, django_capture_on_commit_callbacks, settings):
+    use_mailer(settings, CountingBackend)
+    propose(world, django_capture_on_commit_callbacks)
+    ReminderLog.objects.filter(kind=Kind.CLOSING_SOON).update(status=Status.FAILED, attempts=5)
+    assert reminders.failed_count() == 3
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        retried = reminders.reminders_retry(
+            reminders=ReminderLog.objects.filter(status=Status.FAILED)
+        )
+    assert retried == 3
+    assert reminders.failed_count() == 0
+
+
+# --- stages, newcomers, outcomes ----------------------------------------------------
+
+
+def test_a_new_stage_reminds_everyone_but_whoever_moved_it(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    StageFactory(project=world.project, position=3, name="Designing together")
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        stage_advance(project=world.project, actor=world.facilitator.user)
+    assert sorted(m.to[0] for m in CountingBackend.sent) == [
+        "plain_text@example.org",
+        "standard@example.org",
+    ]
+    assert "Answer the ladder check for Designing together" in CountingBackend.sent[0].body
+
+
+def test_a_newcomer_is_reminded_of_votes_about_to_close(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    propose(world, django_capture_on_commit_callbacks)
+    newcomer = UserFactory(email="new@example.org")
+    with (
+        time_machine.travel(NOW + timedelta(hours=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        membership_add(project=world.project, user=newcomer, label=Membership.Label.PARTICIPANT)
+    assert rows(user=newcomer, kind=Kind.CLOSING_SOON).count() == 1
+
+
+def test_the_outcome_is_not_sent_twice(world, django_capture_on_commit_callbacks, settings):
+    """A member whose result email (sent after the outcome was written)
+    already said what will happen gets no separate outcome email."""
+    from decisions.models import Outcome
+
+    use_mailer(settings, CountingBackend)
+    decision = propose(world, django_capture_on_commit_callbacks)
+    with time_machine.travel(CLOSES, tick=False):
+        decision_close(decision_id=decision.pk, notify=False)
+        Outcome.objects.create(decision=decision, statement="We open until 6pm.", who="Sam")
+        decision_reminders.decision_closed(decision.pk)
+        decision_reminders.outcome_written(decision.pk)
+        CountingBackend.reset()
+        reminders.send_due()
+    kinds = sorted(kind_of(m) for m in CountingBackend.sent)
+    assert kinds == ["result"] * 3
+    assert "We open until 6pm." in CountingBackend.sent[0].body
+
+
+# --- bounded queries -------------------------------------------------------------
+
+
+def _big_project(size: int):
+    """A project of ``size`` members, made quickly with bulk_create."""
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        decision = DecisionFactory(
+            title=TITLE, closes_at=CLOSES, created_at=NOW, project__name="Big project"
+        )
+        users = User.objects.bulk_create(
+            User(email=f"member{i}@example.org", display_name=f"Member {i}", password="!")
+            for i in range(size)
+        )
+        Membership.objects.bulk_create(
+            Membership(project=decision.project, user=user, label="participant") for user in users
+        )
+    return decision
+
+
+@pytest.mark.parametrize("size", [50, 5000])
+def test_preparing_a_decisions_reminders_takes_the_same_queries_at_any_size(
+    size, db, django_assert_max_num_queries
+):
+    decision = _big_project(size)
+    # Read the decision and the members; then, for each kind, one INSERT
+    # (inside a savepoint: three queries).
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(8):
+        decision_reminders.decision_proposed(decision.pk)
+    # One new-decision reminder for everyone but the proposer, one closing-soon
+    # reminder (24 hours before) for everyone.
+    assert rows(kind=Kind.NEW_DECISION).count() == size
+    assert rows(kind=Kind.CLOSING_SOON).count() == size + 1
+
+
+@pytest.mark.parametrize("size", [50, 500])
+def test_sending_a_batch_reads_the_database_a_fixed_number_of_times(
+    size, db, settings, django_assert_max_num_queries
+):
+    """Reads are batched: claiming, loading people, decisions, votes and
+    memberships take a fixed number of queries; then one UPDATE per message
+    marks it sent straight after the mail server took it."""
+    use_mailer(settings, CountingBackend)
+    decision = _big_project(size)
+    with time_machine.travel(NOW, tick=False):
+        decision_reminders.decision_proposed(decision.pk)
+    messages = 2 * size + 1  # new decision (not to the proposer) and closing soon
+    batches = math.ceil(messages / reminders.BATCH_SIZE)
+    # A fixed number of reads for each batch of up to BATCH_SIZE (whatever its
+    # size), then one UPDATE per message.
+    later = time_machine.travel(CLOSES - timedelta(hours=24), tick=False)
+    with later, django_assert_max_num_queries(16 * batches + messages):
+        report = reminders.send_due()
+    assert report.sent == messages
+    assert CountingBackend.opened == batches
