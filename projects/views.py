@@ -48,6 +48,11 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _data(request):
+    """The submitted data for a POST (even an empty one), None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _facilitate_or_403(access: ProjectAccess) -> None:
     if not access.can_facilitate:
         raise PermissionDenied("Only facilitators and project managers can do this.")
@@ -64,11 +69,14 @@ def _member_or_404(access: ProjectAccess, pk: int) -> Membership:
 
 
 def _stages(project: Project) -> list[Stage]:
-    return list(
+    stages = list(
         Stage.objects.filter(project=project)
         .annotate(answer_count=Count("ladder_answers"))
         .order_by("position", "pk")
     )
+    for stage in stages:
+        stage.project = project  # for their addresses, without a query each
+    return stages
 
 
 def _progress(stages: list[Stage]) -> dict:
@@ -130,7 +138,7 @@ def project_create(request):
     organisations = request.user.managed_organisations.all()
     if not organisations.exists():
         raise PermissionDenied("Only project managers of an organisation can start a project.")
-    form = ProjectCreateForm(request.POST or None, organisations=organisations)
+    form = ProjectCreateForm(_data(request), organisations=organisations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -178,7 +186,7 @@ def project_edit(request, slug):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
     project = access.project
-    form = ProjectForm(request.POST or None, instance=project)
+    form = ProjectForm(_data(request), instance=project)
     if request.method == "POST" and form.is_valid():
         try:
             services.project_update(project=project, actor=request.user, **form.cleaned_data)
@@ -214,7 +222,7 @@ def member_label(request, slug):
     access = project_access_or_404(request.user, slug)
     if access.membership is None:
         raise PermissionDenied("Only members have a label.")
-    form = LabelForm(request.POST or None, initial={"label": access.membership.label})
+    form = LabelForm(_data(request), initial={"label": access.membership.label})
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_change_label(
@@ -265,7 +273,7 @@ def member_remove(request, slug, pk):
     membership = _member_or_404(access, pk)
     if access.membership is not None and access.membership.pk == membership.pk:
         return redirect("projects:leave", slug=slug)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_remove(membership=membership, actor=request.user)
@@ -287,7 +295,7 @@ def leave(request, slug):
     access = project_access_or_404(request.user, slug)
     if access.membership is None:
         raise PermissionDenied("You are not a member of this project.")
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_leave(membership=access.membership)
@@ -321,7 +329,7 @@ def timeline(request, slug):
 def stage_add(request, slug):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
-    form = StageAddForm(request.POST or None)
+    form = StageAddForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             stage = services.stage_add(
@@ -355,6 +363,7 @@ def stage_detail(request, slug, pk):
     stage = next((stage for stage in stages if stage.pk == pk), None)
     if stage is None:
         raise Http404("No such stage")
+    stage.project = project
     own_answer = None
     if access.membership is not None:
         own_answer = LadderAnswer.objects.filter(stage=stage, membership=access.membership).first()
@@ -364,7 +373,7 @@ def stage_detail(request, slug, pk):
     form = None
     if can_answer:
         initial = {"rung": own_answer.rung, "comment": own_answer.comment} if own_answer else {}
-        form = LadderAnswerForm(request.POST or None, initial=initial)
+        form = LadderAnswerForm(_data(request), initial=initial)
     if request.method == "POST":
         if form is None:
             if access.can_participate:
@@ -405,7 +414,7 @@ def stage_edit(request, slug, pk):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
     stage = _stage_or_404(access, pk)
-    form = StageForm(request.POST or None, instance=stage)
+    form = StageForm(_data(request), instance=stage)
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_update(stage=stage, actor=request.user, **form.cleaned_data)
@@ -448,7 +457,7 @@ def stage_remove(request, slug, pk):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
     stage = _stage_or_404(access, pk)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_remove(stage=stage, actor=request.user)
@@ -474,7 +483,7 @@ def stage_advance(request, slug):
     progress = _progress(_stages(project))
     current = progress["current_stage"]
     form = StageAdvanceForm(
-        request.POST or None, initial={"from_stage": current.pk if current else None}
+        _data(request), initial={"from_stage": current.pk if current else None}
     )
     if request.method == "POST" and form.is_valid():
         from_pk = form.cleaned_data["from_stage"]
