@@ -4,6 +4,7 @@ saving a project or a stage, and every admin action. Ladder answers stay
 anonymous here too: no member is shown next to a rung."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from projects import services
@@ -228,9 +229,9 @@ class StageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return obj is None or obj.is_future
 
-    def get_actions(self, request):
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         # Deleting many at once would skip the rule that started stages stay.
-        actions = super().get_actions(request)
+        actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)
         return actions
 
