@@ -10,6 +10,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, ROLES
+from tests.browser.crawling import crawl
 from tests.browser.pixels import changed_pixels
 
 pytestmark = pytest.mark.browser
@@ -186,3 +187,52 @@ def test_focus_stops_on_the_sign_in_page_with_errors_show_an_indicator(demo, pag
     stops, failures = focus_stops_without_a_visible_indicator(page)
     assert stops >= 5, f"only {stops} focus stops found"
     assert not failures, "\n".join(failures)
+
+
+# Every element that can take focus, with how it looks; then focused, how it
+# looks now. A keyboard press first, so that focus() shows :focus-visible as
+# it does for someone tabbing.
+UNCHANGED_WHEN_FOCUSED = """() => {
+    const selector = 'a[href], button, input:not([type="hidden"]), select, textarea, summary, '
+        + '[tabindex]:not([tabindex="-1"])';
+    const properties = ["outline-style", "outline-width", "outline-color", "box-shadow",
+        "background-color", "color", "border-top-color", "border-bottom-color",
+        "text-decoration-line", "text-decoration-thickness", "left", "top"];
+    const looks = el => {
+        const style = getComputedStyle(el);
+        return properties.map(name => style.getPropertyValue(name)).join("|");
+    };
+    const unchanged = [];
+    document.activeElement.blur();  // the Tab focused the skip link
+    for (const el of document.querySelectorAll(selector)) {
+        if (el.disabled || !el.getClientRects().length) continue;
+        if (getComputedStyle(el).visibility === "hidden") continue;
+        const before = looks(el);
+        el.focus({preventScroll: true});
+        if (document.activeElement !== el) continue;
+        if (looks(el) === before) unchanged.push(el.outerHTML.slice(0, 160));
+    }
+    return unchanged;
+}"""
+
+
+@pytest.mark.parametrize("role", ["signed out", "facilitator"])
+def test_every_focusable_element_on_every_page_changes_when_focused(
+    role, demo, sign_in, new_context, base_url
+):
+    """A quicker check than the screenshots, over every page the crawl finds:
+    the focus style of each link, button and field differs from its normal
+    style."""
+    context = new_context()
+    if role != "signed out":
+        sign_in(context, role)
+    page = context.new_page()
+    problems = []
+
+    def check(page, label):
+        page.keyboard.press("Tab")
+        problems.extend(f"{label}: {html}" for html in page.evaluate(UNCHANGED_WHEN_FOCUSED))
+
+    result = crawl(page, base_url, check)
+    assert len(result.pages) > 5
+    assert not problems, "No visible change when focused:\n" + "\n".join(problems)
