@@ -63,3 +63,17 @@ def by_recipient(messages) -> dict[str, object]:
 
 def kind_of(message) -> str:
     return message.extra_headers.get("X-Coproduce-Kind", "")
+
+
+def daytime_zone() -> str:
+    """A time zone where it is the middle of the day right now, for tests
+    that run on the real clock (reminders that are not urgent wait for
+    daytime, EMAIL.md rule 24)."""
+    import zoneinfo
+
+    now = datetime.now(UTC)
+    for offset in range(-12, 15):
+        name = "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+        if 11 <= now.astimezone(zoneinfo.ZoneInfo(name)).hour <= 15:
+            return name
+    raise AssertionError("no time zone has daytime now")
