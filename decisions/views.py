@@ -445,7 +445,10 @@ def comment_edit(request, slug, public_id, comment_id):
     if not permissions.can_edit_comment(access, decision, comment, timezone.now()):
         if access.membership is None or comment.author_id != access.membership.pk:
             raise PermissionDenied("Only the person who wrote a comment can change it")
-        messages.error(request, "You can change a comment for 15 minutes after posting it.")
+        messages.error(
+            request,
+            "You can change a comment for 15 minutes after posting it, while the vote is open.",
+        )
         return redirect(f"{decision.get_absolute_url()}#comment-{comment.pk}")
     form = CommentEditForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():

@@ -3,13 +3,16 @@ each with its own database connection, released together by a barrier."""
 
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from decisions import reminders, services
 from decisions.models import Decision, Vote
+from decisions.tasks import close_due_decisions
 from projects.models import Membership
 from tests.decisions.support import build_world, make_decision, needs_postgresql
 from tests.factories import MembershipFactory
@@ -133,6 +136,28 @@ def test_closing_twice_at_once_counts_once_and_tells_once(settings, monkeypatch)
     assert told == [decision.pk]
     decision.refresh_from_db()
     assert (decision.status, decision.result, decision.tally["voted"]) == ("closed", "passed", 2)
+
+
+def test_two_workers_running_the_closing_task_at_once_close_each_decision_once(
+    settings, monkeypatch
+):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    world = build_world()
+    due = [make_decision(world, closes_at=timezone.now() - timedelta(minutes=n)) for n in range(5)]
+    make_decision(world)  # not due yet
+    told = []
+    lock = threading.Lock()
+
+    def decision_closed(decision_id):
+        with lock:
+            told.append(decision_id)
+
+    monkeypatch.setattr(reminders, "decision_closed", decision_closed)
+    results, errors = run_at_once([close_due_decisions, close_due_decisions])
+    assert errors == [None, None]
+    assert sum(results) == len(due)
+    assert sorted(told) == sorted(decision.pk for decision in due)
+    assert Decision.objects.closed().count() == len(due)
 
 
 def test_votes_racing_the_close_are_either_counted_or_refused(settings):
