@@ -213,3 +213,40 @@ def axe_violations(page: Page, label: str) -> list[str]:
                 f"    help: {violation['helpUrl']}"
             )
     return found
+
+
+# The page shell's own rules, which axe does not hold every page to.
+SHELL_PROBLEMS = """() => {
+    const problems = [];
+    const h1s = document.querySelectorAll("h1");
+    if (h1s.length !== 1) problems.push(`${h1s.length} <h1> headings (there must be exactly one)`);
+    if (!/ - Coproduce$/.test(document.title)) {
+        problems.push(`the title "${document.title}" does not end " - Coproduce"`);
+    }
+    if (document.querySelectorAll("main").length !== 1) problems.push("not exactly one <main>");
+    const summary = document.querySelector("[data-error-summary]");
+    if (summary) {
+        if (!document.title.startsWith("Error: ")) {
+            problems.push(`an error summary is shown but the title "${document.title}" `
+                          + `does not start "Error: "`);
+        }
+        for (const link of summary.querySelectorAll("a")) {
+            const id = decodeURIComponent((link.getAttribute("href") || "").replace(/^#/, ""));
+            const target = id && document.getElementById(id);
+            if (!target) {
+                problems.push(`the error summary link ${link.outerHTML} leads to no element`);
+            } else if (!target.matches("input, select, textarea, button, [tabindex]")) {
+                problems.push(`the error summary link ${link.outerHTML} leads to `
+                              + `${target.outerHTML.slice(0, 120)}, which cannot take focus`);
+            }
+        }
+    }
+    return problems;
+}"""
+
+
+def shell_problems(page: Page, label: str) -> list[str]:
+    """Exactly one h1 and one main, a title "Page name - Coproduce" (starting
+    "Error: " when an error summary is shown), and error summary links that
+    lead to a field."""
+    return [f"{label}: {problem}" for problem in page.evaluate(SHELL_PROBLEMS)]

@@ -1,8 +1,11 @@
 """Every page reachable by links from the home page, signed out and signed in
 as each demo role, checked by axe-core against WCAG 2.0, 2.1 and 2.2 A and AA;
 then each form on those pages sent empty, and the page that comes back (the
-error summary) checked too. The test fails once, at the end, listing every
-violation with its page, rule, HTML and help address."""
+error summary) checked too. Each page is also held to the page shell's own
+rules (one h1, one main, "Page name - Coproduce" titles, "Error: " before the
+title and working links in the error summary) and must answer without a
+server error. The test fails once, at the end, listing every violation with
+its page, rule, HTML and help address."""
 
 import re
 import time
@@ -11,7 +14,12 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.crawling import axe_violations, crawl, states_after_empty_submits
+from tests.browser.crawling import (
+    axe_violations,
+    crawl,
+    shell_problems,
+    states_after_empty_submits,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +33,13 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
         sign_in(context, role)
     page = context.new_page()
     violations: list[str] = []
+    shell: list[str] = []
     checked: list[str] = []
 
     def check(page, label):
         checked.append(label)
         violations.extend(axe_violations(page, label))
+        shell.extend(shell_problems(page, label))
 
     started = time.monotonic()
     result = crawl(page, base_url, check)
@@ -37,7 +47,8 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
     seconds = time.monotonic() - started
     crawl_report(
         f"{role}: {len(result.pages)} pages, {len(states)} form states, "
-        f"{len(checked)} axe checks, {len(violations)} violations, {seconds:.1f} s",
+        f"{len(checked)} axe checks, {len(violations)} violations, "
+        f"{len(shell)} page shell problems, {seconds:.1f} s",
         checked,
     )
 
@@ -47,7 +58,7 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
     assert reverse("participants:display") in result.pages
     if role == "signed out":
         assert reverse("account_login") in result.pages
-    problems = result.problems + violations
+    problems = result.problems + violations + shell
     assert not problems, f"{len(problems)} problems as {role}:\n\n" + "\n\n".join(problems)
 
 
