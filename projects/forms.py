@@ -44,7 +44,10 @@ class ProjectForm(forms.ModelForm):
             "summary": _required("Say what the project is about"),
             "starts_on": {"invalid": "Enter a real start date"},
             "ends_on": {"invalid": "Enter a real end date"},
-            "timezone": {"invalid_choice": "Choose a time zone from the list"},
+            "timezone": {
+                "required": "Choose a time zone",
+                "invalid_choice": "Choose a time zone from the list",
+            },
         }
 
     def clean_name(self):

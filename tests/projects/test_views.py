@@ -673,3 +673,27 @@ def test_home_query_count_does_not_grow_with_projects(
     with django_assert_max_num_queries(5):  # session, user, managed, projects, stages
         response = client.get("/")
     assert response.status_code == OK
+
+
+def test_dates_are_shown_in_the_projects_time_zone(world, client_as):
+    import datetime
+
+    services.project_update(project=world.project, timezone="America/New_York")
+    Stage.objects.filter(pk=world.stages[0].pk).update(
+        started_at=datetime.datetime(2027, 3, 1, 2, 0, tzinfo=datetime.UTC)
+    )
+    html = _stage_page(client_as("participant"), world)
+    assert ">28 February 2027</time>" in html
+
+
+def test_start_a_project_bad_input_keeps_what_was_typed(world, client_as):
+    response = client_as("manager").post(
+        reverse("projects:create"),
+        {"organisation": world.organisation.pk, "name": "", "summary": "Typed words"},
+    )
+    assert response.status_code == OK
+    html = response.content.decode()
+    assert "<title>Error: Start a project - Coproduce</title>" in html
+    assert "Enter a name for the project" in html
+    assert "Typed words" in html
+    assert not Project.objects.exclude(pk=world.project.pk).exists()
