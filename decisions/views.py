@@ -34,6 +34,9 @@ from projects.models import Membership, Stage
 from projects.permissions import ProjectAccess, project_access_or_404
 
 DETAIL_TEMPLATE = "decisions/detail.html"
+# The discussion partial of the detail page, for htmx, with a <title> that
+# htmx puts on the page (so the title says "Error: " when the comment has one).
+DISCUSSION_TEMPLATE = "decisions/partials/discussion.html"
 
 
 def _decision_or_404(access: ProjectAccess, public_id) -> Decision:
@@ -412,7 +415,7 @@ def comment_post(request, access, decision):
             if request.htmx:
                 return render(
                     request,
-                    f"{DETAIL_TEMPLATE}#discussion",
+                    DISCUSSION_TEMPLATE,
                     _discussion_context(request, access, decision, posted=comment),
                 )
             messages.success(request, "Your comment is posted.")
@@ -421,7 +424,7 @@ def comment_post(request, access, decision):
     if request.htmx:
         return render(
             request,
-            f"{DETAIL_TEMPLATE}#discussion",
+            DISCUSSION_TEMPLATE,
             _discussion_context(request, access, decision, comment_form=form),
             status=status,
         )

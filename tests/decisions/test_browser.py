@@ -9,9 +9,16 @@ from playwright.sync_api import expect
 
 from decisions.models import Decision
 from tests.browser import conftest as browser_conftest
-from tests.browser.crawling import axe_violations
+from tests.browser.crawling import axe_violations, shell_problems
 
 pytestmark = pytest.mark.browser
+
+
+def problems(page, label):
+    """axe-core's violations and the page shell's rules (one h1, the title,
+    "Error: " with an error summary whose links lead to fields)."""
+    return axe_violations(page, label) + shell_problems(page, label)
+
 
 # The browser fixtures of tests/browser: Debian's Chromium, the live server,
 # the demo data and signing in with a session cookie.
@@ -30,13 +37,13 @@ def test_voting_discussing_closing_and_the_outcome_pass_axe(demo, sign_in, new_c
     sign_in(context, "professional")
     page = context.new_page()
     page.goto(consent.get_absolute_url())
-    violations += axe_violations(page, "consent, not voted yet")
+    violations += problems(page, "consent, not voted yet")
 
     page.get_by_label("Agree", exact=True).check()
     page.get_by_role("button", name="Send my vote").click()
     expect(page.get_by_text("Your vote is saved.")).to_be_visible()
     expect(page.get_by_text("Your vote now: Agree")).to_be_visible()
-    violations += axe_violations(page, "consent, voted")
+    violations += problems(page, "consent, voted")
 
     page.evaluate("window.__samePage = true")
     page.get_by_label("Your comment").fill("I can help in the afternoons.")
@@ -44,18 +51,18 @@ def test_voting_discussing_closing_and_the_outcome_pass_axe(demo, sign_in, new_c
     expect(page.get_by_text("Your comment is posted.")).to_be_visible()
     expect(page.locator("#discussion")).to_contain_text("I can help in the afternoons.")
     assert page.evaluate("window.__samePage === true"), "htmx should not reload the page"
-    violations += axe_violations(page, "after posting a comment with htmx")
+    violations += problems(page, "after posting a comment with htmx")
 
     page.get_by_role("button", name="Post your comment").click()
     expect(page.locator("#discussion .error-summary")).to_contain_text("Write your comment")
     assert page.evaluate("window.__samePage === true")
-    violations += axe_violations(page, "after posting an empty comment with htmx")
+    violations += problems(page, "after posting an empty comment with htmx")
 
     page.goto(choice.get_absolute_url())
     page.get_by_label("Wednesday 10am to 12pm").check()
     page.get_by_role("button", name="Send my vote").click()
     expect(page.get_by_text("Your vote now: Wednesday 10am to 12pm")).to_be_visible()
-    violations += axe_violations(page, "anonymous choice, voted")
+    violations += problems(page, "anonymous choice, voted")
 
     facilitator = new_context()
     sign_in(facilitator, "facilitator")
@@ -65,17 +72,17 @@ def test_voting_discussing_closing_and_the_outcome_pass_axe(demo, sign_in, new_c
     page.get_by_role("button", name="Close the vote now").click()
     expect(page.get_by_text("The vote is closed and the votes are counted.")).to_be_visible()
     expect(page.locator("#result")).to_contain_text("3 of 6 members voted.")
-    violations += axe_violations(page, "closed early, with the result")
+    violations += problems(page, "closed early, with the result")
 
     page.get_by_role("button", name="Save the outcome").click()
     expect(page.locator(".error-summary")).to_contain_text("Say what will happen")
-    violations += axe_violations(page, "outcome form with errors")
+    violations += problems(page, "outcome form with errors")
 
     page.get_by_label("What will happen").fill("The centre opens until 6pm from May.")
     page.get_by_label("Who will do it").fill("Sam")
     page.get_by_role("button", name="Save the outcome").click()
     expect(page.locator("#outcome")).to_contain_text("The centre opens until 6pm from May.")
-    violations += axe_violations(page, "outcome written")
+    violations += problems(page, "outcome written")
 
     assert not violations, "\n\n".join(violations)
 

@@ -477,7 +477,8 @@ def test_posting_a_comment_with_htmx_returns_the_thread_only(client, world, deci
     )
     assert response.status_code == OK
     page = _html(response)
-    assert page.lstrip().startswith('<section id="discussion"')
+    assert page.startswith(f"<title>{decision.title} - Coproduce</title>")
+    assert '<section id="discussion"' in page
     assert "<html" not in page
     assert "Yes please" in page
     assert '<p role="status"><strong>Your comment is posted.</strong></p>' in page
@@ -492,6 +493,7 @@ def test_a_blank_comment_with_htmx_shows_the_error_in_the_thread(client, world, 
     )
     page = _html(response)
     assert response.status_code == OK
+    assert page.startswith(f"<title>Error: {decision.title} - Coproduce</title>")
     assert 'class="error-summary"' in page
     assert '<a href="#id_comment-body">Write your comment</a>' in page
     assert not Comment.objects.exists()
