@@ -162,19 +162,25 @@ def focus_stops_without_a_visible_indicator(page) -> tuple[int, list[str]]:
 
 
 @pytest.mark.parametrize(
-    ("path", "role"),
+    ("path", "role", "forced_colors"),
     [
-        ("home", None),
-        ("account_login", None),
-        ("home", "facilitator"),
+        ("home", None, "none"),
+        ("account_login", None, "none"),
+        ("home", "facilitator", "none"),
+        # Windows High Contrast drops backgrounds and shadows; outlines stay.
+        ("account_login", None, "active"),
     ],
 )
-def test_every_focus_stop_shows_a_visible_indicator(path, role, demo, sign_in, new_context):
-    context = new_context()
+def test_every_focus_stop_shows_a_visible_indicator(
+    path, role, forced_colors, demo, sign_in, new_context
+):
+    context = new_context(forced_colors=forced_colors)
     if role:
         sign_in(context, role)
     page = context.new_page()
     page.goto(reverse(path))
+    forced = page.evaluate("() => matchMedia('(forced-colors: active)').matches")
+    assert forced == (forced_colors == "active")
     stops, failures = focus_stops_without_a_visible_indicator(page)
     assert stops >= 5, f"only {stops} focus stops found"
     assert not failures, "\n".join(failures)
