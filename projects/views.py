@@ -482,9 +482,7 @@ def stage_advance(request, slug):
     project = access.project
     progress = _progress(_stages(project))
     current = progress["current_stage"]
-    form = StageAdvanceForm(
-        _data(request), initial={"from_stage": current.pk if current else None}
-    )
+    form = StageAdvanceForm(_data(request), initial={"from_stage": current.pk if current else None})
     if request.method == "POST" and form.is_valid():
         from_pk = form.cleaned_data["from_stage"]
         from_stage = Stage.objects.filter(project=project, pk=from_pk).first() if from_pk else None
