@@ -54,6 +54,11 @@ lint: $(STAMP)  ## Check style with ruff (lint and format)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 
+.PHONY: bench
+bench: $(STAMP)  ## Time reminders for 5,000 members: prepare, then send by SMTP to a local sink
+	@DEBUG=true $(PY) manage.py bench_reminders
+	@DEBUG=true $(PY) manage.py bench_reminders --celery-worker
+
 .PHONY: format
 format: $(STAMP)  ## Fix style with ruff
 	@$(VENV)/bin/ruff check --fix .

@@ -563,6 +563,21 @@ def _try_later(rows: list[ReminderLog], token: str, error: str) -> tuple[int, in
     return retried, failed
 
 
+def _mark_sent(pk: int, token: str) -> int:
+    """Record one message as sent, if this worker still holds its claim. One
+    small UPDATE, written out once (not compiled by the ORM each time: it
+    runs once per message, so it is on the hot path of sending)."""
+    table = connection.ops.quote_name(ReminderLog._meta.db_table)
+    sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, claim_token = '', sent_at = %s, "  # noqa: S608
+            "last_error = '' WHERE id = %s AND claim_token = %s",
+            [Status.SENT, sent_at, pk, token],
+        )
+        return cursor.rowcount
+
+
 def _renew(token: str) -> None:
     ReminderLog.objects.filter(claim_token=token, status=Status.CLAIMED).update(
         claimed_at=timezone.now()
@@ -616,6 +631,7 @@ def _send_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
         report.errors.append(_describe(error))
         return report
     last_renewal = monotonic()
+    _quick_commits(on=True)
     try:
         for index, row in enumerate(rows):
             if monotonic() - last_renewal > HEARTBEAT_SECONDS:
@@ -651,15 +667,29 @@ def _send_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
                 continue
             # Marked one by one, straight after the mail server took it: a
             # worker killed here can repeat this one message and no other.
-            report.sent += ReminderLog.objects.filter(pk=row.pk, claim_token=token).update(
-                status=Status.SENT, claim_token="", sent_at=timezone.now(), last_error=""
-            )
+            report.sent += _mark_sent(row.pk, token)
     finally:
+        _quick_commits(on=False)
         try:
             mailer.close()
         except Exception:  # noqa: BLE001
             logger.warning("Could not close the mail connection cleanly")
     return report
+
+
+def _quick_commits(*, on: bool) -> None:
+    """On PostgreSQL, while a batch is sent, commits do not wait for the
+    write-ahead log to reach the disk (synchronous_commit off, for this
+    connection only). Marking each message sent then costs one round trip
+    instead of one disk flush, which is what lets one worker send hundreds a
+    second. It changes nothing when a worker dies (the row is claimed before
+    sending and marked right after); only if the database server itself
+    crashes can the marks of the last fraction of a second be lost, and those
+    few messages be sent again."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")
 
 
 def send_due_digests(
