@@ -78,6 +78,14 @@ class AccountAdapter(DefaultAccountAdapter):
         user.display_name = form.cleaned_data.get("display_name", "").strip()
         return super().save_user(request, user, form, commit=commit)
 
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """Account emails follow EMAIL.md like every other email: the
+        member's format, the shared layout, a link to change or stop
+        emails (participants.emails.account_email)."""
+        from participants.emails import account_email
+
+        return account_email(super().render_mail, template_prefix, email, context, headers)
+
     def get_password_change_redirect_url(self, request):
         """After setting or changing a password, back to "Your account"."""
         return reverse("participants:account")

@@ -100,7 +100,9 @@ def address_problems(*, project: Project, addresses: list[str]) -> list[str]:
 
 
 def _require_facilitator(actor, project: Project) -> None:
-    if actor is None or not can_facilitate(actor, project):
+    """Facilitators and the organisation's project managers invite; staff may
+    too, from the admin dashboard."""
+    if actor is None or not (actor.is_staff or can_facilitate(actor, project)):
         raise PermissionDenied("Only facilitators can invite people.")
 
 
