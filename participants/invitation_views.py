@@ -150,8 +150,8 @@ def invitation_accept(request, token):
             {
                 "invitation": invitation,
                 "project": invitation.project,
-                "signup_url": f"{reverse('account_signup')}?{urlencode({'next': here})}",
-                "login_url": f"{reverse('account_login')}?{urlencode({'next': here})}",
+                "join_signup_url": f"{reverse('account_signup')}?{urlencode({'next': here})}",
+                "join_login_url": f"{reverse('account_login')}?{urlencode({'next': here})}",
             },
         )
     if not services.address_matches(invitation, request.user):

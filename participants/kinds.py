@@ -139,7 +139,13 @@ class InvitationReminder(ReminderKind):
         result: dict[int, Message | None] = {}
         for row in rows:
             invitation = invitations.get(object_id(row))
-            if invitation is None or not invitation.is_pending:
+            superseded = (
+                invitation is not None
+                and invitation.last_sent_at is not None
+                and row.due_at < invitation.last_sent_at
+            )
+            if invitation is None or not invitation.is_pending or superseded:
+                # Gone, answered, or sent again since: the newer email says it.
                 result[row.pk] = None
                 continue
             project = invitation.project

@@ -64,17 +64,17 @@ def profile(request):
     return render(request, "participants/profile.html", {"form": form})
 
 
-@login_required
 @require_safe
 def member_access_needs(request, slug, pk):
     """A member's access needs and strengths, for the facilitators (and the
-    project managers) of the project to plan around. Everyone else: 404."""
+    project managers) of the project to plan around, and for the member.
+    Everyone else, signed out or in: 404, as for a private project."""
     access = project_access_or_404(request.user, slug)
-    if not access.can_facilitate:
-        raise Http404("No such page")
     membership = get_object_or_404(
         Membership.objects.current().select_related("user"), project=access.project, pk=pk
     )
+    if not (access.can_facilitate or membership.user_id == request.user.pk):
+        raise Http404("No such page")
     person = membership.user
     needs = [
         label for value, label in person.AccessNeed.choices if value in (person.access_needs or [])

@@ -1,0 +1,360 @@
+"""Invitations: facilitators invite by email address; the signed, single-use
+link works for 14 days; the person signs up or signs in, then joins with one
+button. Every bad link gets a plain page saying what happened and who to ask."""
+
+import re
+from datetime import timedelta
+from http import HTTPStatus
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import pytest
+import time_machine
+from django.core import mail, signing
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from participants import emails
+from participants.invitations import invitation_revoke, invitations_create
+from participants.models import Invitation, ReminderLog
+from projects.models import Membership
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+ROLES = ["signed_out", "outsider", "participant", "professional", "facilitator", "manager", "staff"]
+PAGE_STATUS = {
+    "signed_out": HTTPStatus.NOT_FOUND,
+    "outsider": HTTPStatus.NOT_FOUND,
+    "participant": HTTPStatus.FORBIDDEN,
+    "professional": HTTPStatus.FORBIDDEN,
+    "facilitator": HTTPStatus.OK,
+    "manager": HTTPStatus.OK,
+    "staff": HTTPStatus.NOT_FOUND,
+}
+
+
+@pytest.fixture
+def world(db):
+    project = ProjectFactory(name="Riverside Day Service")
+    memberships = {
+        "participant": MembershipFactory(project=project, user__email="pat@example.org"),
+        "professional": MembershipFactory(
+            project=project, label=Membership.Label.PROFESSIONAL, user__email="priya@example.org"
+        ),
+        "facilitator": MembershipFactory(
+            project=project,
+            is_facilitator=True,
+            user__display_name="Sam Okafor",
+            user__email="sam@example.org",
+        ),
+    }
+    manager = UserFactory(email="helen@example.org")
+    project.organisation.managers.add(manager)
+    users = {role: m.user for role, m in memberships.items()}
+    users.update(
+        {
+            "signed_out": None,
+            "outsider": UserFactory(email="olly@example.org"),
+            "manager": manager,
+            "staff": UserFactory(email="stella@example.org", is_staff=True, is_superuser=True),
+        }
+    )
+    return SimpleNamespace(project=project, users=users, memberships=memberships)
+
+
+def client_for(world, role) -> Client:
+    client = Client()
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+    return client
+
+
+def page_url(world):
+    return reverse("participants:invitations", kwargs={"slug": world.project.slug})
+
+
+def invite(world, *addresses, facilitator=False, label="participant"):
+    return invitations_create(
+        project=world.project,
+        emails=list(addresses),
+        label=label,
+        is_facilitator=facilitator,
+        invited_by=world.users["facilitator"],
+    )
+
+
+def link_in(message) -> str:
+    """The path of the invitation link in an email."""
+    match = re.search(r"https://coproduce\.example\.org(/invitations/[^/\s]+/)", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def sent_to(address):
+    return [m for m in mail.outbox if address in m.to]
+
+
+# --- the facilitators' page ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_facilitators_and_managers_see_the_invitations_page(world, role):
+    invite(world, "secret.person@example.org")
+    response = client_for(world, role).get(page_url(world))
+    assert response.status_code == PAGE_STATUS[role]
+    if response.status_code != HTTPStatus.OK:
+        assert "secret.person@example.org" not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_facilitators_and_managers_can_invite(world, role, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world, role).post(
+            page_url(world), {"emails": "new@example.org", "label": "participant"}
+        )
+    allowed = PAGE_STATUS[role] == HTTPStatus.OK
+    assert response.status_code == (HTTPStatus.FOUND if allowed else PAGE_STATUS[role])
+    assert Invitation.objects.exists() is allowed
+    assert bool(sent_to("new@example.org")) is allowed
+
+
+def test_inviting_several_people_at_once(world, django_capture_on_commit_callbacks):
+    client = client_for(world, "facilitator")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            page_url(world),
+            {
+                "emails": "ann@example.org, bob@example.org\ncat@example.org;\n\nANN@example.org",
+                "label": "professional",
+                "is_facilitator": "on",
+            },
+        )
+    assert response.status_code == HTTPStatus.FOUND
+    invitations = Invitation.objects.order_by("email")
+    assert [i.email for i in invitations] == [
+        "ann@example.org",
+        "bob@example.org",
+        "cat@example.org",
+    ]
+    assert {(i.label, i.is_facilitator) for i in invitations} == {("professional", True)}
+    for address in ["ann@example.org", "bob@example.org", "cat@example.org"]:
+        (message,) = sent_to(address)
+        assert message.subject.startswith("Join by ")
+        assert message.subject.endswith(" - Riverside Day Service")
+        assert "Sam Okafor invited you to join Riverside Day Service" in message.body
+        assert "You will also be a facilitator." in message.body
+    page = client.get(page_url(world)).content.decode()
+    assert "We are sending 3 invitations." in page
+    assert "ann@example.org" in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("", "Enter at least one email address"),
+        ("ann@example.org, not an address", "“not” is not a valid email address"),
+        ("ann@example, bob@example.org", "“ann@example” is not a valid email address"),
+        ("pat@example.org", "pat@example.org is already a member of this project"),
+        (
+            ", ".join(f"person{i}@example.org" for i in range(51)),
+            "You can invite up to 50 people at once. You entered 51 addresses.",
+        ),
+    ],
+)
+def test_bad_addresses_get_clear_errors_and_are_kept(world, typed, error):
+    response = client_for(world, "facilitator").post(
+        page_url(world), {"emails": typed, "label": "participant"}
+    )
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "<title>Error: Invite people to Riverside Day Service - Coproduce</title>" in html
+    assert error in html
+    assert typed.split(",")[0] in html
+    assert not Invitation.objects.exists()
+    assert not mail.outbox
+
+
+def test_someone_already_invited_is_pointed_at_resend(world):
+    invite(world, "ann@example.org")
+    response = client_for(world, "facilitator").post(
+        page_url(world), {"emails": "Ann@Example.org", "label": "participant"}
+    )
+    assert "ann@example.org has already been invited" in response.content.decode()
+
+
+def test_fifty_at_once_is_fine(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, *(f"person{i}@example.org" for i in range(50)))
+    assert Invitation.objects.count() == 50
+    assert len(mail.outbox) == 50
+
+
+def test_resend_and_cancel(world, django_capture_on_commit_callbacks):
+    (invitation,) = invite(world, "ann@example.org")
+    client = client_for(world, "facilitator")
+    resend = reverse(
+        "participants:invitation_resend", args=[world.project.slug, invitation.public_id]
+    )
+    cancel = reverse(
+        "participants:invitation_revoke", args=[world.project.slug, invitation.public_id]
+    )
+    assert client.get(resend).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    later = timezone.now() + timedelta(days=10)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert client.post(resend).status_code == HTTPStatus.FOUND
+    invitation.refresh_from_db()
+    assert invitation.send_count == 2
+    assert invitation.expires_at == later + timedelta(days=14)
+    # One email: the first was still waiting (on commit), and the newer replaces it.
+    assert len(sent_to("ann@example.org")) == 1
+    assert ReminderLog.objects.filter(kind="invitation").count() == 2
+    assert client_for(world, "participant").post(cancel).status_code == HTTPStatus.FORBIDDEN
+    assert client.post(cancel).status_code == HTTPStatus.FOUND
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    assert "Cancelled" in client.get(page_url(world)).content.decode()
+
+
+@pytest.mark.parametrize("pending", [5, 200])
+def test_the_invitations_page_takes_the_same_queries_at_any_size(
+    pending, world, django_assert_max_num_queries
+):
+    Invitation.objects.bulk_create(
+        Invitation(
+            project=world.project,
+            email=f"p{i}@example.org",
+            label="participant",
+            invited_by=world.users["facilitator"],
+        )  # fmt: skip
+        for i in range(pending)
+    )
+    client = client_for(world, "facilitator")
+    with django_assert_max_num_queries(12):
+        assert client.get(page_url(world)).status_code == HTTPStatus.OK
+
+
+# --- following the link ------------------------------------------------------------
+
+
+@pytest.fixture
+def emailed_link(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, "new.person@example.org", label="professional", facilitator=True)
+    (message,) = sent_to("new.person@example.org")
+    return link_in(message)
+
+
+def test_a_newcomer_signs_up_and_joins_with_one_button(world, emailed_link):
+    client = Client()
+    page = client.get(emailed_link)
+    assert page.status_code == HTTPStatus.OK
+    html = page.content.decode()
+    assert "Sam Okafor invited you to join Riverside Day Service as professional" in html
+    signup = f"{reverse('account_signup')}?{urlencode({'next': emailed_link})}"
+    assert signup.replace("&", "&amp;") in html or signup in html
+    # The link came by email to this address, so it needs no confirming again.
+    response = client.post(
+        signup, {"display_name": "Nia", "email": "new.person@example.org"}, follow=False
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.headers["Location"] == emailed_link
+    join_page = client.get(emailed_link)
+    assert 'type="submit"' in join_page.content.decode()
+    assert not Membership.objects.filter(user__email="new.person@example.org").exists()
+    joined = client.post(emailed_link)
+    assert joined.status_code == HTTPStatus.FOUND
+    membership = Membership.objects.get(user__email="new.person@example.org")
+    assert (membership.label, membership.is_facilitator) == ("professional", True)
+    assert Invitation.objects.get().accepted_by == membership.user
+    # Single use: the link now says it was used.
+    again = client.post(emailed_link)
+    assert again.status_code == HTTPStatus.GONE
+    assert "This invitation has been used" in again.content.decode()
+
+
+def test_someone_with_an_account_signs_in_and_joins(world, emailed_link):
+    UserFactory(email="new.person@example.org")
+    client = Client()
+    client.get(emailed_link)
+    login = f"{reverse('account_login')}?{urlencode({'next': emailed_link})}"
+    response = client.post(
+        login, {"login": "new.person@example.org", "password": "a long enough password"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.headers["Location"] == emailed_link
+    assert client.post(emailed_link).status_code == HTTPStatus.FOUND
+    assert Membership.objects.filter(user__email="new.person@example.org").exists()
+
+
+def test_a_forwarded_link_does_not_let_someone_else_join(world, emailed_link):
+    response = client_for(world, "outsider").post(emailed_link)
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    html = response.content.decode()
+    assert "This invitation is for someone else" in html
+    assert "Sam Okafor" in html
+    assert not Membership.objects.filter(user=world.users["outsider"]).exists()
+
+
+def test_a_member_is_told_they_are_already_in(world, django_capture_on_commit_callbacks):
+    extra = UserFactory(email="second@example.org")
+    MembershipFactory(project=world.project, user=extra)
+    invitation = Invitation.objects.create(
+        project=world.project, email="second@example.org", label="participant"
+    )
+    client = Client()
+    client.force_login(extra)
+    response = client.get(
+        reverse("participants:invitation_accept", args=[emails.invitation_token(invitation)])
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "You are already a member" in response.content.decode()
+
+
+def test_an_expired_link_says_who_to_ask(world, emailed_link):
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        response = Client().get(emailed_link)
+    assert response.status_code == HTTPStatus.GONE
+    html = response.content.decode()
+    assert "This invitation has ended" in html
+    assert "Ask Sam Okafor to send you a new invitation to Riverside Day Service" in html
+
+
+def test_a_cancelled_link_says_so(world, emailed_link):
+    invitation_revoke(invitation=Invitation.objects.get(), actor=world.users["facilitator"])
+    response = Client().get(emailed_link)
+    assert response.status_code == HTTPStatus.GONE
+    assert "This invitation was cancelled" in response.content.decode()
+    assert "Sam Okafor" in response.content.decode()
+
+
+def test_saying_no_from_the_email(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, "no.thanks@example.org")
+    (message,) = sent_to("no.thanks@example.org")
+    stop = message.extra_headers["List-Unsubscribe"].strip("<>")
+    stop = stop.removeprefix("https://coproduce.example.org")
+    mail_software = Client(enforce_csrf_checks=True)
+    assert "Say no to the invitation" in mail_software.get(stop).content.decode()
+    assert Invitation.objects.get().declined_at is None
+    assert mail_software.post(stop).status_code == HTTPStatus.OK
+    assert mail_software.post(stop).status_code == HTTPStatus.OK
+    assert Invitation.objects.get().declined_at is not None
+    response = Client().get(link_in(message))
+    assert response.status_code == HTTPStatus.GONE
+    assert "You said no to this invitation" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "nonsense",
+        "eyJpIjoiMSJ9:1wXEn2:forged",
+        signing.dumps({"i": "6f1c6b8e-0000-4000-8000-000000000000"}, salt=emails.INVITATION_SALT),
+        signing.dumps({"i": "not-a-uuid"}, salt=emails.INVITATION_SALT),
+        signing.dumps({"i": "x"}, salt="another.salt"),
+    ],
+)
+def test_forged_links_get_a_plain_page(db, token):
+    response = Client().get(reverse("participants:invitation_accept", args=[token]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "This link does not work" in response.content.decode()

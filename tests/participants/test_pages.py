@@ -1,0 +1,311 @@
+"""The profile page, a facilitator's view of a member's access needs, and the
+pages reached from links in emails (change or stop emails), for every role."""
+
+from datetime import timedelta
+from http import HTTPStatus
+from types import SimpleNamespace
+
+import pytest
+import time_machine
+from django.core import signing
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from participants import emails
+from participants.models import ReminderLog, User
+from projects.models import Membership
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+ROLES = ["signed_out", "outsider", "participant", "professional", "facilitator", "manager", "staff"]
+
+
+@pytest.fixture
+def world(db):
+    project = ProjectFactory(name="Riverside Day Service")
+    memberships = {
+        "participant": MembershipFactory(
+            project=project,
+            label=Membership.Label.PARTICIPANT,
+            user__display_name="Pat Participant",
+            user__access_needs=["bsl", "other"],
+            user__access_needs_other="Meetings before 2pm, please",
+            user__strengths="Good at listening.\nKnows the bus routes.",
+        ),
+        "professional": MembershipFactory(
+            project=project, label=Membership.Label.PROFESSIONAL, user__display_name="Priya"
+        ),
+        "facilitator": MembershipFactory(
+            project=project, is_facilitator=True, user__display_name="Sam Okafor"
+        ),
+    }
+    manager = UserFactory(display_name="Helen Manager")
+    project.organisation.managers.add(manager)
+    users = {role: membership.user for role, membership in memberships.items()}
+    users.update(
+        {
+            "signed_out": None,
+            "outsider": UserFactory(display_name="Olly Outside"),
+            "manager": manager,
+            "staff": UserFactory(display_name="Stella Staff", is_staff=True, is_superuser=True),
+        }
+    )
+    return SimpleNamespace(project=project, memberships=memberships, users=users)
+
+
+def client_for(world, role) -> Client:
+    client = Client()
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+    return client
+
+
+# --- profile ---------------------------------------------------------------------
+
+
+def test_the_profile_page_needs_signing_in(client, db):
+    response = client.get(reverse("participants:profile"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.headers["Location"].startswith(reverse("account_login"))
+
+
+def profile_data(**changes):
+    data = {
+        "access_needs": ["large_print", "quiet_space"],
+        "access_needs_other": "",
+        "strengths": "Cooking for big groups",
+        "wanted": ["notify_new_decision", "notify_result"],
+        "reminder_format": "large_print",
+        "reminder_timing": "daily",
+        "digest_time": "18:30",
+        "digest_weekday": "4",
+        "timezone": "Europe/Paris",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_member_saves_their_profile(world):
+    client = client_for(world, "professional")
+    page = client.get(reverse("participants:profile"))
+    assert page.status_code == HTTPStatus.OK
+    assert page.content.decode().count("<h1") == 1
+    response = client.post(reverse("participants:profile"), profile_data())
+    assert response.status_code == HTTPStatus.FOUND
+    person = User.objects.get(pk=world.users["professional"].pk)
+    assert person.access_needs == ["large_print", "quiet_space"]
+    assert person.strengths == "Cooking for big groups"
+    assert person.reminder_format == "large_print"
+    assert person.reminder_timing == "daily"
+    assert (person.notify_new_decision, person.notify_closing_soon) == (True, False)
+    assert person.digest_time.strftime("%H:%M") == "18:30"
+    assert person.timezone == "Europe/Paris"
+    assert "Your profile is saved." in client.get(reverse("participants:profile")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"access_needs": ["other"], "access_needs_other": ""}, "Tell us what else you need"),
+        ({"digest_time": "half past six"}, "Enter a time like 09:00 or 17:30"),
+        ({"reminder_format": ""}, "Choose how your emails should look"),
+        ({"timezone": "Moon/Base"}, "Select a valid choice"),
+    ],
+)
+def test_bad_profile_input_is_explained_and_kept(world, changes, error):
+    client = client_for(world, "professional")
+    response = client.post(reverse("participants:profile"), profile_data(**changes))
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "<title>Error: Your profile - Coproduce</title>" in html
+    assert "There is a problem" in html
+    assert error in html
+    assert "Cooking for big groups" in html  # what was typed is kept
+    assert User.objects.get(pk=world.users["professional"].pk).strengths == ""
+
+
+def test_something_else_typed_ticks_something_else(world):
+    client = client_for(world, "professional")
+    client.post(
+        reverse("participants:profile"),
+        profile_data(access_needs=[], access_needs_other="A ramp at the side door"),
+    )
+    person = User.objects.get(pk=world.users["professional"].pk)
+    assert person.access_needs == ["other"]
+    assert person.access_needs_other == "A ramp at the side door"
+
+
+@pytest.mark.parametrize("size", [5, 200])
+def test_the_profile_page_takes_the_same_queries_at_any_size(
+    size, db, django_assert_max_num_queries
+):
+    person = UserFactory()
+    project = ProjectFactory()
+    for _ in range(size):
+        MembershipFactory(project=project)
+    MembershipFactory(project=project, user=person)
+    client = Client()
+    client.force_login(person)
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("participants:profile")).status_code == HTTPStatus.OK
+
+
+# --- a member's access needs, for facilitators ---------------------------------------
+
+
+ACCESS_NEEDS_STATUS = {
+    "signed_out": HTTPStatus.NOT_FOUND,
+    "outsider": HTTPStatus.NOT_FOUND,
+    "participant": HTTPStatus.OK,  # their own
+    "professional": HTTPStatus.NOT_FOUND,
+    "facilitator": HTTPStatus.OK,
+    "manager": HTTPStatus.OK,
+    "staff": HTTPStatus.NOT_FOUND,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_needs_are_seen_only_by_facilitators_and_the_member(world, role):
+    url = reverse(
+        "participants:member_access_needs",
+        kwargs={"slug": world.project.slug, "pk": world.memberships["participant"].pk},
+    )
+    response = client_for(world, role).get(url)
+    assert response.status_code == ACCESS_NEEDS_STATUS[role]
+    html = response.content.decode()
+    if response.status_code == HTTPStatus.OK:
+        assert "British Sign Language (BSL) interpreter" in html
+        assert "Meetings before 2pm, please" in html
+        assert "Knows the bus routes." in html
+    else:
+        assert "Meetings before 2pm" not in html
+        assert "Pat Participant" not in html
+
+
+@pytest.mark.parametrize("size", [5, 200])
+def test_the_access_needs_page_takes_the_same_queries_at_any_size(
+    size, world, django_assert_max_num_queries
+):
+    for _ in range(size):
+        MembershipFactory(project=world.project)
+    url = reverse(
+        "participants:member_access_needs",
+        kwargs={"slug": world.project.slug, "pk": world.memberships["participant"].pk},
+    )
+    client = client_for(world, "facilitator")
+    with django_assert_max_num_queries(10):
+        assert client.get(url).status_code == HTTPStatus.OK
+
+
+# --- links in emails ---------------------------------------------------------------
+
+
+def test_the_preferences_link_works_without_signing_in(world, client):
+    person = world.users["participant"]
+    url = emails.preferences_url(person).removeprefix("https://coproduce.example.org")
+    page = client.get(url)
+    assert page.status_code == HTTPStatus.OK
+    assert "Change or stop your emails" in page.content.decode()
+    assert "Meetings before 2pm" not in page.content.decode()  # never access needs
+    data = {
+        "wanted": ["notify_result"],
+        "reminder_format": "plain_text",
+        "reminder_timing": "weekly",
+        "digest_time": "10:00",
+        "digest_weekday": "0",
+        "timezone": "Europe/London",
+    }
+    response = client.post(url, data)
+    assert response.status_code == HTTPStatus.FOUND
+    person.refresh_from_db()
+    assert person.reminder_format == "plain_text"
+    assert (person.notify_new_decision, person.notify_result) == (False, True)
+
+
+def test_bad_preferences_input_is_explained(world, client):
+    url = emails.preferences_url(world.users["participant"]).removeprefix(
+        "https://coproduce.example.org"
+    )
+    response = client.post(url, {"reminder_format": "glitter"})
+    assert response.status_code == HTTPStatus.OK
+    assert "There is a problem" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "nonsense",
+        signing.dumps({"u": 1}, salt="some.other.salt"),
+        signing.dumps({"u": 10**9}, salt=emails.PREFERENCES_SALT),
+        signing.dumps([1, 2], salt=emails.PREFERENCES_SALT),
+    ],
+)
+def test_forged_or_unknown_preferences_links_get_a_plain_page(db, client, token):
+    response = client.get(reverse("participants:email_preferences", args=[token]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "This link does not work" in response.content.decode()
+
+
+def test_an_old_preferences_link_says_it_is_too_old(world, client):
+    with time_machine.travel(timezone.now() - timedelta(days=400)):
+        token = emails.preferences_token(world.users["participant"])
+    response = client.get(reverse("participants:email_preferences", args=[token]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "This link is too old" in response.content.decode()
+
+
+def stop_path(user, kind):
+    return emails.stop_url(user, kind).removeprefix("https://coproduce.example.org")
+
+
+def test_one_click_stop(world):
+    """RFC 8058: a POST with no cookies and no CSRF token, answered 200 with
+    no redirect, 200 again when repeated; opening the link changes nothing."""
+    person = world.users["participant"]
+    path = stop_path(person, ReminderLog.Kind.CLOSING_SOON)
+    mail_software = Client(enforce_csrf_checks=True)
+    page = mail_software.get(path)
+    assert page.status_code == HTTPStatus.OK
+    assert 'data-crawl="skip"' in page.content.decode()
+    person.refresh_from_db()
+    assert person.notify_closing_soon is True
+    first = mail_software.post(path, {"List-Unsubscribe": "One-Click"})
+    assert first.status_code == HTTPStatus.OK
+    assert "Emails stopped" in first.content.decode()
+    person.refresh_from_db()
+    assert person.notify_closing_soon is False
+    assert person.notify_new_decision is True
+    again = mail_software.post(path, {"List-Unsubscribe": "One-Click"})
+    assert again.status_code == HTTPStatus.OK
+    assert not mail_software.cookies.get("sessionid")
+
+
+def test_one_click_stop_of_a_digest_stops_every_reminder(world):
+    person = world.users["participant"]
+    Client(enforce_csrf_checks=True).post(stop_path(person, emails.STOP_ALL))
+    person.refresh_from_db()
+    assert not any(
+        [
+            person.notify_new_decision,
+            person.notify_closing_soon,
+            person.notify_result,
+            person.notify_stage,
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "nonsense",
+        signing.dumps({"u": 1, "k": "stage"}, salt="some.other.salt"),
+        signing.dumps({"u": 1, "k": "invitation"}, salt=emails.STOP_SALT),
+        signing.dumps({"i": "not-a-uuid"}, salt=emails.STOP_SALT),
+    ],
+)
+def test_one_click_stop_with_a_bad_token_is_404(db, token):
+    response = Client(enforce_csrf_checks=True).post(
+        reverse("participants:email_stop", args=[token])
+    )
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "This link does not work" in response.content.decode()
