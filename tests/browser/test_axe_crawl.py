@@ -9,16 +9,21 @@ its page, rule, HTML and help address."""
 
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser import outbox
+from tests.browser.conftest import ROLES
 from tests.browser.crawling import (
     axe_violations,
     crawl,
+    page_forms,
     shell_problems,
     states_after_empty_submits,
+    submit_empty,
 )
 
 pytestmark = pytest.mark.browser
@@ -91,6 +96,85 @@ def test_pages_pass_axe_with_the_largest_text_and_high_contrast(
     assert reverse("participants:display") in result.pages
     problems = result.problems + violations
     assert not problems, f"{len(problems)} problems as {role}:\n\n" + "\n\n".join(problems)
+
+
+def test_pages_reached_from_emails_pass_axe(demo, new_context, base_url, settings, crawl_report):
+    """The pages the crawl cannot reach by links: after asking for a sign-in
+    code, a password reset and a new account, and every page that the emails
+    link to (and the same addresses with a made-up token, which must get a
+    plain page, never a server error)."""
+    page = new_context().new_page()
+    problems: list[str] = []
+    checked: list[str] = []
+
+    def check(label: str) -> None:
+        checked.append(label)
+        problems.extend(axe_violations(page, label))
+        problems.extend(shell_problems(page, label))
+
+    def send(form_fields: dict[str, str]) -> None:
+        form = page.locator("main form").filter(
+            has=page.locator(f"[name={next(iter(form_fields))}]")
+        )
+        for name, value in form_fields.items():
+            field = form.locator(f"[name={name}]")
+            if field.count():
+                field.fill(value)
+        form.locator("button[type=submit]").first.click()
+        page.wait_for_load_state()
+
+    page.goto(reverse("account_request_login_code"))
+    send({"email": ROLES["participant"]})
+    check("the sign-in code page")
+    send({"code": "AAAA-AAAA"})
+    check("the sign-in code page after a wrong code")
+
+    page.goto(reverse("account_reset_password"))
+    send({"email": ROLES["professional"]})
+    check("the password reset page after sending")
+
+    page.goto(reverse("account_signup"))
+    new_person = "new.person@example.org"
+    password = "a long and unusual password 7"
+    send(
+        {
+            "email": new_person,
+            "display_name": "New Person",
+            "password1": password,
+            "password2": password,
+        }
+    )
+    check("the sign-up page after sending")
+
+    site = urlsplit(settings.SITE_URL)
+    paths = [
+        urlsplit(link).path
+        for link in outbox.links()
+        if urlsplit(link).netloc in {site.netloc, urlsplit(base_url).netloc}
+    ]
+    assert any("password/reset/key" in path for path in paths), paths
+    assert any("confirm-email" in path for path in paths), paths
+    made_up_seen: set[str] = set()
+    for path in paths:
+        response = page.goto(path)
+        assert response.status < 500, f"{path} answered HTTP {response.status}"
+        check(f"{path} (linked from an email)")
+        for form in page_forms(page):
+            if form["fields"] and not form["skip"]:
+                page.goto(path)
+                submit_empty(page, form["index"])
+                check(f"{path} (linked from an email) after sending its form empty")
+                break
+        made_up = "/".join([*path.rstrip("/").split("/")[:-1], "not-a-real-link", ""])
+        if made_up in made_up_seen:
+            continue
+        made_up_seen.add(made_up)
+        response = page.goto(made_up)
+        assert response.status < 500, f"{made_up} answered HTTP {response.status}"
+        check(f"{made_up} (a made-up link)")
+
+    crawl_report(f"from emails: {len(checked)} axe checks, {len(problems)} problems", checked)
+    assert not problems, f"{len(problems)} problems:\n\n" + "\n\n".join(problems)
 
 
 @pytest.fixture

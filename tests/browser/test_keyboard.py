@@ -1,14 +1,13 @@
 """Keyboard only: the skip link, a visible focus indicator at every stop, and
 signing in without touching a mouse."""
 
-import email
 import re
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser import outbox
 from tests.browser.conftest import DEMO_PASSWORD, ROLES
 from tests.browser.crawling import crawl
 from tests.browser.pixels import changed_pixels
@@ -52,21 +51,6 @@ def tab_to(page, matches, *, limit=MAX_STOPS):
         if active and matches(active):
             return active
     raise AssertionError("Tab never reached the element")
-
-
-def login_code_from_outbox(address: str) -> str:
-    """The sign-in code in the newest email to `address` in the test outbox."""
-    for path in sorted(settings.MAIL_OUTBOX_DIR.glob("*.eml"), reverse=True):
-        message = email.message_from_bytes(path.read_bytes())
-        if address not in message["To"]:
-            continue
-        for part in message.walk():
-            if part.get_content_type() == "text/plain":
-                text = part.get_payload(decode=True).decode()
-                found = re.search(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b", text)
-                if found:
-                    return found.group(0)
-    raise AssertionError(f"no sign-in code was emailed to {address}")
 
 
 def test_skip_link_is_the_first_stop_and_moves_focus_to_main(demo, page):
@@ -114,7 +98,7 @@ def test_sign_in_with_the_keyboard_alone(demo, page):
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(re.escape(reverse("account_confirm_login_code"))))
         tab_to(page, lambda el: el["tag"] == "input" and el["name"] == "code")
-        page.keyboard.type(login_code_from_outbox(address))
+        page.keyboard.type(outbox.login_code(address))
         page.keyboard.press("Enter")
 
     page.wait_for_url(re.compile(re.escape(reverse("home")) + "$"))

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser import outbox
 from tests.browser.conftest import DEMO_PASSWORD, ROLES
 from tests.browser.crawling import crawl
-from tests.browser.test_keyboard import login_code_from_outbox
 
 pytestmark = pytest.mark.browser
 
@@ -190,7 +190,7 @@ def sign_in_with_the_form(page, address: str) -> None:
     else:
         form.locator("button[type=submit]").first.click()
         page.wait_for_url(re.compile(re.escape(reverse("account_confirm_login_code"))))
-        page.locator("input[name=code]").fill(login_code_from_outbox(address))
+        page.locator("input[name=code]").fill(outbox.login_code(address))
         page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(re.compile(re.escape(reverse("home")) + "$"))
 
