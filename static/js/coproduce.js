@@ -7,3 +7,12 @@ document.addEventListener("DOMContentLoaded", function () {
     summary.focus();
   }
 });
+
+// After htmx swaps in a fragment that holds an error summary (a comment that
+// could not be posted, say), move focus there too.
+document.addEventListener("htmx:afterSwap", function (event) {
+  var summary = event.detail.target.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+});
