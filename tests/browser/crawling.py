@@ -226,6 +226,10 @@ SHELL_PROBLEMS = """() => {
     if (document.querySelectorAll("main").length !== 1) problems.push("not exactly one <main>");
     const summary = document.querySelector("[data-error-summary]");
     if (summary) {
+        if (document.activeElement !== summary) {
+            problems.push("the error summary did not take focus (focus is on "
+                          + `${document.activeElement.outerHTML.slice(0, 80)})`);
+        }
         if (!document.title.startsWith("Error: ")) {
             problems.push(`an error summary is shown but the title "${document.title}" `
                           + `does not start "Error: "`);
@@ -246,7 +250,7 @@ SHELL_PROBLEMS = """() => {
 
 
 def shell_problems(page: Page, label: str) -> list[str]:
-    """Exactly one h1 and one main, a title "Page name - Coproduce" (starting
-    "Error: " when an error summary is shown), and error summary links that
-    lead to a field."""
+    """Exactly one h1 and one main, a title "Page name - Coproduce", and when
+    an error summary is shown: the title starts "Error: ", the summary has
+    focus (after a page load or an htmx swap) and its links lead to fields."""
     return [f"{label}: {problem}" for problem in page.evaluate(SHELL_PROBLEMS)]

@@ -231,3 +231,34 @@ def test_every_focusable_element_on_every_page_changes_when_focused(
     result = crawl(page, base_url, check)
     assert len(result.pages) > 5
     assert not problems, "No visible change when focused:\n" + "\n".join(problems)
+
+
+def test_focus_stays_in_the_page_after_an_htmx_swap(demo, sign_in, new_context):
+    """Sending a form that htmx swaps (the comment form on a decision) with
+    the keyboard: focus goes to the error summary, or after a success to the
+    new content, never back to the top of the page."""
+    context = new_context()
+    sign_in(context, "participant")
+    page = context.new_page()
+    page.goto(reverse("home"))
+    page.locator("main a[href*='/projects/']").first.click()
+    page.get_by_role("link", name="Open the day centre until 6pm").first.click()
+    form = page.locator("main form[hx-post]").first
+    expect(form).to_have_count(1)
+
+    # Empty: the error summary that htmx swapped in takes focus.
+    form.locator("button[type=submit]").focus()
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        page.keyboard.press("Enter")
+    summary = page.locator("main [data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+
+    # Filled in: focus stays with the swapped-in content.
+    page.locator("main form[hx-post] textarea").first.fill("I can help on Thursdays.")
+    page.locator("main form[hx-post] button[type=submit]").first.focus()
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("I can help on Thursdays.")
+    page.wait_for_function("() => document.activeElement !== document.body", timeout=5000)
+    assert page.evaluate("() => document.activeElement.closest('main') !== null")
