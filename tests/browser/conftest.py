@@ -22,7 +22,13 @@ reason box, or "Close decision" with an optional note:
 
     <form method="post" action="{% url ... %}" data-crawl="skip" novalidate>
 
+Forms are sent only after every link has been followed. Links are followed
+with GET, so a link must never change anything (ask on a page, then POST).
 Pages need nothing else: the crawl finds new pages through their links.
+
+Fixtures: ``demo`` (the demo data, see ROLES for its people), ``sign_in``
+(a session cookie for a role), ``base_url`` (the live server), and
+pytest-playwright's ``page`` and ``new_context``.
 """
 
 import io
@@ -98,11 +104,10 @@ def base_url(live_server):
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(transactional_db):
     """The demo organisation, project, people and decisions, in the database
-    that the live server reads. The fast password hasher keeps loading it and
-    signing in quick; the password is still checked for real."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    that the live server reads (tests/conftest.py's fast password hasher keeps
+    loading it quick; passwords are still checked for real)."""
     call_command("demo", force=True, verbosity=0, stdout=io.StringIO())
 
 
