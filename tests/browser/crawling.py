@@ -10,7 +10,7 @@ give many links to the same page).
 
 import contextlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -52,13 +52,14 @@ def crawl(
     visit: Callable[[Page, str], None],
     *,
     max_pages: int = MAX_PAGES,
+    start: Sequence[str] = ("/", MISSING_PAGE),
 ) -> Crawl:
-    """Follow links breadth first from the home page (and MISSING_PAGE), and
+    """Follow links breadth first from `start` (the home page and MISSING_PAGE), and
     call visit(page, path) on each HTML page once it has loaded. Also collects
     the forms each page holds, for states_after_empty_submits()."""
     origin = urlsplit(base_url)[:2]
     result = Crawl()
-    queue = deque([urljoin(base_url, "/"), urljoin(base_url, MISSING_PAGE)])
+    queue = deque(urljoin(base_url, path) for path in start)
     seen: set[str] = set()
     queries_per_path: dict[str, int] = {}
     form_keys: set[tuple] = set()

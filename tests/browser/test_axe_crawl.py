@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser import outbox
+from tests.browser import crawling, outbox
 from tests.browser.conftest import ROLES
 from tests.browser.crawling import (
     axe_violations,
@@ -25,6 +25,7 @@ from tests.browser.crawling import (
     states_after_empty_submits,
     submit_empty,
 )
+from tests.browser.urls import FORMS_RECEIVED
 
 pytestmark = pytest.mark.browser
 
@@ -178,8 +179,9 @@ def test_pages_reached_from_emails_pass_axe(demo, new_context, base_url, setting
 
 
 @pytest.fixture
-def error_pages(transactional_db, settings):
-    """Addresses that answer with the 400, 403, 429 and 500 pages."""
+def test_urls(transactional_db, settings):
+    """Addresses that answer with the 400, 403, 429 and 500 pages, and a
+    small site for testing the crawler (tests/browser/urls.py)."""
     settings.ROOT_URLCONF = "tests.browser.urls"
 
 
@@ -193,7 +195,7 @@ def error_pages(transactional_db, settings):
         ("/this-page-does-not-exist/", 404),
     ],
 )
-def test_error_pages_pass_axe_and_reflow(path, status, error_pages, new_context):
+def test_error_pages_pass_axe_and_reflow(path, status, test_urls, new_context):
     for width in (1280, 320):
         page = new_context(viewport={"width": width, "height": 800}).new_page()
         response = page.goto(path)
@@ -233,3 +235,51 @@ def test_axe_names_the_page_rule_html_and_help(page):
     assert '<input type="text" name="town">' in text
     assert "https://dequeuniversity.com/rules/axe/" in text
     assert "color-contrast" in text
+
+
+def test_the_crawler_follows_pages_once_and_skips_files_and_other_sites(
+    test_urls, page, base_url, monkeypatch
+):
+    monkeypatch.setattr(crawling, "MAX_QUERIES_PER_PATH", 2)
+    visited = []
+    result = crawling.crawl(
+        page,
+        base_url,
+        lambda page, label: visited.append(label),
+        start=["/__test__/crawl/"],
+        max_pages=7,  # the error pages link on into the site
+    )
+    assert result.pages == visited
+    assert visited == [
+        "/__test__/crawl/",
+        "/__test__/crawl/filter/?page=1",
+        "/__test__/crawl/filter/?page=2",
+        "/__test__/crawl/filter/",
+        # A redirect is checked where it lands.
+        "/__test__/crawl/filter/?page=9",
+        # Broken links and server errors are checked, and reported.
+        "/__test__/crawl/missing/",
+        "/__test__/500/",
+    ]
+    assert result.problems == [
+        "/__test__/crawl/missing/: answered HTTP 404 (expected 200)",
+        "/__test__/500/: answered HTTP 500 (expected 200)",
+    ]
+
+
+def test_the_crawler_sends_only_forms_that_ask_something_and_are_not_marked(
+    test_urls, page, base_url
+):
+    FORMS_RECEIVED.clear()
+    result = crawling.crawl(page, base_url, lambda page, label: None, start=["/__test__/forms/"])
+    labels = []
+    crawling.states_after_empty_submits(
+        page, result, reverse("account_logout"), lambda page, label: labels.append(label)
+    )
+    # Only the form with a question, sent with its text emptied.
+    assert FORMS_RECEIVED == [("question", {"name": ""})]
+    assert labels == [
+        "/__test__/forms/ after sending the form to "
+        "/__test__/forms/sent/?form=question (POST) empty"
+    ]
+    assert page.get_by_role("heading", level=1).inner_text() == "Sent"

@@ -1,9 +1,12 @@
 """The site's addresses plus a few that answer with each error page, so the
-browser tests can check the pages people see when something goes wrong."""
+browser tests can check the pages people see when something goes wrong, and
+a small site for testing the crawler."""
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.shortcuts import render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from coproduce.urls import urlpatterns as site_urlpatterns
 
@@ -24,7 +27,90 @@ def server_error(request):
     raise RuntimeError("a test of the 500 page")
 
 
+# A small site for testing the crawler itself.
+CRAWL_START = """<!DOCTYPE html><html lang="en"><head><title>Start - Coproduce</title></head>
+<body><main><h1>Start</h1><ul>
+<li><a href="/__test__/crawl/filter/?page=1">1</a></li>
+<li><a href="/__test__/crawl/filter/?page=2">2</a></li>
+<li><a href="/__test__/crawl/filter/?page=3">3</a></li>
+<li><a href="/__test__/crawl/filter/">all</a></li>
+<li><a href="/__test__/crawl/filter/?page=1#top">1 again</a></li>
+<li><a href="/__test__/crawl/export.csv">CSV</a></li>
+<li><a href="/__test__/crawl/data.json">JSON</a></li>
+<li><a href="/__test__/crawl/moved/">moved</a></li>
+<li><a href="/__test__/crawl/missing/">broken link</a></li>
+<li><a href="/__test__/500/">server error</a></li>
+<li><a href="/admin/">admin</a></li>
+<li><a href="/static/css/coproduce.css">CSS</a></li>
+<li><a href="https://example.org/">elsewhere</a></li>
+<li><a href="mailto:someone@example.org">email</a></li>
+</ul></main></body></html>"""
+CRAWL_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Filter - Coproduce</title></head>
+<body><main><h1>Filter</h1><a href="/__test__/crawl/">Back to the start</a></main></body></html>"""
+
+
+FORMS_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Forms - Coproduce</title></head>
+<body><main><h1>Forms</h1>
+<form method="post" action="/__test__/forms/sent/?form=question" novalidate>
+  <label for="name">Name</label><input id="name" name="name" value="Aisha">
+  <button>Send</button></form>
+<form method="post" action="/__test__/forms/sent/?form=marked" data-crawl="skip" novalidate>
+  <label for="reason">Why</label><textarea id="reason" name="reason"></textarea>
+  <button>Remove member</button></form>
+<div data-crawl="skip"><form method="post" action="/__test__/forms/sent/?form=inside" novalidate>
+  <label for="note">Note</label><input id="note" name="note"><button>Close</button></form></div>
+<form method="post" action="/__test__/forms/sent/?form=action" novalidate>
+  <input type="hidden" name="id" value="1"><button>Join</button></form>
+<form method="post" action="/accounts/logout/" novalidate>
+  <label for="next">Next</label><input id="next" name="next"><button>Sign out</button></form>
+</main></body></html>"""
+# What the forms page received: (form, fields), in order.
+FORMS_RECEIVED: list[tuple[str, dict]] = []
+
+
+def forms_page(request):
+    return HttpResponse(FORMS_PAGE)
+
+
+@csrf_exempt
+def forms_sent(request):
+    FORMS_RECEIVED.append((request.GET.get("form", ""), request.POST.dict()))
+    return HttpResponse(
+        '<!DOCTYPE html><html lang="en"><head><title>Sent - Coproduce</title></head>'
+        "<body><main><h1>Sent</h1></main></body></html>"
+    )
+
+
+def crawl_start(request):
+    return HttpResponse(CRAWL_START)
+
+
+def crawl_filter(request):
+    return HttpResponse(CRAWL_PAGE)
+
+
+def crawl_export(request):
+    response = HttpResponse("name\nAisha\n", content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="export.csv"'
+    return response
+
+
+def crawl_data(request):
+    return JsonResponse({"ok": True})
+
+
+def crawl_moved(request):
+    return redirect("/__test__/crawl/filter/?page=9")
+
+
 urlpatterns = [
+    path("__test__/forms/", forms_page),
+    path("__test__/forms/sent/", forms_sent),
+    path("__test__/crawl/", crawl_start),
+    path("__test__/crawl/filter/", crawl_filter),
+    path("__test__/crawl/export.csv", crawl_export),
+    path("__test__/crawl/data.json", crawl_data),
+    path("__test__/crawl/moved/", crawl_moved),
     path("__test__/400/", bad_request),
     path("__test__/403/", forbidden),
     path("__test__/429/", too_many_requests),
