@@ -156,14 +156,20 @@ def _decisions_for(rows) -> dict[int, Decision]:
 def _common(decision: Decision, helpers: dict[int, str], *, now: datetime) -> dict:
     tz = decision.project.tzinfo
     closes = decision.closes_at.astimezone(tz)
+    when = when_words(decision.closes_at, now=now, tz=tz)
     return {
+        "deadline_words": (
+            f"{format_time(closes)} {when}"
+            if when in ("today", "tomorrow")
+            else format_date(closes, now=now)
+        ),
         "title": decision.title,
         "easy_words": decision.easy_words,
         "project_name": decision.project.name,
         "url": decision_url(decision),
         "closes_time": format_time(closes),
         "closes_date": format_date(closes, now=now),
-        "closes_when": when_words(decision.closes_at, now=now, tz=tz),
+        "closes_when": when,
         "facilitator_name": helpers.get(decision.project_id, ""),
     }
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 import zoneinfo
 from collections import defaultdict
@@ -59,9 +60,31 @@ CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a de
 HEARTBEAT_SECONDS = 30  # a live worker renews its claims this often
 RUN_SECONDS = 240  # one task sends for at most this long, then leaves the rest to the next
 
-# Daytime (EMAIL.md rule 24): reminders that are not urgent wait for it.
-DAY_STARTS = time(8, 0)
-DAY_ENDS = time(20, 0)
+
+@lru_cache(maxsize=8)
+def _daytime(value: str) -> tuple[time, time] | None:
+    """COPRODUCE_DAYTIME: "08:00-20:00" (the default), another "HH:MM-HH:MM",
+    or "always" to send at any hour (for a demonstration, never for real)."""
+    value = value.strip().lower()
+    if value == "always":
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        return time(8, 0), time(20, 0)
+    return (start, end) if start < end else (time(8, 0), time(20, 0))
+
+
+def daytime_hours() -> tuple[time, time] | None:
+    """Daytime (EMAIL.md rule 24), when reminders that are not urgent may go,
+    in each member's own time zone; None: at any hour. With DEBUG on (`make
+    run`) they go at any hour, so a newcomer sees them arrive at night too;
+    COPRODUCE_DAYTIME overrides either way."""
+    return _daytime(
+        os.environ.get("COPRODUCE_DAYTIME", "") or ("always" if settings.DEBUG else "08:00-20:00")
+    )
+
+
 # A reminder about a deadline must arrive at least this long before it.
 DEADLINE_MARGIN = timedelta(hours=1)
 
@@ -180,20 +203,28 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
 def daytime_from(moment: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
     """``moment`` if it is daytime where the member lives, else the start of
     the next daytime."""
-    local = moment.astimezone(tz)
-    if DAY_STARTS <= local.time() < DAY_ENDS:
+    hours = daytime_hours()
+    if hours is None:
         return moment
-    day = local.date() if local.time() < DAY_STARTS else local.date() + timedelta(days=1)
-    return datetime.combine(day, DAY_STARTS, tzinfo=tz)
+    starts, ends = hours
+    local = moment.astimezone(tz)
+    if starts <= local.time() < ends:
+        return moment
+    day = local.date() if local.time() < starts else local.date() + timedelta(days=1)
+    return datetime.combine(day, starts, tzinfo=tz)
 
 
 def daytime_before(moment: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
     """The last daytime moment at or before ``moment``."""
-    local = moment.astimezone(tz)
-    if DAY_STARTS <= local.time() < DAY_ENDS:
+    hours = daytime_hours()
+    if hours is None:
         return moment
-    day = local.date() if local.time() >= DAY_ENDS else local.date() - timedelta(days=1)
-    return datetime.combine(day, DAY_ENDS, tzinfo=tz) - timedelta(minutes=30)
+    starts, ends = hours
+    local = moment.astimezone(tz)
+    if starts <= local.time() < ends:
+        return moment
+    day = local.date() if local.time() >= ends else local.date() - timedelta(days=1)
+    return datetime.combine(day, ends, tzinfo=tz) - timedelta(minutes=30)
 
 
 def next_digest_at(user: User, after: datetime) -> datetime:

@@ -3,6 +3,7 @@ participants and professionals, ladder answers, open decisions of each kind
 and a closed decision with its outcome. Running it again changes nothing."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -245,6 +246,41 @@ class Command(BaseCommand):
                 summary=summary,
                 created_at=now - timedelta(days=days_ago),
             )
+
+        # Reminders to watch arrive in var/outbox/ and on the console: a vote
+        # that closes 3 minutes after the demo loads (a closing-soon reminder
+        # 2 minutes before, to members who have not voted; then the result,
+        # when beat closes it), and the open decisions announced as if new.
+        soon = Decision.objects.create(
+            project=project,
+            stage=current,
+            proposer=members["sam@example.org"],
+            title="Paint the garden room green",
+            description="Paint the garden room a calm green before the summer.",
+            easy_words="We paint the garden room.\nIt will be green.",
+            kind=Decision.Kind.CONSENT,
+            closes_at=now + timedelta(minutes=3),
+        )
+        for email in ["tom@example.org", "priya@example.org"]:
+            Vote.objects.create(decision=soon, member=members[email], choice=Vote.Choice.AGREE)
+        transaction.on_commit(partial(_plan_reminders, [consent.pk, choice.pk, soon.pk], soon.pk))
+
+
+def _plan_reminders(decision_ids, soon_id):
+    from decisions import reminders as decision_reminders
+    from participants import reminders
+
+    for decision_id in decision_ids:
+        decision_reminders.decision_proposed(decision_id)
+    soon = Decision.objects.select_related("project").get(pk=soon_id)
+    reminders.schedule(
+        kind="closing_soon",
+        object_key=f"decision:{soon.pk}",
+        due_at=soon.closes_at - timedelta(minutes=2),
+        recipients=reminders.project_recipients(soon.project_id),
+        project=soon.project,
+        deadline=soon.closes_at,
+    )
 
 
 def _person(email, name, **extra):
