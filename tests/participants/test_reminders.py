@@ -503,3 +503,21 @@ def test_sending_a_batch_reads_the_database_a_fixed_number_of_times(
         report = reminders.send_due()
     assert report.sent == messages
     assert CountingBackend.opened == batches
+
+
+@pytest.mark.parametrize(
+    ("setting", "debug", "expected"),
+    [
+        ("", False, datetime(2026, 6, 10, 7, 0, tzinfo=UTC)),  # 8am in London
+        ("", True, None),  # make run: at any hour
+        ("always", False, None),
+        ("07:00-21:00", False, datetime(2026, 6, 10, 6, 0, tzinfo=UTC)),
+        ("nonsense", True, datetime(2026, 6, 10, 7, 0, tzinfo=UTC)),
+    ],
+)
+def test_daytime_can_be_configured(setting, debug, expected, monkeypatch, settings):
+    monkeypatch.setenv("COPRODUCE_DAYTIME", setting)
+    settings.DEBUG = debug
+    night = datetime(2026, 6, 9, 23, 30, tzinfo=UTC)  # 12:30am in London
+    at = reminders.daytime_from(night, reminders.zone("Europe/London"))
+    assert at == (expected or night)
