@@ -50,6 +50,7 @@ def closing_soon_times(decision: Decision, *, now: datetime) -> list[datetime]:
     return sorted(times)
 
 
+@reminders.planner
 def decision_proposed(decision_id: int) -> None:
     """A decision was proposed: tell every member (but the proposer), and plan
     the closing-soon reminders for those who have not voted."""
@@ -84,6 +85,7 @@ def _plan_closing_soon(decision: Decision, members, *, now: datetime) -> None:
         )
 
 
+@reminders.planner
 def decision_closed(decision_id: int) -> None:
     """A decision closed: tell every member its result."""
     decision = Decision.objects.select_related("project").filter(pk=decision_id).first()
@@ -100,6 +102,7 @@ def decision_closed(decision_id: int) -> None:
     )
 
 
+@reminders.planner
 def outcome_written(decision_id: int) -> None:
     """An outcome statement was written for a closed decision."""
     outcome = (

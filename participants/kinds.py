@@ -16,7 +16,14 @@ from participants.emails import (
     reverse_or,
 )
 from participants.models import Invitation, ReminderLog
-from participants.reminders import Message, ReminderKind, project_recipients, register, schedule
+from participants.reminders import (
+    Message,
+    ReminderKind,
+    planner,
+    project_recipients,
+    register,
+    schedule,
+)
 from projects.models import Membership, Project, Stage
 
 Kind = ReminderLog.Kind
@@ -101,7 +108,8 @@ class StageReminder(ReminderKind):
         return {row.pk: by_stage.get(object_id(row)) for row in rows}
 
 
-def stage_started(*, stage_id: int, actor_id: int | None = None) -> int:
+@planner
+def stage_started(stage_id: int, actor_id: int | None = None) -> int:
     """Tell every member (except whoever moved it) that the project moved to
     a new stage and the ladder check is open."""
     stage = Stage.objects.select_related("project").filter(pk=stage_id).first()

@@ -25,13 +25,14 @@ server, the worker and beat alike.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import uuid
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import lru_cache
@@ -273,6 +274,47 @@ def plan(
         earlier = daytime_before(due, tz)
         at = earlier if earlier >= now else due
     return False, at
+
+
+# --- Planning safely after commit ----------------------------------------------
+
+_PLANNERS: dict[str, Callable] = {}
+
+
+def planner(function: Callable) -> Callable:
+    """Decorator for the functions other apps call after commit to plan
+    reminders (decisions.reminders.decision_proposed, ...). Whatever goes
+    wrong (the database is briefly locked or away) must not turn the page
+    that caused it, whose work is already saved, into an error: the failure
+    is logged and the planning tried again by a Celery task with backoff
+    (participants.tasks.plan_reminders). Planning is idempotent, so trying
+    again never plans anything twice."""
+    name = f"{function.__module__}.{function.__name__}"
+    _PLANNERS[name] = function
+
+    @functools.wraps(function)
+    def safely(*args):
+        try:
+            return function(*args)
+        except Exception:
+            logger.exception("Could not plan reminders: %s%r; trying again later", name, args)
+            _plan_later(name, args)
+            return None
+
+    return safely
+
+
+def planner_named(name: str) -> Callable:
+    return _PLANNERS[name]
+
+
+def _plan_later(name: str, args) -> None:
+    from participants.tasks import plan_reminders
+
+    try:
+        plan_reminders.apply_async(args=[name, list(args)], countdown=30, retry=False)
+    except Exception:  # noqa: BLE001  (the broker is down too: only the log is left)
+        logger.exception("Could not ask a worker to plan reminders later: %s%r", name, args)
 
 
 # --- Scheduling -------------------------------------------------------------

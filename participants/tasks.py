@@ -52,3 +52,13 @@ def send_due_digests() -> dict:
     if report.digests or report.failed:
         logger.info("Digests: %s sent, %s failed", report.digests, report.failed)
     return {"digests": report.digests, "failed": report.failed}
+
+
+@shared_task(bind=True, max_retries=8, ignore_result=True)
+def plan_reminders(self, name: str, args: list) -> None:
+    """Plan reminders that could not be planned straight after commit (see
+    participants.reminders.planner): tried again with backoff."""
+    try:
+        reminders.planner_named(name)(*args)
+    except Exception as error:
+        raise self.retry(exc=error, countdown=min(60 * 2**self.request.retries, 3600)) from error

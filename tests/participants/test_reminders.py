@@ -521,3 +521,28 @@ def test_daytime_can_be_configured(setting, debug, expected, monkeypatch, settin
     night = datetime(2026, 6, 9, 23, 30, tzinfo=UTC)  # 12:30am in London
     at = reminders.daytime_from(night, reminders.zone("Europe/London"))
     assert at == (expected or night)
+
+
+def test_a_failure_to_plan_never_breaks_the_page_and_is_tried_again(
+    world, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    """The hand-overs run after commit: if planning fails (the database is
+    briefly locked), the caller is not disturbed and a task plans it again."""
+    from django.db import OperationalError
+
+    use_mailer(settings, CountingBackend)
+    real = reminders._insert_ignoring_conflicts
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs["kind"])
+        if len(calls) == 1:
+            raise OperationalError("database table is locked")
+        return real(**kwargs)
+
+    monkeypatch.setattr(reminders, "_insert_ignoring_conflicts", flaky)
+    decision = propose(world, django_capture_on_commit_callbacks)  # no error raised
+    assert decision.pk
+    # The task (run at once in tests) planned everything, once.
+    assert rows(kind=Kind.NEW_DECISION).count() == 2
+    assert rows(kind=Kind.CLOSING_SOON).count() == 3
