@@ -9,6 +9,43 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_stay_in_this_process():
+    """Tasks that code enqueues during tests go to an in-memory broker, never
+    to the real one (Redis in CI, var/broker/ on a developer's machine, where
+    `make run`'s worker would pick them up). Tests that need the real broker
+    ask for the `real_broker_url` fixture; the end-to-end test hands it to the
+    worker and beat it starts."""
+    from coproduce.celery import app
+
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    saved_conf = app.conf.broker_url, app.conf.broker_transport_options
+    # Celery reads CELERY_BROKER_URL from the environment before its settings.
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    app.conf.broker_url, app.conf.broker_transport_options = "memory://", {}
+    yield
+    app.conf.broker_url, app.conf.broker_transport_options = saved_conf
+    if saved_env is None:
+        os.environ.pop("CELERY_BROKER_URL", None)
+    else:
+        os.environ["CELERY_BROKER_URL"] = saved_env
+
+
+@pytest.fixture
+def real_broker(monkeypatch, settings):
+    """Point this process's Celery app at the configured broker for one test."""
+    from coproduce.celery import app
+
+    monkeypatch.setenv("CELERY_BROKER_URL", settings.CELERY_BROKER_URL)
+    monkeypatch.setitem(app.conf, "broker_url", settings.CELERY_BROKER_URL)
+    monkeypatch.setitem(
+        app.conf,
+        "broker_transport_options",
+        getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+    )
+    return settings.CELERY_BROKER_URL
+
+
 @pytest.fixture(autouse=True)
 def _isolated_outbox_and_cache(settings, tmp_path):
     """Each test gets its own mail outbox folder and an empty cache (allauth's

@@ -43,13 +43,16 @@ def test_production_starts_with_a_real_secret_key():
     assert result.returncode == 0, result.stderr
 
 
-def test_healthz_reports_database_and_broker(client, db):
+def test_healthz_reports_database_and_broker(client, db, real_broker):
     response = client.get("/healthz")
     assert response.status_code == HTTPStatus.OK
     body = json.loads(response.content)
     assert body["status"] == "ok"
     assert body["database"] == {"ok": True, "detail": connection.vendor}
     assert body["broker"]["ok"] is True
+    assert body["broker"]["detail"] == (
+        "redis" if real_broker.startswith("redis") else "filesystem"
+    )
     assert response["Cache-Control"].startswith("max-age=0")
 
 
