@@ -28,6 +28,25 @@ PEOPLE = [
     ("mark@example.org", "Mark Evans", Membership.Label.PROFESSIONAL, False),
 ]
 MANAGER = ("helen@example.org", "Helen Clarke")
+# A few members' access needs and reminder preferences, so facilitators see
+# them on the members page and the outbox shows each email format.
+PROFILES = {
+    "joan@example.org": {
+        "access_needs": [User.AccessNeed.LARGE_PRINT, User.AccessNeed.STEP_FREE],
+        "reminder_format": User.ReminderFormat.LARGE_PRINT,
+        "strengths": "I have used the day service for twelve years.",
+    },
+    "tom@example.org": {
+        "access_needs": [User.AccessNeed.BSL, User.AccessNeed.EXTRA_TIME],
+        "reminder_format": User.ReminderFormat.EASY_WORDS,
+    },
+    "aisha@example.org": {
+        "access_needs": [User.AccessNeed.QUIET_SPACE, User.AccessNeed.OTHER],
+        "access_needs_other": "Meetings in the morning, please: I get tired later in the day.",
+        "reminder_format": User.ReminderFormat.PLAIN_TEXT,
+        "strengths": "Organising events, and talking to people new to the service.",
+    },
+}
 
 
 def sign_in_details() -> str:
@@ -66,7 +85,7 @@ class Command(BaseCommand):
         now = timezone.now()
         people = {}
         for email, name, _label, _facilitator in PEOPLE:
-            people[email] = _person(email, name)
+            people[email] = _person(email, name, **PROFILES.get(email, {}))
         helen = _person(*MANAGER, is_staff=True, is_superuser=True)
 
         organisation = Organisation.objects.create(name="Riverside Council", slug=ORGANISATION_SLUG)
