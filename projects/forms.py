@@ -40,8 +40,12 @@ class ProjectForm(forms.ModelForm):
             "ends_on": DateInput(),
         }
         error_messages = {
-            "name": _required("Enter a name for the project"),
+            "name": {
+                **_required("Enter a name for the project"),
+                "max_length": "The project name must be 200 characters or fewer",
+            },
             "summary": _required("Say what the project is about"),
+            "audience": {"max_length": "Keep “Who is it for?” to 300 characters or fewer"},
             "starts_on": {"invalid": "Enter a real start date"},
             "ends_on": {"invalid": "Enter a real end date"},
             "timezone": {
@@ -125,7 +129,10 @@ class StageForm(forms.ModelForm):
             "planned_end": DateInput(),
         }
         error_messages = {
-            "name": _required("Enter a name for the stage"),
+            "name": {
+                **_required("Enter a name for the stage"),
+                "max_length": "The stage name must be 120 characters or fewer",
+            },
             "planned_start": {"invalid": "Enter a real planned start date"},
             "planned_end": {"invalid": "Enter a real planned end date"},
         }
@@ -189,7 +196,10 @@ class LadderAnswerForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="You do not have to say. Your comment is not shown with your name.",
+        help_text=(
+            "You do not have to say. Members can read the comments, "
+            "but not who wrote them or which rung they chose."
+        ),
         error_messages={"max_length": "Your comment must be 2000 characters or fewer"},
     )
 
@@ -223,4 +233,21 @@ class StageAdvanceForm(forms.Form):
     """The stage the person saw as current, so two facilitators pressing the
     button at once move the project on only one step."""
 
-    from_stage = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    OUT_OF_DATE = "This page was out of date. Check where the project is now, then try again."
+
+    from_stage = forms.ModelChoiceField(
+        queryset=Stage.objects.none(), widget=forms.HiddenInput, required=False
+    )
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_stage"].queryset = Stage.objects.filter(project=project)
+
+    def clean(self):
+        # A stage that is not in this project (a forged or very old form) is
+        # treated like a page that is out of date: said at the top, as the
+        # field is hidden.
+        if "from_stage" in self.errors:
+            del self.errors["from_stage"]
+            self.add_error(None, self.OUT_OF_DATE)
+        return super().clean()

@@ -6,12 +6,13 @@ MIN_ANSWERS_TO_SHOW people in it have answered, so one person's answer cannot
 be read off a group of one or two. Participants and professionals together
 make up everyone, so when one of them is too small to show, the other is held
 back too (otherwise the small group could be worked out by subtraction).
+Comments are shown without names, rungs or labels, and only when everyone's
+answers are shown.
 """
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass
-
-from django.db.models import Count
 
 from projects.models import LadderAnswer, Membership, Rung, Stage
 
@@ -54,14 +55,61 @@ class GroupResults:
 
 
 @dataclass(frozen=True)
+class Bar:
+    """One bar of the chart: how many of a group chose a rung."""
+
+    group: GroupResults
+    count: int
+
+
+@dataclass(frozen=True)
 class LadderResults:
     everyone: GroupResults
     participants: GroupResults
     professionals: GroupResults
+    # Members' reasons, without names, rungs or labels, in alphabetical order
+    # (never the order people answered in).
+    comments: list[str]
 
     @property
     def groups(self) -> list[GroupResults]:
         return [self.everyone, self.participants, self.professionals]
+
+    @property
+    def is_split(self) -> bool:
+        """Whether participants and professionals are shown apart."""
+        return self.participants.shown or self.professionals.shown
+
+    @property
+    def chart_rows(self) -> list[tuple[RungCount, list[Bar]]]:
+        """One row per rung, with a bar for each group shown: participants
+        and professionals side by side when they are shown apart, so the
+        difference between them is easy to see; otherwise everyone."""
+        if self.is_split:
+            groups = [group for group in (self.participants, self.professionals) if group.shown]
+        else:
+            groups = [self.everyone] if self.everyone.shown else []
+        return [
+            (rung, [Bar(group=group, count=group.rungs[index].count) for group in groups])
+            for index, rung in enumerate(self.everyone.rungs)
+        ]
+
+    @property
+    def difference_text(self) -> str:
+        """How far apart participants' and professionals' middle answers are,
+        in words; empty unless both are shown."""
+        participants, professionals = self.participants, self.professionals
+        if not (participants.shown and professionals.shown):
+            return ""
+        gap = participants.median - professionals.median
+        if gap == 0:
+            return "Participants and professionals have the same middle answer."
+        rungs = "half a rung" if abs(gap) == 0.5 else f"{abs(gap):g} rung{'s' * (abs(gap) > 1)}"
+        more_or_less = "less" if gap < 0 else "more"
+        return (
+            f"Participants think the project is {more_or_less} co-produced than professionals do. "
+            f"Their middle answers are {rungs} apart."
+        )
 
     @property
     def table_rows(self) -> list[tuple[RungCount, list[int | None]]]:
@@ -99,25 +147,26 @@ def _group(key: str, title: str, counts: dict[int, int], *, shown: bool) -> Grou
 
 
 def ladder_results(stage: Stage) -> LadderResults:
-    """Counts per rung and label for a stage, in one query."""
-    rows = (
-        LadderAnswer.objects.filter(stage=stage)
-        .values("rung", "membership__label")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    everyone: dict[int, int] = {}
-    by_label: dict[str, dict[int, int]] = {label: {} for label in Membership.Label.values}
-    for row in rows:
-        rung, label, count = row["rung"], row["membership__label"], row["count"]
-        everyone[rung] = everyone.get(rung, 0) + count
-        by_label.setdefault(label, {})[rung] = by_label[label].get(rung, 0) + count
+    """Counts per rung for everyone and for each label, and the comments, in
+    one query. Each answer counts under the label it was given with."""
+    everyone: Counter[int] = Counter()
+    by_label: dict[str, Counter[int]] = {label: Counter() for label in Membership.Label.values}
+    comments = []
+    for rung, label, comment in LadderAnswer.objects.filter(stage=stage).values_list(
+        "rung", "label", "comment"
+    ):
+        everyone[rung] += 1
+        by_label[label][rung] += 1
+        if comment:
+            comments.append(comment)
     participants = by_label[Membership.Label.PARTICIPANT]
     professionals = by_label[Membership.Label.PROFESSIONAL]
     # Split only when no group with answers is too small to show.
     split = all(_big_enough(counts) or not counts for counts in (participants, professionals))
+    everyone_shown = _big_enough(everyone)
     return LadderResults(
-        everyone=_group("everyone", "Everyone", everyone, shown=_big_enough(everyone)),
+        everyone=_group("everyone", "Everyone", everyone, shown=everyone_shown),
         participants=_group("participants", "Participants", participants, shown=split),
         professionals=_group("professionals", "Professionals", professionals, shown=split),
+        comments=sorted(comments, key=str.casefold) if everyone_shown else [],
     )

@@ -297,6 +297,10 @@ class LadderAnswer(models.Model):
     rung = models.PositiveSmallIntegerField(
         choices=Rung.choices, validators=[MinValueValidator(1), MaxValueValidator(7)]
     )
+    # How the member was counted when they answered. Kept with the answer, so
+    # a member who later changes their label does not move their old answers
+    # from one group to the other (which would show everyone their rung).
+    label = models.CharField(max_length=12, choices=Membership.Label.choices)
     comment = models.TextField(blank=True)
     answered_at = models.DateTimeField(default=now)
 
@@ -308,10 +312,18 @@ class LadderAnswer(models.Model):
             models.CheckConstraint(
                 condition=Q(rung__gte=1, rung__lte=7), name="ladder_rung_1_to_7"
             ),
+            models.CheckConstraint(
+                condition=Q(label__in=Membership.Label.values), name="ladder_answer_label_known"
+            ),
         ]
 
     def __str__(self):
         return f"Rung {self.rung} for {self.stage}"
+
+    def save(self, *args, **kwargs):
+        if not self.label:
+            self.label = self.membership.label
+        super().save(*args, **kwargs)
 
 
 class Activity(models.Model):

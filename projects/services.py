@@ -518,7 +518,9 @@ def ladder_answer_save(
 ) -> LadderAnswer:
     """A member's view of which rung of the co-production ladder the project
     is on in this stage. They can change it while the stage is current.
-    Answers are anonymous, so no activity is recorded."""
+    The answer keeps the label the member has now, so changing their label
+    later does not move it between groups. Answers are anonymous, so no
+    activity is recorded."""
     if not membership.is_current or membership.project_id != stage.project_id:
         raise PermissionDenied("Only members of this project can answer.")
     stage = Stage.objects.select_related("project").get(pk=stage.pk)
@@ -532,13 +534,11 @@ def ladder_answer_save(
         rung = 0
     if rung not in Rung.values:
         raise ValidationError({"rung": "Choose a rung from 1 to 7"})
+    fields = {"rung": rung, "label": membership.label, "comment": _clean_text(comment)}
     answer, _created = LadderAnswer.objects.select_for_update().get_or_create(
-        stage=stage,
-        membership=membership,
-        defaults={"rung": rung, "comment": _clean_text(comment)},
+        stage=stage, membership=membership, defaults=fields
     )
-    answer.rung = rung
-    answer.comment = _clean_text(comment)
+    _apply(answer, fields)
     answer.answered_at = now()
     answer.full_clean()
     answer.save()

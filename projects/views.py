@@ -11,7 +11,8 @@ Members who are not facilitators get 403 on housekeeping pages.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -63,15 +64,32 @@ def _stage_or_404(access: ProjectAccess, pk: int) -> Stage:
 
 
 def _member_or_404(access: ProjectAccess, pk: int) -> Membership:
+    """A member of this project, current or past: a person who has just left
+    gets a message rather than a missing page (a second press of "Remove")."""
     return get_object_or_404(
-        Membership.objects.current().select_related("user"), project=access.project, pk=pk
+        Membership.objects.select_related("user"), project=access.project, pk=pk
     )
 
 
+def _no_longer_a_member(request, access: ProjectAccess, membership: Membership):
+    messages.error(request, f"{membership.user} is no longer a member of the project.")
+    return redirect("projects:members", slug=access.project.slug)
+
+
 def _stages(project: Project) -> list[Stage]:
+    """The project's stages in order, each with how many members have
+    answered its ladder check: in all, participants and professionals."""
     stages = list(
         Stage.objects.filter(project=project)
-        .annotate(answer_count=Count("ladder_answers"))
+        .annotate(
+            answer_count=Count("ladder_answers"),
+            participant_answer_count=Count(
+                "ladder_answers", filter=Q(ladder_answers__label=Membership.Label.PARTICIPANT)
+            ),
+            professional_answer_count=Count(
+                "ladder_answers", filter=Q(ladder_answers__label=Membership.Label.PROFESSIONAL)
+            ),
+        )
         .order_by("position", "pk")
     )
     for stage in stages:
@@ -82,31 +100,53 @@ def _stages(project: Project) -> list[Stage]:
 def _progress(stages: list[Stage]) -> dict:
     """Where the project is: the current stage and "Stage 3 of 7"."""
     current = next((stage for stage in stages if stage.is_current), None)
-    started = sum(1 for stage in stages if not stage.is_future)
+    future = [stage for stage in stages if stage.is_future]
     return {
         "stages": stages,
         "current_stage": current,
-        "stage_number": started,
+        "stage_number": len(stages) - len(future),
         "stage_count": len(stages),
-        "next_stage": next((stage for stage in stages if stage.is_future), None),
+        "done_count": sum(1 for stage in stages if stage.is_past),
+        "to_come_count": len(future),
+        "next_stage": future[0] if future else None,
     }
 
 
-def _members_by_label(project: Project) -> list[dict]:
-    members = list(
+def _members_by_label(project: Project, *, names_limit: int | None = None) -> list[dict]:
+    """The current members in two groups, participants then professionals,
+    each with its size. With names_limit, only the first few names of each
+    group are loaded: still one query, however many members there are."""
+    members = (
         Membership.objects.current()
         .filter(project=project)
         .select_related("user")
-        .order_by("user__display_name", "pk")
+        .annotate(group_size=Window(Count("pk"), partition_by=[F("label")]))
     )
-    return [
-        {
-            "label": label,
-            "title": "Participants" if label == Membership.Label.PARTICIPANT else "Professionals",
-            "members": [member for member in members if member.label == label],
-        }
-        for label in Membership.Label.values
-    ]
+    if names_limit is not None:
+        members = members.annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("label")],
+                order_by=[F("user__display_name").asc(), F("pk").asc()],
+            )
+        ).filter(place__lte=names_limit)
+    members = list(members.order_by("user__display_name", "pk"))
+    groups = []
+    for label in Membership.Label.values:
+        in_group = [member for member in members if member.label == label]
+        size = in_group[0].group_size if in_group else 0
+        groups.append(
+            {
+                "label": label,
+                "title": "Participants"
+                if label == Membership.Label.PARTICIPANT
+                else "Professionals",
+                "members": in_group,
+                "count": size,
+                "more": size - len(in_group),
+            }
+        )
+    return groups
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -166,16 +206,18 @@ def project_create(request):
 def project_detail(request, slug):
     access = project_access_or_404(request.user, slug)
     project = access.project
-    groups = _members_by_label(project)
-    for group in groups:
-        group["shown"] = group["members"][:NAMES_ON_HOME]
-        group["more"] = max(0, len(group["members"]) - NAMES_ON_HOME)
+    participants, professionals = groups = _members_by_label(project, names_limit=NAMES_ON_HOME)
     context = {
         "access": access,
         "project": project,
         **_progress(_stages(project)),
         "activities": Activity.objects.filter(project=project)[:RECENT_ACTIVITY],
         "groups": groups,
+        "balance": {
+            "participants": participants["count"],
+            "professionals": professionals["count"],
+            "members": participants["count"] + professionals["count"],
+        },
     }
     return render(request, "projects/project_detail.html", context)
 
@@ -246,6 +288,8 @@ def member_facilitator(request, slug, pk):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
     membership = _member_or_404(access, pk)
+    if not membership.is_current:
+        return _no_longer_a_member(request, access, membership)
     form = FacilitatorForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose whether they are a facilitator.")
@@ -271,6 +315,8 @@ def member_remove(request, slug, pk):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
     membership = _member_or_404(access, pk)
+    if not membership.is_current:
+        return _no_longer_a_member(request, access, membership)
     if access.membership is not None and access.membership.pk == membership.pk:
         return redirect("projects:leave", slug=slug)
     form = ConfirmForm(_data(request))
@@ -367,11 +413,9 @@ def stage_detail(request, slug, pk):
     own_answer = None
     if access.membership is not None:
         own_answer = LadderAnswer.objects.filter(stage=stage, membership=access.membership).first()
-    can_answer = (
-        access.can_participate and stage.is_current and project.status == Project.Status.ACTIVE
-    )
+    answering_open = stage.is_current and project.status == Project.Status.ACTIVE
     form = None
-    if can_answer:
+    if access.can_participate and answering_open:
         initial = {"rung": own_answer.rung, "comment": own_answer.comment} if own_answer else {}
         form = LadderAnswerForm(_data(request), initial=initial)
     if request.method == "POST":
@@ -390,8 +434,12 @@ def stage_detail(request, slug, pk):
             else:
                 messages.success(request, "Thank you. Your answer is saved.")
                 return redirect(f"{stage.get_absolute_url()}#ladder-results")
+    # Members see the results once they have answered, or once answering has
+    # closed (the stage ended, or the project finished or was archived).
     show_results = (
-        own_answer is not None or stage.is_past or (access.is_manager and not access.membership)
+        own_answer is not None
+        or (not stage.is_future and not answering_open)
+        or access.membership is None  # a project manager who is not a member
     )
     context = {
         "access": access,
@@ -456,7 +504,15 @@ def stage_move(request, slug, pk):
 def stage_remove(request, slug, pk):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
-    stage = _stage_or_404(access, pk)
+    stage = Stage.objects.filter(project=access.project, pk=pk).first()
+    if stage is None and request.method == "POST":
+        # Most likely a second press of "Yes, remove this stage".
+        messages.error(
+            request, "That stage is not in the project any more. It may have been removed already."
+        )
+        return redirect("projects:stages", slug=slug)
+    if stage is None:
+        raise Http404("No such stage")
     form = ConfirmForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -476,33 +532,41 @@ def stage_remove(request, slug, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def stage_advance(request, slug):
-    """Move to the next stage: a confirmation page, then a POST."""
+    """Move to the next stage: a confirmation page, then a POST. The form
+    carries the stage the person saw as current; if the project has moved on
+    since, they see the page again as it is now, with a message."""
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
     project = access.project
     progress = _progress(_stages(project))
-    current = progress["current_stage"]
-    form = StageAdvanceForm(_data(request), initial={"from_stage": current.pk if current else None})
-    if request.method == "POST" and form.is_valid():
-        from_pk = form.cleaned_data["from_stage"]
-        from_stage = Stage.objects.filter(project=project, pk=from_pk).first() if from_pk else None
-        try:
-            following = services.stage_advance(
-                project=project, actor=request.user, from_stage=from_stage
-            )
-        except ValidationError as error:
-            # Show the project as it is now, ready to move on from there.
-            progress = _progress(_stages(project))
-            current = progress["current_stage"]
-            form = StageAdvanceForm({"from_stage": current.pk if current else ""})
-            form.is_valid()
-            _add_errors(form, error)
+    form = StageAdvanceForm(
+        _data(request), project=project, initial={"from_stage": progress["current_stage"]}
+    )
+    if request.method == "POST":
+        error = None
+        if not form.is_valid():
+            error = ValidationError(form.non_field_errors())
         else:
-            if following is None:
-                messages.success(request, "The last stage has ended. The project has finished.")
+            try:
+                following = services.stage_advance(
+                    project=project, actor=request.user, from_stage=form.cleaned_data["from_stage"]
+                )
+            except ValidationError as refused:
+                error = refused
             else:
-                messages.success(request, f"The project is now at the stage “{following.name}”.")
-            return redirect("projects:stages", slug=slug)
+                if following is None:
+                    messages.success(request, "The last stage has ended. The project has finished.")
+                else:
+                    messages.success(
+                        request, f"The project is now at the stage “{following.name}”."
+                    )
+                return redirect("projects:stages", slug=slug)
+        # Show the project as it is now, ready to move on from there.
+        progress = _progress(_stages(project))
+        current = progress["current_stage"]
+        form = StageAdvanceForm({"from_stage": current.pk if current else ""}, project=project)
+        form.is_valid()
+        _add_errors(form, error)
     return render(
         request,
         "projects/stage_advance.html",

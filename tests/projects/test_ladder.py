@@ -77,3 +77,113 @@ def test_no_answers(world, answers):
     assert results.everyone.total == answers
     assert results.everyone.median is None
     assert results.everyone.median_text == "No answers yet"
+
+
+def test_each_answer_counts_under_the_label_it_was_given_with(world):
+    """A member who changes their label later would otherwise move their old
+    answer from one group to the other, showing everyone which rung they
+    chose."""
+    members = []
+    for label, rung in [(P, 2), (P, 3), (P, 4), (Q, 6), (Q, 7), (Q, 7)]:
+        membership = services.membership_add(project=world.project, user=UserFactory(), label=label)
+        services.ladder_answer_save(stage=world.stages[0], membership=membership, rung=rung)
+        members.append(membership)
+    before = ladder_results(world.stages[0])
+    services.membership_change_label(membership=members[0], label=Q)
+    after = ladder_results(world.stages[0])
+    assert after == before
+    assert [rung.count for rung in after.participants.rungs] == [0, 1, 1, 1, 0, 0, 0]
+
+
+def test_comments_are_shown_without_who_or_which_rung_in_alphabetical_order(world):
+    comments = ["we were told, not asked", "", "Good start", "My ideas were used"]
+    for index, (comment, rung) in enumerate(zip(comments, [2, 5, 6, 7], strict=True)):
+        membership = services.membership_add(
+            project=world.project, user=UserFactory(), label=P if index % 2 else Q
+        )
+        services.ladder_answer_save(
+            stage=world.stages[0], membership=membership, rung=rung, comment=comment
+        )
+    assert ladder_results(world.stages[0]).comments == [
+        "Good start",
+        "My ideas were used",
+        "we were told, not asked",
+    ]
+
+
+def test_comments_wait_until_answers_are_shown(world):
+    for rung in range(1, MIN_ANSWERS_TO_SHOW):
+        membership = services.membership_add(project=world.project, user=UserFactory(), label=P)
+        services.ladder_answer_save(
+            stage=world.stages[0], membership=membership, rung=rung, comment="Only me"
+        )
+    assert ladder_results(world.stages[0]).comments == []
+
+
+@pytest.mark.parametrize(
+    ("participant_rungs", "professional_rungs", "words"),
+    [
+        (
+            [2, 3, 4],
+            [5, 6, 7],
+            "Participants think the project is less co-produced than professionals do. "
+            "Their middle answers are 3 rungs apart.",
+        ),
+        (
+            [6, 6, 7],
+            [4, 5, 6],
+            "Participants think the project is more co-produced than professionals do. "
+            "Their middle answers are 1 rung apart.",
+        ),
+        (
+            [4, 5, 5, 6],
+            [5, 6, 6, 7],
+            "Participants think the project is less co-produced than professionals do. "
+            "Their middle answers are 1 rung apart.",
+        ),
+        (
+            [4, 5, 5, 6],
+            [5, 5, 6, 7],
+            "Participants think the project is less co-produced than professionals do. "
+            "Their middle answers are half a rung apart.",
+        ),
+        ([5, 5, 5], [4, 5, 6], "Participants and professionals have the same middle answer."),
+        ([5, 5, 5], [4, 5], ""),  # professionals held back, so no comparison
+    ],
+)
+def test_the_difference_between_participants_and_professionals_in_words(
+    world, participant_rungs, professional_rungs, words
+):
+    for rung in participant_rungs:
+        _answer(world, P, rung)
+    for rung in professional_rungs:
+        _answer(world, Q, rung)
+    assert ladder_results(world.stages[0]).difference_text == words
+
+
+def test_the_chart_puts_participants_and_professionals_side_by_side(world):
+    for rung in [3, 4, 4]:
+        _answer(world, P, rung)
+    for rung in [4, 6, 7]:
+        _answer(world, Q, rung)
+    rows = ladder_results(world.stages[0]).chart_rows
+    rung, bars = rows[3]
+    assert rung.name == "Consulting"
+    assert [(bar.group.title, bar.count, bar.group.total) for bar in bars] == [
+        ("Participants", 2, 3),
+        ("Professionals", 1, 3),
+    ]
+
+
+def test_the_chart_shows_everyone_when_the_groups_are_held_back(world):
+    for rung in [3, 4, 4]:
+        _answer(world, P, rung)
+    _answer(world, Q, 7)
+    rows = ladder_results(world.stages[0]).chart_rows
+    assert [[bar.group.title for bar in bars] for _rung, bars in rows] == [["Everyone"]] * 7
+    assert [bar.count for _rung, bars in rows for bar in bars] == [0, 0, 1, 2, 0, 0, 1]
+
+
+def test_the_chart_is_empty_below_the_minimum(world):
+    _answer(world, P, 3)
+    assert all(bars == [] for _rung, bars in ladder_results(world.stages[0]).chart_rows)

@@ -77,6 +77,15 @@ def test_one_ladder_answer_per_member_per_stage(db):
         LadderAnswer.objects.create(stage=stage, membership=membership, rung=4)
 
 
+def test_a_ladder_answer_takes_the_members_label_unless_given_one(db):
+    membership = MembershipFactory(label="professional")
+    stage = StageFactory(project=membership.project, current=True)
+    answer = LadderAnswer.objects.create(stage=stage, membership=membership, rung=3)
+    assert answer.label == "professional"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LadderAnswer.objects.filter(pk=answer.pk).update(label="boss")
+
+
 def test_visible_to_members_and_managers_only(db):
     membership = MembershipFactory()
     project = membership.project

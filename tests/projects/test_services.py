@@ -484,6 +484,16 @@ def test_members_answer_and_change_their_answer_while_the_stage_is_current(world
     assert (answer.rung, answer.comment) == (6, "")
 
 
+def test_an_answer_keeps_the_label_the_member_had_when_they_gave_it(world):
+    stage, membership = world.stages[0], world.memberships["participant"]
+    services.ladder_answer_save(stage=stage, membership=membership, rung=4)
+    services.membership_change_label(membership=membership, label=Membership.Label.PROFESSIONAL)
+    assert LadderAnswer.objects.get().label == Membership.Label.PARTICIPANT
+    # Answering again, while the stage is still on, counts them as they are now.
+    services.ladder_answer_save(stage=stage, membership=membership, rung=4)
+    assert LadderAnswer.objects.get().label == Membership.Label.PROFESSIONAL
+
+
 @pytest.mark.parametrize("rung", [0, 8, 9, -1, "seven", None])
 def test_a_rung_must_be_1_to_7(world, rung):
     with pytest.raises(ValidationError) as caught:

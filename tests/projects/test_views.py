@@ -206,12 +206,36 @@ def test_people_who_are_not_members_cannot_leave(world, client_as, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_post_only_actions_refuse_get(world, client_as, role):
-    response = client_as(role).get(_url(world, "stage_move", pk=world.stages[4].pk))
+@pytest.mark.parametrize(
+    "url_for",
+    [
+        lambda w: _url(w, "stage_move", pk=w.stages[4].pk),
+        lambda w: _url(w, "member_facilitator", pk=w.memberships["professional"].pk),
+    ],
+    ids=["stage move", "member facilitator"],
+)
+def test_post_only_actions_refuse_get(world, client_as, role, url_for):
+    response = client_as(role).get(url_for(world))
     assert response.status_code == (
         FOUND if role == "signed_out" else HTTPStatus.METHOD_NOT_ALLOWED
     )
     assert PROJECT_NAME not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_past_stage_for_every_role(world, client_as, role):
+    for member, rung in [("facilitator", 6), ("professional", 5), ("participant", 4)]:
+        _answer(world, member, rung)
+    services.stage_advance(project=world.project, actor=world.users["facilitator"])
+    response = client_as(role).get(_url(world, "stage_detail", pk=world.stages[0].pk))
+    expected = EVERYONE_IN_IT[role]
+    assert response.status_code == expected
+    _assert_nothing_leaked(response, expected, role)
+    if expected == OK:
+        html = response.content.decode()
+        assert "This stage has ended." in html
+        assert "Everyone, 3 answers" in html
+        assert 'name="rung"' not in html
 
 
 # Starting a project --------------------------------------------------------
@@ -386,10 +410,12 @@ def test_members_see_the_results_only_after_answering(world, client_as):
     assert response.status_code == FOUND
     html = _stage_page(client, world)
     assert "What members said" in html
-    assert "The middle answer (median) is: <strong>Rung 5, Engaging</strong>" in html
+    assert "Everyone, 3 answers: <strong>Rung 5, Engaging</strong>." in html
+    # One participant and two professionals: too few to show apart.
+    assert "Participants: not shown yet, because fewer than 3 participants" in html
     assert "<caption>How many people chose each rung</caption>" in html
     assert '<th scope="row">5. Engaging</th>' in html
-    assert '<meter min="0" max="3" value="1"' in html
+    assert '<meter min="0" max="3" value="1" aria-labelledby="rung-5 everyone-rung-5"' in html
     assert "Change my answer" in html
     # Never who said what.
     for name in ["Fran Facilitator", "Prof Professional"]:
@@ -697,3 +723,162 @@ def test_start_a_project_bad_input_keeps_what_was_typed(world, client_as):
     assert "Enter a name for the project" in html
     assert "Typed words" in html
     assert not Project.objects.exclude(pk=world.project.pk).exists()
+
+
+# Found in the second pass ------------------------------------------------------
+
+
+def test_results_show_once_answering_has_closed_in_an_archived_project(world, client_as):
+    for role, rung in [("facilitator", 6), ("professional", 5), ("participant", 4)]:
+        _answer(world, role, rung)
+    LadderAnswer.objects.filter(membership=world.memberships["participant"]).delete()
+    services.project_archive(project=world.project, actor=world.users["manager"])
+    html = _stage_page(client_as("participant"), world)
+    assert "What members said" in html
+    assert "You did not answer for this stage." in html
+    assert 'name="rung"' not in html
+
+
+def test_ladder_comments_are_shown_without_names_once_enough_have_answered(world, client_as):
+    services.ladder_answer_save(
+        stage=world.stages[0],
+        membership=world.memberships["facilitator"],
+        rung=6,
+        comment="We <b>planned</b> it together.\nMostly.",
+    )
+    _answer(world, "professional", 5)
+    client = client_as("participant")
+    client.post(_url(world, "stage_detail", pk=world.stages[0].pk), {"rung": "4"})
+    html = _stage_page(client, world)
+    results = html.split('id="ladder-results"')[1]
+    assert "Why people chose their rung" in results
+    assert '<li class="prose">We &lt;b&gt;planned&lt;/b&gt; it together.\nMostly.</li>' in results
+    assert "Fran Facilitator" not in results
+
+
+def test_ladder_comments_wait_until_three_people_have_answered(world, client_as):
+    services.ladder_answer_save(
+        stage=world.stages[0], membership=world.memberships["facilitator"], rung=6, comment="Hi"
+    )
+    client = client_as("participant")
+    client.post(_url(world, "stage_detail", pk=world.stages[0].pk), {"rung": "4"})
+    html = _stage_page(client, world)
+    assert "2 people have answered. To keep answers anonymous" in html
+    assert "Hi" not in html.split('id="ladder-results"')[1]
+    assert "<table" not in html.split('id="ladder-results"')[1]
+
+
+def test_the_ladder_form_says_who_can_read_a_comment(world, client_as):
+    html = _stage_page(client_as("participant"), world)
+    assert "Members can read the comments, but not who wrote them" in html
+
+
+def test_project_home_shows_the_balance_of_who_is_taking_part(world, client_as):
+    _answer(world, "participant", 5)
+    _answer(world, "facilitator", 6)
+    html = client_as("professional").get(_url(world, "detail")).content.decode()
+    assert (
+        "3 members: 1 participant (people with lived experience, or carers) and 2 professionals."
+        in html
+    )
+    assert "There are fewer participants than professionals." in html
+    assert "<caption>Participants and professionals taking part</caption>" in html
+    row = html.split("Said how co-produced “Getting started” feels</th>")[1].split("</tr>")[0]
+    assert [cell.split(">")[1].split("<")[0] for cell in row.split("<td")[1:]] == ["1", "1", "2"]
+    assert "Invite people" not in html
+
+
+def test_project_home_offers_facilitators_the_invitations(world, client_as):
+    html = client_as("facilitator").get(_url(world, "detail")).content.decode()
+    invite_url = reverse("participants:invitations", kwargs={"slug": world.project.slug})
+    assert f'<a href="{invite_url}">Invite people</a>' in html
+
+
+def test_project_home_names_the_first_few_of_each_group(world, client_as):
+    from tests.factories import UserFactory
+
+    for index in range(13):
+        services.membership_add(
+            project=world.project,
+            user=UserFactory(display_name=f"Zed {index:02}"),
+            label="participant",
+        )
+    html = client_as("participant").get(_url(world, "detail")).content.decode()
+    assert "<h3>Participants: 14</h3>" in html
+    assert "<li>Pat Participant</li>" in html
+    assert "<li>Zed 10</li>" in html
+    assert "<li>Zed 11</li>" not in html
+    assert "And 2 more." in html
+    assert "<h3>Professionals: 2</h3>" in html
+
+
+def test_progress_is_stated_in_words(world, client_as):
+    services.stage_advance(project=world.project, actor=world.users["facilitator"])
+    services.stage_advance(project=world.project, actor=world.users["facilitator"])
+    html = client_as("participant").get(_url(world, "stages")).content.decode()
+    assert "Stage 3 of 7: <strong>Ideas</strong>." in html
+    assert "2 stages done, 4 still to come." in html
+    assert '<progress max="7" value="3" aria-labelledby="progress-' in html
+
+
+def test_a_second_press_of_remove_member_gives_a_message(world, client_as):
+    client = client_as("facilitator")
+    url = _url(world, "member_remove", pk=world.memberships["participant"].pk)
+    assert client.post(url).status_code == FOUND
+    response = client.post(url, follow=True)
+    assert response.status_code == OK
+    assert "Pat Participant is no longer a member of the project." in response.content.decode()
+    facilitator_url = _url(world, "member_facilitator", pk=world.memberships["participant"].pk)
+    response = client.post(facilitator_url, {"is_facilitator": "1"}, follow=True)
+    assert "Pat Participant is no longer a member of the project." in response.content.decode()
+    assert not Membership.objects.get(pk=world.memberships["participant"].pk).is_facilitator
+
+
+def test_a_second_press_of_remove_stage_gives_a_message(world, client_as):
+    client = client_as("facilitator")
+    url = _url(world, "stage_remove", pk=world.stages[6].pk)
+    assert client.post(url).status_code == FOUND
+    response = client.post(url, follow=True)
+    assert response.status_code == OK
+    assert "That stage is not in the project any more." in response.content.decode()
+    assert client.get(url).status_code == NOT_FOUND
+
+
+@pytest.mark.parametrize("from_stage", ["other project", "abc", "999999"])
+def test_a_forged_or_stale_stage_to_move_on_from_moves_nothing(world, client_as, from_stage):
+    if from_stage == "other project":
+        other = services.project_create(organisation=world.organisation, name="Other", summary="x")
+        from_stage = other.stages.first().pk
+    response = client_as("facilitator").post(
+        _url(world, "stage_advance"), {"from_stage": from_stage}
+    )
+    assert response.status_code == OK
+    html = response.content.decode()
+    assert "<title>Error: Move to the next stage - Coproduce</title>" in html
+    assert "This page was out of date." in html
+    assert f'name="from_stage" value="{world.stages[0].pk}"' in html
+    assert _current_position(world) == 0
+
+
+@pytest.mark.parametrize(
+    ("page", "data", "message"),
+    [
+        (
+            "edit",
+            {"name": "x" * 201, "summary": "s", "timezone": "Europe/London"},
+            "The project name must be 200 characters or fewer",
+        ),
+        (
+            "edit",
+            {"name": "x", "summary": "s", "audience": "a" * 301, "timezone": "Europe/London"},
+            "Keep “Who is it for?” to 300 characters or fewer",
+        ),
+        ("stage_add", {"name": "x" * 121}, "The stage name must be 120 characters or fewer"),
+    ],
+)
+def test_too_long_input_gets_a_plain_message_and_is_kept(world, client_as, page, data, message):
+    response = client_as("facilitator").post(_url(world, page), data)
+    assert response.status_code == OK
+    html = response.content.decode()
+    assert message in html
+    assert "x" * 120 in html or "a" * 300 in html
