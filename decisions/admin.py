@@ -9,9 +9,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
 
 from decisions import services
 from decisions.models import Comment, Decision, Option, Outcome, Vote
+from decisions.results import SPLIT_HIDDEN, result_rows, result_summary, shows_split
 
 
 class ReadOnlyMixin:
@@ -93,7 +95,7 @@ class DecisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "result",
         "quorum_met",
         "chosen_option",
-        "tally",
+        "counted_votes",
         "created_at",
         "updated_at",
     ]
@@ -103,6 +105,24 @@ class DecisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if obj is None:
             return []
         return [OptionInline, AnonymousVoteInline if obj.is_anonymous else NamedVoteInline]
+
+    @admin.display(description="Counted votes")
+    def counted_votes(self, obj):
+        """The stored tally in words, as members see it: for an anonymous
+        decision with small groups, without the split that could show how
+        someone voted (the raw tally is not shown here)."""
+        if obj.is_open:
+            return "Counted when the decision closes."
+        lines = [result_summary(obj)]
+        split = shows_split(obj)
+        for row in result_rows(obj):
+            line = f"{row['label']}: {row['total']}"
+            if split:
+                line += f" (participants {row['participant']}, professionals {row['professional']})"
+            lines.append(line)
+        if not split:
+            lines.append(SPLIT_HIDDEN)
+        return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
 
     def has_close_permission(self, request):
         return request.user.has_perm("decisions.change_decision")

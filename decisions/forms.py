@@ -14,6 +14,12 @@ from decisions.models import Decision, Option, Vote
 from decisions.services import COMMENT_MAX_LENGTH, MAX_OPTIONS, ON_BEHALF_CHANNELS
 
 OPTION_FIELDS = [f"option_{number}" for number in range(1, MAX_OPTIONS + 1)]
+# Option boxes shown at first; the rest are behind "Write more options".
+FIRST_OPTIONS = 4
+# The longest texts a form takes (the database has no limit on these).
+LONG_TEXT = 10_000
+MEDIUM_TEXT = 5_000
+SHORT_TEXT = 2_000
 
 
 def add_service_errors(form: forms.Form, error: ValidationError, field_map=None) -> None:
@@ -128,6 +134,21 @@ def _textarea(rows=5):
     return forms.Textarea(attrs={"rows": rows})
 
 
+def _long_text(label, *, max_length, rows=5, required=True, required_message="", **kwargs):
+    """A textarea with a limit and plain messages for both."""
+    messages = {"max_length": f"This must be {max_length:,} characters or fewer"}
+    if required_message:
+        messages["required"] = required_message
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=_textarea(rows),
+        error_messages=messages,
+        **kwargs,
+    )
+
+
 # --- proposing and editing ----------------------------------------------------
 
 
@@ -147,16 +168,18 @@ class DecisionWordsForm(forms.Form):
             "max_length": "The title must be 200 characters or fewer",
         },
     )
-    description = forms.CharField(
-        label="What is the proposal?",
-        widget=_textarea(6),
+    description = _long_text(
+        "What is the proposal?",
+        max_length=LONG_TEXT,
+        rows=6,
         help_text="Say what would change and why, in plain language.",
-        error_messages={"required": "Say what the proposal is"},
+        required_message="Say what the proposal is",
     )
-    easy_words = forms.CharField(
-        label="Easy words summary",
+    easy_words = _long_text(
+        "Easy words summary",
+        max_length=MEDIUM_TEXT,
+        rows=4,
         required=False,
-        widget=_textarea(4),
         help_text=(
             "Short sentences. One idea on each line. Members who chose easy words see this first."
         ),
@@ -176,6 +199,20 @@ class DecisionWordsForm(forms.Form):
     @property
     def option_fields(self):
         return [self[name] for name in OPTION_FIELDS if name in self.fields]
+
+    @property
+    def first_option_fields(self):
+        return self.option_fields[:FIRST_OPTIONS]
+
+    @property
+    def more_option_fields(self):
+        return self.option_fields[FIRST_OPTIONS:]
+
+    @property
+    def more_options_used(self):
+        """Whether the boxes after the first few hold words or errors (then
+        they are shown open)."""
+        return any(field.value() or field.errors for field in self.more_option_fields)
 
     def option_texts(self):
         return [self.cleaned_data.get(name, "") for name in OPTION_FIELDS]
@@ -323,12 +360,7 @@ class VoteForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose your vote", "invalid_choice": "Choose your vote"},
     )
-    reason = forms.CharField(
-        label="Your reason",
-        required=False,
-        widget=_textarea(4),
-        help_text="You must give a reason if you block.",
-    )
+    reason = _long_text("Your reason", max_length=SHORT_TEXT, rows=4, required=False)
     assisted = forms.BooleanField(
         label="Someone helped me to vote (a carer, supporter or advocate)",
         required=False,
@@ -347,8 +379,16 @@ class VoteForm(forms.Form):
         self.options = list(options)
         self.kind = kind_for(decision)
         self.fields["choice"].choices = self.kind.vote_choices(decision, self.options)
-        if decision.kind != Decision.Kind.CONSENT:
-            self.fields["reason"].help_text = ""
+        self.fields["reason"].help_text = " ".join(
+            [
+                "You must give a reason if you block."
+                if decision.kind == Decision.Kind.CONSENT
+                else "",
+                "Reasons are shown without names when the vote closes."
+                if decision.is_anonymous
+                else "Everyone can read your reason, with your name.",
+            ]
+        ).strip()
 
     def clean(self):
         cleaned = super().clean()
@@ -446,33 +486,35 @@ class CommentEditForm(CommentForm):
 
 
 class CommentHideForm(forms.Form):
-    reason = forms.CharField(
-        label="Why are you hiding this comment?",
-        widget=_textarea(3),
+    reason = _long_text(
+        "Why are you hiding this comment?",
+        max_length=SHORT_TEXT,
+        rows=3,
         help_text="Members will see this reason where the comment was.",
-        error_messages={"required": "Explain why you are hiding this comment"},
+        required_message="Explain why you are hiding this comment",
     )
 
 
 class CloseEarlyForm(forms.Form):
     prefix = "close"
 
-    reason = forms.CharField(
-        label="Why are you closing the vote early?",
-        widget=_textarea(3),
+    reason = _long_text(
+        "Why are you closing the vote early?",
+        max_length=SHORT_TEXT,
+        rows=3,
         help_text="Members will see this reason with the result.",
-        error_messages={"required": "Explain why you are closing the vote early"},
+        required_message="Explain why you are closing the vote early",
     )
 
 
 class OutcomeForm(forms.Form):
     prefix = "outcome"
 
-    statement = forms.CharField(
-        label="What will happen",
-        widget=_textarea(5),
+    statement = _long_text(
+        "What will happen",
+        max_length=LONG_TEXT,
         help_text="You said, we did: what happens now because of this decision.",
-        error_messages={"required": "Say what will happen"},
+        required_message="Say what will happen",
     )
     who = forms.CharField(
         label="Who will do it",
@@ -488,10 +530,11 @@ class OutcomeForm(forms.Form):
         required=False,
         help_text="For example, 27 3 2027",
     )
-    easy_words = forms.CharField(
-        label="Easy words version",
+    easy_words = _long_text(
+        "Easy words version",
+        max_length=MEDIUM_TEXT,
+        rows=4,
         required=False,
-        widget=_textarea(4),
         help_text="Short sentences. One idea on each line.",
     )
 
@@ -515,6 +558,16 @@ class DecisionLogFilterForm(forms.Form):
         choices=[("", "All results"), ("open", "Open for votes"), *Decision.Result.choices],
         error_messages={"invalid_choice": "Choose a result from the list"},
     )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        required=False,
+        choices=[
+            ("", "Written or not"),
+            ("written", "Outcome written"),
+            ("missing", "Closed, outcome not written yet"),
+        ],
+        error_messages={"invalid_choice": "Choose from the list"},
+    )
 
     def __init__(self, *args, stages, **kwargs):
         super().__init__(*args, **kwargs)
@@ -532,4 +585,9 @@ class DecisionLogFilterForm(forms.Form):
             queryset = queryset.filter(status=Decision.Status.OPEN)
         elif result:
             queryset = queryset.filter(result=result)
+        outcome = self.cleaned_data["outcome"]
+        if outcome == "written":
+            queryset = queryset.filter(outcome__isnull=False)
+        elif outcome == "missing":
+            queryset = queryset.filter(status=Decision.Status.CLOSED, outcome__isnull=True)
         return queryset

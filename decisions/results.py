@@ -7,6 +7,31 @@ import zoneinfo
 
 from decisions.formatting import when_words
 from decisions.models import Decision
+from projects.models import Membership
+
+# In an anonymous vote, the votes of participants and of professionals are
+# shown apart only when each group that voted has at least this many voters:
+# if one professional voted, "Professionals: Disagree 1" would say how they
+# voted (and the other group's numbers, with the totals, would say it too).
+ANONYMOUS_GROUP_MIN = 3
+SPLIT_HIDDEN = (
+    f"Votes are anonymous and fewer than {ANONYMOUS_GROUP_MIN} people in a group voted, "
+    "so the votes of participants and professionals are not shown apart: "
+    "that could show how someone voted."
+)
+GROUP_NAMES = {
+    Membership.Label.PARTICIPANT: "participants",
+    Membership.Label.PROFESSIONAL: "professionals",
+}
+
+
+def shows_split(decision: Decision) -> bool:
+    """Whether the votes of participants and professionals may be shown
+    apart (see ANONYMOUS_GROUP_MIN)."""
+    if not decision.is_anonymous:
+        return True
+    voted = (decision.tally or {}).get("voted_by_label", {})
+    return all(count == 0 or count >= ANONYMOUS_GROUP_MIN for count in voted.values())
 
 
 def result_rows(decision: Decision) -> list[dict]:
@@ -83,6 +108,31 @@ def result_summary(decision: Decision) -> str:
     return f"{label}: {counts}. {blocks} {turnout}"
 
 
+def voices_summary(decision: Decision) -> list[str]:
+    """For each group (participants, professionals), a sentence saying what
+    most of those who voted chose, so everyone can see whether both voices
+    carried. Empty while the decision is open, or when the split is hidden."""
+    tally = decision.tally or {}
+    if decision.is_open or not tally or not shows_split(decision):
+        return []
+    sentences = []
+    for label, group in GROUP_NAMES.items():
+        voted = tally.get("voted_by_label", {}).get(label, 0)
+        eligible = tally.get("eligible_by_label", {}).get(label, 0)
+        if not voted:
+            sentences.append(f"{group.capitalize()}: none of the {eligible} voted.")
+            continue
+        rows = tally.get("rows", [])
+        top = max(row.get(label, 0) for row in rows)
+        leaders = [f"“{row['label']}”" for row in rows if row.get(label, 0) == top]
+        said = f"{group.capitalize()}: {voted} of {eligible} voted."
+        if len(leaders) == 1:
+            sentences.append(f"{said} Their top answer was {leaders[0]}, with {top} of {voted}.")
+        else:
+            sentences.append(f"{said} They were split between {' and '.join(leaders)}.")
+    return sentences
+
+
 CSV_HEADER = [
     "Title",
     "Stage",
@@ -130,6 +180,8 @@ def csv_row(decision: Decision, outcome) -> list:
     option_rows = [row for row in rows if row["key"] != "abstain"]
 
     def split(label):
+        if not shows_split(decision):
+            return f"Not shown: anonymous, and fewer than {ANONYMOUS_GROUP_MIN} in a group voted"
         return "; ".join(f"{row['label']}: {row.get(label, 0)}" for row in rows)
 
     def consent_count(key):

@@ -33,6 +33,9 @@ MAX_OPTIONS = 10
 OPTION_MAX_LENGTH = Option._meta.get_field("text").max_length
 COMMENT_MAX_LENGTH = 5000
 ON_BEHALF_CHANNELS = (Vote.Channel.MEETING, Vote.Channel.PHONE, Vote.Channel.PAPER)
+# A second identical proposal or comment from the same member this soon after
+# the first is a double click or a resent form: the first one is kept.
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=2)
 
 
 # --- proposing and editing ---------------------------------------------------
@@ -52,9 +55,12 @@ def decision_propose(
     pass_rule: str = Decision.PassRule.MORE_AGREE_NO_BLOCK,
     is_anonymous: bool = False,
 ) -> Decision:
-    """Put a decision to every member, in the project's current stage."""
+    """Put a decision to every member, in the project's current stage. The
+    same proposal sent twice in a row (a double click) is proposed once."""
     project = member.project
-    _require_current_member(member, project.pk, "Only members of this project can propose")
+    _require_current_member(
+        member, project.pk, "Only members of this project can propose", lock=True
+    )
     stage = Stage.objects.current().filter(project=project).first()
     if stage is None:
         raise ValidationError(
@@ -90,6 +96,9 @@ def decision_propose(
             errors.setdefault("options", []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
+    just_proposed = _just_proposed(decision, texts, since=now - DOUBLE_SUBMIT_WINDOW)
+    if just_proposed is not None:
+        return just_proposed
     decision.save()
     Option.objects.bulk_create(
         Option(decision=decision, position=position, text=text)
@@ -190,11 +199,7 @@ def vote_cast(
     return _vote_save(
         member=member,
         decision=decision,
-        choice=choice,
-        option=option,
-        reason=reason,
-        assisted=assisted,
-        supporter=supporter,
+        answer=(choice, option, reason, assisted, supporter),
         channel=Vote.Channel.ONLINE,
         recorded_by=None,
     )
@@ -214,8 +219,9 @@ def vote_record_on_behalf(
     supporter: str = "",
 ) -> Vote:
     """A facilitator records the vote a member gave in a meeting, by phone or
-    on paper. The vote is marked with who recorded it; the member sees that
-    on the decision page and can change it themselves."""
+    on paper. The vote is marked with who recorded it and when; the member sees
+    that on the decision page and can change it themselves. A vote the member
+    cast themselves is theirs: only they can change it."""
     access = project_access(recorder, decision.project)
     if not access.can_facilitate:
         raise PermissionDenied("Only a facilitator can record a vote for someone else")
@@ -229,19 +235,14 @@ def vote_record_on_behalf(
     return _vote_save(
         member=member,
         decision=decision,
-        choice=choice,
-        option=option,
-        reason=reason,
-        assisted=assisted,
-        supporter=supporter,
+        answer=(choice, option, reason, assisted, supporter),
         channel=channel,
         recorded_by=recorder,
     )
 
 
-def _vote_save(
-    *, member, decision, choice, option, reason, assisted, supporter, channel, recorded_by
-) -> Vote:
+def _vote_save(*, member, decision, answer, channel, recorded_by) -> Vote:
+    choice, option, reason, assisted, supporter = answer
     locked = _lock(decision)
     if not locked.accepts_votes:
         raise ValidationError(
@@ -250,6 +251,19 @@ def _vote_save(
             code="closed",
         )
     _require_current_member(member, locked.project_id, "Only members of this project can vote")
+    if (
+        recorded_by is not None
+        and Vote.objects.filter(decision=locked, member=member, recorded_by=None).exists()
+    ):
+        raise ValidationError(
+            {
+                "member": [
+                    f"{member.user} has voted online, so only they can change their vote. "
+                    "They can change it on this page until voting closes"
+                ]
+            },
+            code="own_vote",
+        )
     reason = reason.strip()
     supporter = supporter.strip() if assisted else ""
     errors = {}
@@ -298,10 +312,25 @@ def _vote_save(
 
 @transaction.atomic
 def comment_post(*, member: Membership, decision: Decision, body: str) -> Comment:
-    _require_current_member(member, decision.project_id, "Only members of this project can comment")
+    """A member adds to the discussion while the decision is open. The same
+    words sent twice in a row (a double click) are posted once."""
+    _require_current_member(
+        member, decision.project_id, "Only members of this project can comment", lock=True
+    )
     if not decision.is_open:
         raise ValidationError("The discussion closed when the decision closed")
-    comment = Comment(decision=decision, author=member, body=_clean_body(body))
+    body = _clean_body(body)
+    now = timezone.now()
+    just_posted = Comment.objects.filter(
+        decision=decision,
+        author=member,
+        body=body,
+        hidden_at=None,
+        created_at__gte=now - DOUBLE_SUBMIT_WINDOW,
+    ).first()
+    if just_posted is not None:
+        return just_posted
+    comment = Comment(decision=decision, author=member, body=body, created_at=now)
     comment.save()
     return comment
 
@@ -406,7 +435,7 @@ def decision_close_early(*, user, decision: Decision, reason: str) -> Decision:
     if not reason.strip():
         raise ValidationError({"reason": ["Explain why you are closing the vote early"]})
     if not decision_close(decision_id=decision.pk, closed_by=user, reason=reason):
-        raise ValidationError("This decision has already closed")
+        raise ValidationError("This decision has already closed", code="already_closed")
     return Decision.objects.get(pk=decision.pk)
 
 
@@ -423,13 +452,16 @@ def outcome_write(
     """The proposer or a facilitator says what will happen after a decision
     ("you said, we did"), who will do it and by when. Hands over to reminders
     the first time it is written."""
+    # Locking the decision makes two saves at once (a double click) take turns:
+    # the second changes the outcome the first wrote, and members hear once.
+    decision = _lock(decision)
     access = project_access(user, decision.project)
     if decision.is_open:
         raise ValidationError("You can write the outcome when the decision has closed")
     if not can_write_outcome(access, decision):
         raise PermissionDenied("Only the proposer or a facilitator can write the outcome")
     now = timezone.now()
-    outcome = Outcome.objects.select_for_update().filter(decision=decision).first()
+    outcome = Outcome.objects.filter(decision=decision).first()
     created = outcome is None
     if created:
         outcome = Outcome(decision=decision, created_at=now)
@@ -452,6 +484,20 @@ def outcome_write(
 # --- helpers ------------------------------------------------------------------
 
 
+def _just_proposed(decision: Decision, option_texts: list[str], *, since) -> Decision | None:
+    """The same proposal, by the same member, proposed since ``since``."""
+    for earlier in Decision.objects.filter(
+        proposer=decision.proposer,
+        title=decision.title,
+        description=decision.description,
+        kind=decision.kind,
+        created_at__gte=since,
+    ).prefetch_related("options"):
+        if [option.text for option in earlier.options.all()] == option_texts:
+            return earlier
+    return None
+
+
 def _lock(decision: Decision) -> Decision:
     return (
         Decision.objects.select_for_update(no_key=True, of=("self",))
@@ -460,11 +506,18 @@ def _lock(decision: Decision) -> Decision:
     )
 
 
-def _require_current_member(member: Membership, project_id: int, message: str) -> None:
-    if (
-        member is None
-        or not Membership.objects.current().filter(pk=member.pk, project_id=project_id).exists()
-    ):
+def _require_current_member(
+    member: Membership, project_id: int, message: str, *, lock: bool = False
+) -> None:
+    """Refuse unless ``member`` is a current member of the project. With
+    ``lock``, hold their membership row until the transaction ends, so two
+    requests of the same member (a double click) take turns."""
+    if member is None:
+        raise ValidationError(message, code="not_member")
+    members = Membership.objects.current().filter(pk=member.pk, project_id=project_id)
+    if lock:
+        members = members.select_for_update(no_key=True)
+    if not list(members.values_list("pk", flat=True)):
         raise ValidationError(message, code="not_member")
 
 

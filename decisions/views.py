@@ -29,7 +29,15 @@ from decisions.forms import (
 )
 from decisions.kinds import kind_for
 from decisions.models import Comment, Decision, Vote
-from decisions.results import CSV_HEADER, csv_row, result_rows, result_summary
+from decisions.results import (
+    CSV_HEADER,
+    SPLIT_HIDDEN,
+    csv_row,
+    result_rows,
+    result_summary,
+    shows_split,
+    voices_summary,
+)
 from projects.models import Membership, Stage
 from projects.permissions import ProjectAccess, project_access_or_404
 
@@ -80,6 +88,9 @@ def decision_log(request, slug):
     for decision in decisions:
         decision.outcome_or_none = _outcome_or_none(decision)
         decision.summary = result_summary(decision)
+        decision.outcome_wanted_from_viewer = (
+            decision.outcome_or_none is None and permissions.can_write_outcome(access, decision)
+        )
     query = request.GET.urlencode() if form.is_bound and form.is_valid() else ""
     return render(
         request,
@@ -165,6 +176,9 @@ def decision_edit(request, slug, public_id):
     access = project_access_or_404(request.user, slug)
     decision = _decision_or_404(access, public_id)
     if not permissions.can_edit(access, decision):
+        if not decision.is_open and permissions.can_write_outcome(access, decision):
+            messages.error(request, "This decision has closed, so its words cannot change.")
+            return redirect(decision)
         raise PermissionDenied("Only the proposer or a facilitator can change an open decision")
     options = list(decision.options.all())
     has_votes = decision.votes.exists()
@@ -266,6 +280,16 @@ def _detail_context(request, access: ProjectAccess, decision: Decision, **bound)
         outcome_form = OutcomeForm(initial=initial)
 
     error_form = next((form for form in bound.values() if form is not None and form.errors), None)
+    revisions = list(decision.revisions.select_related("edited_by"))
+    changed_since_my_vote = (
+        accepts_votes
+        and my_vote is not None
+        and any(revision.edited_at > my_vote.updated_at for revision in revisions)
+    )
+    voted_count = len(votes)
+    if not decision.is_open and decision.tally:
+        # Who could vote and who did, as counted when it closed.
+        member_count, voted_count = decision.tally["eligible"], decision.tally["voted"]
     reasons = []
     if decision.is_anonymous and not decision.is_open:
         # Reasons without names, in alphabetical order so they cannot be
@@ -281,8 +305,10 @@ def _detail_context(request, access: ProjectAccess, decision: Decision, **bound)
         "options": options,
         "votes": votes,
         "member_count": member_count,
-        "not_voted": max(member_count - len(votes), 0),
+        "voted_count": voted_count,
+        "not_voted": max(member_count - voted_count, 0),
         "my_vote": my_vote,
+        "changed_since_my_vote": changed_since_my_vote,
         "accepts_votes": accepts_votes,
         "voting_ended_not_closed": decision.is_open and not accepts_votes,
         "vote_form": vote_form,
@@ -293,9 +319,12 @@ def _detail_context(request, access: ProjectAccess, decision: Decision, **bound)
         "can_edit": permissions.can_edit(access, decision),
         "is_proposer": membership is not None and membership.pk == decision.proposer_id,
         "easy_words_first": getattr(request.user, "reminder_format", "") == "easy_words",
-        "revisions": list(decision.revisions.select_related("edited_by")),
+        "revisions": revisions,
         "result_rows": result_rows(decision),
         "result_summary": result_summary(decision),
+        "split_shown": shows_split(decision),
+        "split_hidden": SPLIT_HIDDEN,
+        "voices": voices_summary(decision),
         "reasons": reasons,
         "choice_labels": choice_labels,
         "error_form": error_form,
@@ -419,7 +448,7 @@ def comment_post(request, access, decision):
                     _discussion_context(request, access, decision, posted=comment),
                 )
             messages.success(request, "Your comment is posted.")
-            return redirect(f"{decision.get_absolute_url()}#comment-{comment.pk}")
+            return redirect(_comment_url(decision, comment))
     status = HTTPStatus.OK if access.can_participate else HTTPStatus.FORBIDDEN
     if request.htmx:
         return render(
@@ -439,6 +468,28 @@ def _comment_or_404(decision, comment_id) -> Comment:
     )
 
 
+def _comment_url(decision: Decision, comment: Comment) -> str:
+    return f"{decision.get_absolute_url()}#comment-{comment.pk}"
+
+
+def _comment_form_page(request, access, decision, comment, *, form, template, save, done):
+    """The page of a form about one comment (change it, hide it): on a valid
+    POST, ``save`` calls the service and the thread shows ``done``."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(_comment_url(decision, comment))
+    return render(
+        request,
+        template,
+        {"project": access.project, "decision": decision, "comment": comment, "form": form},
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_edit(request, slug, public_id, comment_id):
@@ -452,22 +503,18 @@ def comment_edit(request, slug, public_id, comment_id):
             request,
             "You can change a comment for 15 minutes after posting it, while the vote is open.",
         )
-        return redirect(f"{decision.get_absolute_url()}#comment-{comment.pk}")
-    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.comment_edit(
-                member=access.membership, comment=comment, body=form.cleaned_data["body"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Your comment is changed.")
-            return redirect(f"{decision.get_absolute_url()}#comment-{comment.pk}")
-    return render(
+        return redirect(_comment_url(decision, comment))
+    return _comment_form_page(
         request,
-        "decisions/comment_edit.html",
-        {"project": access.project, "decision": decision, "comment": comment, "form": form},
+        access,
+        decision,
+        comment,
+        form=CommentEditForm(request.POST or None, initial={"body": comment.body}),
+        template="decisions/comment_edit.html",
+        save=lambda data: services.comment_edit(
+            member=access.membership, comment=comment, body=data["body"]
+        ),
+        done="Your comment is changed.",
     )
 
 
@@ -481,22 +528,18 @@ def comment_hide(request, slug, public_id, comment_id):
         raise PermissionDenied("Only a facilitator can hide a comment")
     if comment.is_hidden:
         messages.error(request, "This comment is already hidden.")
-        return redirect(f"{decision.get_absolute_url()}#comment-{comment.pk}")
-    form = CommentHideForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.comment_hide(
-                user=request.user, comment=comment, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "The comment is hidden. The thread shows your reason.")
-            return redirect(f"{decision.get_absolute_url()}#comment-{comment.pk}")
-    return render(
+        return redirect(_comment_url(decision, comment))
+    return _comment_form_page(
         request,
-        "decisions/comment_hide.html",
-        {"project": access.project, "decision": decision, "comment": comment, "form": form},
+        access,
+        decision,
+        comment,
+        form=CommentHideForm(request.POST or None),
+        template="decisions/comment_hide.html",
+        save=lambda data: services.comment_hide(
+            user=request.user, comment=comment, reason=data["reason"]
+        ),
+        done="The comment is hidden. The thread shows your reason.",
     )
 
 
@@ -511,6 +554,9 @@ def close_early(request, access, decision):
                 user=request.user, decision=decision, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
+            if error.code == "already_closed":  # closed meanwhile, or a second click
+                messages.info(request, "This vote is already closed.")
+                return redirect(decision)
             add_service_errors(form, error)
         else:
             messages.success(request, "The vote is closed and the votes are counted.")

@@ -11,8 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from decisions import reminders, services
-from decisions.models import Decision, Vote
+from decisions.models import Comment, Decision, Outcome, Vote
 from decisions.tasks import close_due_decisions
+from participants.models import ReminderLog
 from projects.models import Membership
 from tests.decisions.support import build_world, make_decision, needs_postgresql
 from tests.factories import MembershipFactory
@@ -179,3 +180,69 @@ def test_votes_racing_the_close_are_either_counted_or_refused(settings):
     assert stored + len(refused) == len(voters)
     assert decision.tally["voted"] == stored
     assert decision.tally["counts"]["agree"] == stored
+
+
+def test_closing_twice_at_once_plans_one_result_email_per_member(settings):
+    """The same race as above, with the real hand-over to reminders: each
+    member has one result email waiting, not two."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    world = build_world()
+    decision = make_decision(world)
+    services.vote_cast(member=world.participant, decision=decision, choice="agree")
+    results, errors = run_at_once(
+        [lambda: services.decision_close(decision_id=decision.pk) for _ in range(2)]
+    )
+    assert errors == [None, None]
+    assert sorted(results) == [False, True]
+    members = Membership.objects.current().filter(project=world.project)
+    results_planned = ReminderLog.objects.filter(
+        kind=ReminderLog.Kind.RESULT, object_key=f"decision:{decision.pk}"
+    )
+    assert sorted(results_planned.values_list("user_id", flat=True)) == sorted(
+        members.values_list("user_id", flat=True)
+    )
+
+
+def test_saving_the_outcome_twice_at_once_keeps_one_and_tells_once(settings, monkeypatch):
+    """A double click on "Save the outcome": one outcome, no error, one
+    hand-over to reminders."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    world = build_world()
+    decision = make_decision(world)
+    services.decision_close(decision_id=decision.pk, notify=False)
+    decision.refresh_from_db()
+    told = []
+    lock = threading.Lock()
+
+    def outcome_written(decision_id):
+        with lock:
+            told.append(decision_id)
+
+    monkeypatch.setattr(reminders, "outcome_written", outcome_written)
+
+    def save():
+        return services.outcome_write(
+            user=world.participant.user, decision=decision, statement="We open later", who="Sam"
+        ).pk
+
+    results, errors = run_at_once([save, save, save])
+    assert errors == [None, None, None]
+    assert len(set(results)) == 1
+    assert Outcome.objects.filter(decision=decision).count() == 1
+    assert told == [decision.pk]
+
+
+def test_the_same_comment_sent_twice_at_once_is_posted_once(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    world = build_world()
+    decision = make_decision(world)
+
+    def post():
+        return services.comment_post(
+            member=world.participant, decision=decision, body="Yes please"
+        ).pk
+
+    results, errors = run_at_once([post, post, post])
+    assert errors == [None, None, None]
+    assert len(set(results)) == 1
+    assert Comment.objects.filter(decision=decision).count() == 1

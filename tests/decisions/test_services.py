@@ -470,3 +470,69 @@ def test_the_proposer_or_a_facilitator_writes_the_outcome(
     assert [call for call in handovers if call[0] == "outcome_written"] == [
         ("outcome_written", decision.pk)
     ]
+
+
+# --- votes recorded for a member, and double submits ----------------------------
+
+
+def test_a_facilitator_cannot_change_a_vote_the_member_cast_themselves(world, decision):
+    services.vote_cast(member=world.participant, decision=decision, choice="agree")
+    with pytest.raises(ValidationError) as error:
+        services.vote_record_on_behalf(
+            recorder=world.facilitator.user,
+            member=world.participant,
+            decision=decision,
+            choice="disagree",
+            channel="meeting",
+        )
+    assert error.value.message_dict["member"] == [
+        "Pat Paterson has voted online, so only they can change their vote. "
+        "They can change it on this page until voting closes"
+    ]
+    vote = Vote.objects.get()
+    assert (vote.choice, vote.recorded_by) == ("agree", None)
+
+
+def test_a_facilitator_can_correct_a_vote_recorded_for_the_member(world, decision):
+    for choice in ("agree", "abstain"):
+        services.vote_record_on_behalf(
+            recorder=world.facilitator.user,
+            member=world.participant,
+            decision=decision,
+            choice=choice,
+            channel="paper",
+        )
+    vote = Vote.objects.get()
+    assert (vote.choice, vote.recorded_by) == ("abstain", world.facilitator.user)
+
+
+def test_the_same_proposal_sent_twice_in_a_row_is_proposed_once(
+    world, handovers, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _propose(world, kind="choice", options=["Monday", "Friday"])
+        again = _propose(world, kind="choice", options=["Monday", "Friday"])
+        other_options = _propose(world, kind="choice", options=["Monday", "Sunday"])
+    assert again == first
+    assert other_options != first
+    assert Decision.objects.count() == 2
+    assert Activity.objects.count() == 2
+    assert [name for name, _pk in handovers] == ["decision_proposed", "decision_proposed"]
+    with time_machine.travel(timezone.now() + services.DOUBLE_SUBMIT_WINDOW, tick=False):
+        assert _propose(world, kind="choice", options=["Monday", "Friday"]) != first
+
+
+def test_the_same_comment_sent_twice_in_a_row_is_posted_once(world, decision):
+    first = services.comment_post(member=world.participant, decision=decision, body="Yes please")
+    again = services.comment_post(member=world.participant, decision=decision, body=" Yes please ")
+    someone_else = services.comment_post(
+        member=world.professional, decision=decision, body="Yes please"
+    )
+    assert again == first
+    assert someone_else != first
+    with time_machine.travel(timezone.now() + services.DOUBLE_SUBMIT_WINDOW, tick=False):
+        later = services.comment_post(
+            member=world.participant, decision=decision, body="Yes please"
+        )
+    assert later != first
+    assert Comment.objects.count() == 3

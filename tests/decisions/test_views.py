@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from decisions import services
+from decisions.formatting import when_words
 from decisions.models import Comment, Decision, Outcome, Vote
 from tests.decisions.support import ROLES, make_decision, sign_in
 from tests.factories import CommentFactory, MembershipFactory, StageFactory, VoteFactory
@@ -452,7 +453,11 @@ def test_who_has_voted_and_how_many_have_not(client, world, decision):
     page = _html(client.get(decision.get_absolute_url()))
     assert "2 of 3 members have voted. 1 has not voted yet." in page
     assert "<li>Priya Shah: <strong>Agree</strong>. Reason:" in page
-    assert "Pat Paterson: <strong>Abstain</strong> (recorded by Sam Okafor, by phone)" in page
+    recorded_on = when_words(Vote.objects.get(member=world.participant).updated_at, "Europe/London")
+    assert (
+        "Pat Paterson: <strong>Abstain</strong> "
+        f"(recorded by Sam Okafor, by phone, on {recorded_on})" in page
+    )
 
 
 # --- discussion -----------------------------------------------------------------
