@@ -5,11 +5,14 @@ voter's name together with their answer or their reason."""
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from decisions import services
+from decisions.models import Decision
 from tests.decisions.support import VIEWERS, make_decision, sign_in
 from tests.factories import MembershipFactory
 
@@ -162,3 +165,87 @@ def test_the_admin_never_shows_who_voted_how(client, world, anonymous):
         pages["comment list"] + "?decision__votes__choice=block",
     ):
         assert client.get(url).status_code == 400, url
+
+
+def test_no_email_shows_who_voted_how(
+    world, anonymous, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Every email about the anonymous decisions (new decision, closing soon,
+    result, outcome), in every format the voters chose, sent through the
+    real reminder machinery."""
+    from decisions import reminders as decision_reminders
+    from participants import reminders
+
+    consent, choice, voters, members = anonymous
+    monkeypatch.setenv("COPRODUCE_DAYTIME", "always")
+    for member, reminder_format in zip(
+        members, ["standard", "large_print", "easy_words"], strict=True
+    ):
+        member.user.reminder_format = reminder_format
+        member.user.save()
+    for decision in (consent, choice):
+        with django_capture_on_commit_callbacks(execute=True):
+            decision_reminders.decision_proposed(decision.pk)
+        reminders.send_due()
+        with time_machine.travel(decision.closes_at - timedelta(hours=23), tick=False):
+            reminders.send_due()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.decision_close(decision_id=decision.pk)
+            services.outcome_write(
+                user=world.facilitator.user,
+                decision=Decision.objects.get(pk=decision.pk),
+                statement="We will do what most people chose.",
+                who="Sam Okafor",
+            )
+        reminders.send_due()
+    subjects = [message.subject for message in mailoutbox]
+    for sent in ("Vote by", "Vote closes tomorrow", "See the result"):  # standard format
+        assert sum(subject.startswith(sent) for subject in subjects) >= 2, subjects
+    for message in mailoutbox:
+        parts = [message.subject, message.body]
+        parts += [content for content, _type in getattr(message, "alternatives", [])]
+        for part in parts:
+            assert_no_voter_next_to_their_vote(part, voters, f"email “{message.subject}”")
+
+
+@pytest.mark.parametrize(
+    ("extra_voters", "split_shown"), [(0, False), (3, True)], ids=["small groups", "big groups"]
+)
+def test_a_small_group_in_an_anonymous_vote_does_not_show_its_split(
+    client, world, extra_voters, split_shown
+):
+    """One professional voted: "Professionals: Block 1" would say how they
+    voted, and so would the totals minus the participants' votes."""
+    decision = make_decision(world, is_anonymous=True, quorum_percent=0)
+    services.vote_cast(member=world.professional, decision=decision, choice="block", reason="No")
+    services.vote_cast(member=world.participant, decision=decision, choice="agree")
+    for _ in range(extra_voters):
+        for label in ("participant", "professional"):
+            member = MembershipFactory(project=world.project, label=label)
+            services.vote_cast(member=member, decision=decision, choice="abstain")
+    services.decision_close(decision_id=decision.pk, notify=False)
+    client.force_login(world.participant.user)
+    page = client.get(decision.get_absolute_url()).content.decode()
+    export = client.get(
+        reverse("decisions:export", kwargs={"slug": world.project.slug})
+    ).content.decode()
+    assert ("Votes of participants and professionals</caption>" in page) is split_shown
+    assert ("are not shown apart: that could show how someone voted." in page) is not split_shown
+    assert ("Their top answer was" in page) is split_shown
+    assert ("Not shown: anonymous, and fewer than 3 in a group voted" in export) is not split_shown
+    if not split_shown:
+        assert "Participants who voted: 1 of 1. Professionals who voted: 1 of 2." in page
+    client.force_login(world.staff)
+    admin_page = client.get(
+        reverse("admin:decisions_decision_change", args=[decision.pk])
+    ).content.decode()
+    assert ("(participants " in admin_page) is split_shown
+    assert ("are not shown apart" in admin_page) is not split_shown
+
+
+def test_a_named_vote_always_shows_the_split(client, world, decision):
+    services.vote_cast(member=world.professional, decision=decision, choice="block", reason="No")
+    services.decision_close(decision_id=decision.pk, notify=False)
+    client.force_login(world.participant.user)
+    page = client.get(decision.get_absolute_url()).content.decode()
+    assert "Votes of participants and professionals</caption>" in page

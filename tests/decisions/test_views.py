@@ -759,3 +759,176 @@ def test_the_decision_log_query_count_does_not_grow(
     with django_assert_max_num_queries(7):
         response = client.get(_log_url(world, "export"))
     assert len(response.content.decode().splitlines()) == size + 1
+
+
+# --- audit: what people see after the first round --------------------------------
+
+
+def test_a_member_hears_when_the_words_change_after_they_voted(client, world, decision):
+    with time_machine.travel(timezone.now() - timedelta(hours=1), tick=False):
+        services.vote_cast(member=world.professional, decision=decision, choice="agree")
+    client.force_login(world.professional.user)
+    assert "changed after you voted" not in _html(client.get(decision.get_absolute_url()))
+    services.decision_edit(
+        decision=decision,
+        editor=world.participant.user,
+        title="Open the day centre until 7pm",
+        description="Later still.",
+    )
+    page = _html(client.get(decision.get_absolute_url()))
+    assert "The words of this decision changed after you voted." in page
+    assert 'href="#history">the words before the change</a>' in page
+    client.post(_url("vote", decision), {"vote-choice": "agree"})  # voted again since
+    assert "changed after you voted" not in _html(client.get(decision.get_absolute_url()))
+
+
+def test_a_facilitator_recording_over_a_members_own_vote_is_told_why(client, world, decision):
+    services.vote_cast(member=world.participant, decision=decision, choice="agree")
+    client.force_login(world.facilitator.user)
+    response = client.post(
+        _url("record_vote", decision),
+        {
+            "behalf-member": world.participant.pk,
+            "behalf-choice": "disagree",
+            "behalf-channel": "phone",
+        },
+    )
+    page = _html(response)
+    assert response.status_code == OK
+    assert '<a href="#id_behalf-member">Pat Paterson has voted online, so only they can' in page
+    assert Vote.objects.get().choice == "agree"
+
+
+def test_closing_early_twice_says_it_is_already_closed(client, world, decision):
+    client.force_login(world.facilitator.user)
+    client.post(_url("close_early", decision), {"close-reason": "We met"})
+    response = client.post(_url("close_early", decision), {"close-reason": "We met"})
+    assert response.status_code == FOUND
+    page = _html(client.get(response["Location"]))
+    assert "This vote is already closed." in page
+    assert "There is a problem" not in page
+
+
+def test_changing_a_closed_decision_says_it_has_closed(client, world, decision):
+    services.decision_close(decision_id=decision.pk, notify=False)
+    client.force_login(world.participant.user)  # the proposer
+    response = client.get(_url("edit", decision))
+    assert response.status_code == FOUND
+    assert "This decision has closed, so its words cannot change." in _html(
+        client.get(response["Location"])
+    )
+    client.force_login(world.professional.user)
+    assert client.get(_url("edit", decision)).status_code == FORBIDDEN
+
+
+def test_a_closed_decision_counts_who_could_vote_when_it_closed(client, world, decision):
+    VoteFactory(decision=decision, member=world.participant, choice="agree")
+    VoteFactory(decision=decision, member=world.professional, choice="agree")
+    services.decision_close(decision_id=decision.pk, notify=False)
+    MembershipFactory(project=world.project)  # joined after it closed
+    client.force_login(world.participant.user)
+    page = _html(client.get(decision.get_absolute_url()))
+    assert "Who voted</h2>" in page
+    assert "2 of 3 members voted. 1 did not vote." in page
+    assert "Your vote was: <strong>Agree</strong>." in page
+    assert page.index("Your vote was") < page.index('id="outcome"')
+
+
+def test_the_result_says_what_each_group_chose(client, world, decision):
+    VoteFactory(decision=decision, member=world.participant, choice="agree")
+    VoteFactory(decision=decision, member=world.professional, choice="disagree")
+    VoteFactory(decision=decision, member=world.facilitator, choice="disagree")
+    services.decision_close(decision_id=decision.pk, notify=False)
+    client.force_login(world.participant.user)
+    page = _html(client.get(decision.get_absolute_url()))
+    assert "<li>Participants: 1 of 1 voted. Their top answer was “Agree”, with 1 of 1.</li>" in page
+    assert (
+        "<li>Professionals: 2 of 2 voted. Their top answer was “Disagree”, with 2 of 2.</li>"
+        in page
+    )
+
+
+def test_the_log_asks_who_can_write_the_outcome_to_write_it(client, world, decision):
+    services.decision_close(decision_id=decision.pk, notify=False)
+    written = make_decision(world, title="Meet on Tuesdays")
+    services.decision_close(decision_id=written.pk, notify=False)
+    Outcome.objects.create(decision=written, statement="We meet on Tuesdays", who="Sam")
+    write_link = f'href="{decision.get_absolute_url()}#outcome">Write the outcome'
+    for role, asked in [("participant", True), ("facilitator", True), ("professional", False)]:
+        sign_in(client, world, role)
+        page = _html(client.get(_log_url(world)))
+        assert (write_link in page) is asked, role
+    page = _html(client.get(_log_url(world), {"outcome": "missing"}))
+    assert decision.title in page
+    assert "Meet on Tuesdays" not in page
+    page = _html(client.get(_log_url(world), {"outcome": "written"}))
+    assert decision.title not in page
+    assert "We meet on Tuesdays" in page
+
+
+@pytest.mark.parametrize("field", ["description", "easy_words"])
+def test_too_long_words_are_refused_and_kept(client, world, field):
+    client.force_login(world.participant.user)
+    words = "word " * 2_500
+    response = client.post(_log_url(world, "propose"), _proposal(**{field: words}))
+    page = _html(response)
+    assert "Error: Propose a decision" in page
+    assert "characters or fewer" in page
+    assert words.strip() in page
+    assert not Decision.objects.exists()
+
+
+def test_the_project_home_says_whether_you_voted_and_asks_for_outcomes(
+    world, decision, django_assert_num_queries
+):
+    from projects.permissions import project_access
+
+    VoteFactory(decision=decision, member=world.participant, choice="agree")
+    unvoted = make_decision(world, title="Paint the garden room")
+    closed = make_decision(world, title="Meet on Tuesdays")
+    services.decision_close(decision_id=closed.pk, notify=False)
+    template = Template("{% load decision_tags %}{% open_decisions project %}")
+
+    def home_for(membership_or_user):
+        access = project_access(membership_or_user, world.project)
+        with django_assert_num_queries(1):
+            return template.render(Context({"project": world.project, "access": access}))
+
+    page = home_for(world.participant.user)  # the proposer of all three
+    assert "You have voted. You can change your vote until then." in page
+    assert "<strong>You have not voted yet.</strong>" in page
+    assert f"{closed.get_absolute_url()}#outcome" in page
+    assert "Write the outcome of “Meet on Tuesdays”</a> (you proposed it)" in page
+    assert unvoted.title in page
+    page = home_for(world.facilitator.user)
+    assert "Write the outcome of “Meet on Tuesdays”</a></li>" in page
+    page = home_for(world.professional.user)
+    assert "Write the outcome" not in page
+    Outcome.objects.create(decision=closed, statement="We meet", who="Sam")
+    assert "Write the outcome" not in home_for(world.participant.user)
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_voice_balance_counts_who_proposed_voted_and_commented(
+    world, size, django_assert_num_queries
+):
+    for _ in range(size):
+        MembershipFactory(project=world.project, label="professional")
+    decision = make_decision(world, proposer=world.professional)
+    VoteFactory(decision=decision, member=world.professional)
+    VoteFactory(decision=decision, member=world.participant)
+    CommentFactory(decision=decision, author=world.facilitator)
+    template = Template("{% load decision_tags %}{% voice_balance project %}")
+    with django_assert_num_queries(1):
+        page = template.render(Context({"project": world.project}))
+    professionals = size + 2
+    assert (
+        '<tr><th scope="row">Have proposed a decision</th><td class="numeric">0 of 1</td>'
+        f'<td class="numeric">1 of {professionals}</td></tr>'
+    ) in page
+    assert (
+        '<tr><th scope="row">Have voted</th><td class="numeric">1 of 1</td>'
+        f'<td class="numeric">1 of {professionals}</td></tr>'
+    ) in page
+    assert "<li>No participants have proposed a decision yet.</li>" in page
+    assert "<li>No participants have commented yet.</li>" in page
