@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from participants import invitations, reminders
 from participants.models import Invitation, ReminderLog, User
+from projects.models import Organisation
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -73,8 +74,34 @@ def _managed_projects_only(queryset, request):
     return queryset.filter(project__organisation__managers=request.user)
 
 
+def _is_project_manager(request) -> bool:
+    """A member of staff who manages an organisation's projects. Being named
+    a project manager of an organisation is their permission to see (and
+    act on) its projects' reminders and invitations here, without model
+    permissions being granted one by one. Worked out once per request."""
+    if not hasattr(request, "_coproduce_project_manager"):
+        user = request.user
+        request._coproduce_project_manager = bool(
+            user.is_active and user.is_staff and Organisation.objects.filter(managers=user).exists()
+        )
+    return request._coproduce_project_manager
+
+
+class ProjectManagersMayView:
+    """Admin mixin: project managers may see their projects' rows."""
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or _is_project_manager(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or _is_project_manager(request)
+
+    def get_queryset(self, request):
+        return _managed_projects_only(super().get_queryset(request), request)
+
+
 @admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
+class ReminderLogAdmin(ProjectManagersMayView, admin.ModelAdmin):
     """Every reminder sent or waiting. Reminders that failed after all their
     tries are counted at the top of the list; "Try again" puts them back."""
 
@@ -120,17 +147,17 @@ class ReminderLogAdmin(admin.ModelAdmin):
     def recipient(self, reminder):
         return reminder.user.email if reminder.user else reminder.email
 
-    def get_queryset(self, request):
-        return _managed_projects_only(super().get_queryset(request), request)
-
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_retry_permission(self, request):
+        return self.has_view_permission(request)
+
     def changelist_view(self, request, extra_context=None):
-        failed = reminders.failed_count(request.user)
+        failed = self.get_queryset(request).filter(status=ReminderLog.Status.FAILED).count()
         if failed and request.method == "GET":
             messages.warning(
                 request,
@@ -140,14 +167,16 @@ class ReminderLogAdmin(admin.ModelAdmin):
             )
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description="Try again to send the chosen failed reminders")
+    @admin.action(
+        description="Try again to send the chosen failed reminders", permissions=["retry"]
+    )
     def try_again(self, request, queryset):
         count = reminders.reminders_retry(reminders=queryset)
         self.message_user(request, f"{count} failed reminder{'s' if count != 1 else ''} queued.")
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ProjectManagersMayView, admin.ModelAdmin):
     list_display = [
         "email",
         "project",
@@ -180,16 +209,16 @@ class InvitationAdmin(admin.ModelAdmin):
         "declined_at",
     ]
 
-    def get_queryset(self, request):
-        return _managed_projects_only(super().get_queryset(request), request)
-
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Cancel the chosen invitations")
+    def has_cancel_permission(self, request):
+        return self.has_view_permission(request)
+
+    @admin.action(description="Cancel the chosen invitations", permissions=["cancel"])
     def cancel(self, request, queryset):
         cancelled = 0
         for invitation in queryset.filter(Q(accepted_at__isnull=True)):
