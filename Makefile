@@ -8,13 +8,14 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.9.30
-STAMP := $(VENV)/.installed-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+# Reinstall when the lock file or the project file changes (make compares times).
+STAMP := $(VENV)/.installed
 
 # First interpreter that is Python 3.12 or newer: $$PYTHON if set, then the
-# usual names on PATH, then pyenv's and Debian's installs.
+# usual names on PATH (Debian 13's python3.13 among them), then pyenv's
+# installs, newest first.
 FIND_PYTHON = for candidate in "$${PYTHON:-}" python3.14 python3.13 python3.12 python3 \
-		$$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV) \
-		/usr/bin/python3.13 /usr/bin/python3.12; do \
+		$$( { ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 | sort -rV; } 2>/dev/null); do \
 	  [ -n "$$candidate" ] || continue; \
 	  "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	    && { command -v "$$candidate" 2>/dev/null || echo "$$candidate"; } && break; \
@@ -24,19 +25,23 @@ FIND_PYTHON = for candidate in "$${PYTHON:-}" python3.14 python3.13 python3.12 p
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP):
-	@python="$$($(FIND_PYTHON))"; \
-	if [ -z "$$python" ]; then \
-	  echo "Coproduce needs Python 3.12 or newer and none was found: install one, or run make with PYTHON=/path/to/python3.12" >&2; \
-	  exit 1; \
-	fi; \
-	if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+$(STAMP): uv.lock pyproject.toml
+	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	  python="$$($(FIND_PYTHON))"; \
+	  if [ -z "$$python" ]; then \
+	    if [ -n "$${PYTHON:-}" ]; then \
+	      echo "Coproduce needs Python 3.12 or newer, and PYTHON=$$PYTHON is not one (nor is any other Python found here)" >&2; \
+	    else \
+	      echo "Coproduce needs Python 3.12 or newer and none was found: install one, or run make with PYTHON=/path/to/python3.12" >&2; \
+	    fi; \
+	    exit 1; \
+	  fi; \
 	  echo "Creating $(VENV) with $$python"; \
 	  rm -rf $(VENV) && "$$python" -m venv $(VENV); \
 	fi
 	@$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" 2> >(grep -v "^WARNING: Location" >&2)
 	@UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv sync --frozen --quiet --python $(PY)
-	@rm -f $(VENV)/.installed-* && touch $@
+	@touch $@
 
 .PHONY: install
 install: $(STAMP)  ## Create .venv and install the locked dependencies
