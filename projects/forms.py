@@ -16,7 +16,28 @@ def _required(message: str) -> dict[str, str]:
     return {"required": message}
 
 
-class ProjectForm(forms.ModelForm):
+class DetailsForm(forms.ModelForm):
+    """A form for a model a service saves: it checks the input only (the
+    service validates the model), including that one date is not before
+    another. Text fields are stripped, so a name of spaces is a blank name."""
+
+    # (earlier field, later field, message when the later one comes first)
+    dates_in_order: tuple[str, str, str]
+
+    def clean(self):
+        cleaned = super().clean()
+        earlier, later, message = self.dates_in_order
+        if cleaned.get(earlier) and cleaned.get(later) and cleaned[later] < cleaned[earlier]:
+            self.add_error(later, message)
+        return cleaned
+
+    def _post_clean(self):
+        pass
+
+
+class ProjectForm(DetailsForm):
+    dates_in_order = ("starts_on", "ends_on", "The end date must be on or after the start date")
+
     class Meta:
         model = Project
         fields = ["name", "summary", "audience", "starts_on", "ends_on", "timezone"]
@@ -54,23 +75,6 @@ class ProjectForm(forms.ModelForm):
             },
         }
 
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Enter a name for the project")
-        return name
-
-    def clean(self):
-        cleaned = super().clean()
-        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
-        if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", "The end date must be on or after the start date")
-        return cleaned
-
-    def _post_clean(self):
-        # The service validates the model; the form validates input only.
-        pass
-
 
 class ProjectCreateForm(ProjectForm):
     organisation = forms.ModelChoiceField(
@@ -104,7 +108,13 @@ class ProjectCreateForm(ProjectForm):
         self.order_fields(["organisation", *ProjectForm.Meta.fields, "creator_label"])
 
 
-class StageForm(forms.ModelForm):
+class StageForm(DetailsForm):
+    dates_in_order = (
+        "planned_start",
+        "planned_end",
+        "The planned end date must be on or after the planned start date",
+    )
+
     class Meta:
         model = Stage
         fields = ["name", "aims", "planned_start", "planned_end", "what_was_done", "outcomes"]
@@ -136,24 +146,6 @@ class StageForm(forms.ModelForm):
             "planned_start": {"invalid": "Enter a real planned start date"},
             "planned_end": {"invalid": "Enter a real planned end date"},
         }
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Enter a name for the stage")
-        return name
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("planned_start"), cleaned.get("planned_end")
-        if start and end and end < start:
-            self.add_error(
-                "planned_end", "The planned end date must be on or after the planned start date"
-            )
-        return cleaned
-
-    def _post_clean(self):
-        pass
 
 
 class StageAddForm(StageForm):

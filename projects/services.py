@@ -60,6 +60,18 @@ def _lock(project: Project) -> Project:
     return Project.objects.select_for_update().get(pk=project.pk)
 
 
+def _announce_stage_started(stage: Stage, *, actor) -> None:
+    """Tell the higher apps (reminders, decisions) once the change commits."""
+    transaction.on_commit(
+        partial(
+            signals.stage_started.send,
+            sender=Stage,
+            stage_id=stage.pk,
+            actor_id=actor.pk if actor else None,
+        )
+    )
+
+
 def _require_active(project: Project, doing: str) -> None:
     if project.status != Project.Status.ACTIVE:
         raise ValidationError(
@@ -80,6 +92,21 @@ def _apply(instance, fields: dict) -> list[str]:
             setattr(instance, field, value)
             changed.append(field)
     return changed
+
+
+def _only(fields: dict, allowed: tuple[str, ...], service: str) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"{service}() cannot change {', '.join(sorted(unknown))}")
+
+
+def _save_changes(instance, fields: dict) -> bool:
+    """Set, validate and save the fields that differ; False when none did."""
+    changed = _apply(instance, fields)
+    if changed:
+        instance.full_clean()
+        instance.save(update_fields=changed)
+    return bool(changed)
 
 
 # Projects ---------------------------------------------------------------
@@ -136,31 +163,18 @@ def project_create(
         membership_add(
             project=project, user=creator, label=creator_label, is_facilitator=True, actor=creator
         )
-    first = Stage.objects.get(project=project, position=0)
-    transaction.on_commit(
-        partial(
-            signals.stage_started.send,
-            sender=Stage,
-            stage_id=first.pk,
-            actor_id=creator.pk if creator else None,
-        )
-    )
+    _announce_stage_started(Stage.objects.get(project=project, position=0), actor=creator)
     return project
 
 
 @transaction.atomic
 def project_update(*, project: Project, actor=None, **fields) -> Project:
     """Change the name, summary, who it is for, dates or timezone."""
-    unknown = set(fields) - set(PROJECT_FIELDS)
-    if unknown:
-        raise TypeError(f"project_update() cannot change {', '.join(sorted(unknown))}")
+    _only(fields, PROJECT_FIELDS, "project_update")
     _require_housekeeping(actor, project)
     project = _lock(project)
-    changed = _apply(project, fields)
-    if not changed:
+    if not _save_changes(project, fields):
         return project
-    project.full_clean()
-    project.save(update_fields=changed)
     _activity(
         project=project,
         actor=actor,
@@ -369,17 +383,12 @@ def stage_add(
 @transaction.atomic
 def stage_update(*, stage: Stage, actor=None, **fields) -> Stage:
     """Change a stage's name, aims, planned dates, what was done or outcomes."""
-    unknown = set(fields) - set(STAGE_FIELDS)
-    if unknown:
-        raise TypeError(f"stage_update() cannot change {', '.join(sorted(unknown))}")
+    _only(fields, STAGE_FIELDS, "stage_update")
     _require_housekeeping(actor, stage.project)
     project = _lock(stage.project)
     stage = Stage.objects.get(pk=stage.pk)
-    changed = _apply(stage, fields)
-    if not changed:
+    if not _save_changes(stage, fields):
         return stage
-    stage.full_clean()
-    stage.save(update_fields=changed)
     _activity(
         project=project,
         actor=actor,
@@ -498,14 +507,7 @@ def stage_advance(*, project: Project, actor=None, from_stage: Stage | None = No
         summary=f"{_name(actor)} moved the project to the stage “{following.name}”",
         url=following.get_absolute_url(),
     )
-    transaction.on_commit(
-        partial(
-            signals.stage_started.send,
-            sender=Stage,
-            stage_id=following.pk,
-            actor_id=actor.pk if actor else None,
-        )
-    )
+    _announce_stage_started(following, actor=actor)
     return following
 
 

@@ -54,6 +54,24 @@ def _data(request):
     return request.POST if request.method == "POST" else None
 
 
+def _saved(request, form, save) -> bool:
+    """For a POST with valid input, call save(cleaned_data): the service that
+    writes. True when it saved; when the service refuses, its reasons go on
+    the form, to be shown with what the person typed."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        save(form.cleaned_data)
+    except ValidationError as error:
+        _add_errors(form, error)
+        return False
+    return True
+
+
+def _project_page(request, template: str, access: ProjectAccess, **context):
+    return render(request, template, {"access": access, "project": access.project, **context})
+
+
 def _facilitate_or_403(access: ProjectAccess) -> None:
     if not access.can_facilitate:
         raise PermissionDenied("Only facilitators and project managers can do this.")
@@ -76,19 +94,28 @@ def _no_longer_a_member(request, access: ProjectAccess, membership: Membership):
     return redirect("projects:members", slug=access.project.slug)
 
 
+def _answered(label: str) -> Count:
+    """How many current members with this label have answered a stage's
+    ladder check (who took part, never what they said)."""
+    return Count(
+        "ladder_answers",
+        filter=Q(
+            ladder_answers__membership__left_at__isnull=True,
+            ladder_answers__membership__label=label,
+        ),
+    )
+
+
 def _stages(project: Project) -> list[Stage]:
-    """The project's stages in order, each with how many members have
-    answered its ladder check: in all, participants and professionals."""
+    """The project's stages in order, each with how many answers its ladder
+    check has, and how many of today's participants and professionals gave
+    one."""
     stages = list(
         Stage.objects.filter(project=project)
         .annotate(
             answer_count=Count("ladder_answers"),
-            participant_answer_count=Count(
-                "ladder_answers", filter=Q(ladder_answers__label=Membership.Label.PARTICIPANT)
-            ),
-            professional_answer_count=Count(
-                "ladder_answers", filter=Q(ladder_answers__label=Membership.Label.PROFESSIONAL)
-            ),
+            participants_answered=_answered(Membership.Label.PARTICIPANT),
+            professionals_answered=_answered(Membership.Label.PROFESSIONAL),
         )
         .order_by("position", "pk")
     )
@@ -149,6 +176,14 @@ def _members_by_label(project: Project, *, names_limit: int | None = None) -> li
     return groups
 
 
+def _balance(participants: int, professionals: int) -> dict[str, int]:
+    return {
+        "participants": participants,
+        "professionals": professionals,
+        "members": participants + professionals,
+    }
+
+
 @require_http_methods(["GET", "HEAD"])
 def home(request):
     context = {}
@@ -207,19 +242,20 @@ def project_detail(request, slug):
     access = project_access_or_404(request.user, slug)
     project = access.project
     participants, professionals = groups = _members_by_label(project, names_limit=NAMES_ON_HOME)
-    context = {
-        "access": access,
-        "project": project,
-        **_progress(_stages(project)),
-        "activities": Activity.objects.filter(project=project)[:RECENT_ACTIVITY],
-        "groups": groups,
-        "balance": {
-            "participants": participants["count"],
-            "professionals": professionals["count"],
-            "members": participants["count"] + professionals["count"],
-        },
-    }
-    return render(request, "projects/project_detail.html", context)
+    progress = _progress(_stages(project))
+    current = progress["current_stage"]
+    return _project_page(
+        request,
+        "projects/project_detail.html",
+        access,
+        **progress,
+        activities=Activity.objects.filter(project=project)[:RECENT_ACTIVITY],
+        groups=groups,
+        balance=_balance(participants["count"], professionals["count"]),
+        answered=_balance(current.participants_answered, current.professionals_answered)
+        if current
+        else None,
+    )
 
 
 @login_required
@@ -229,17 +265,14 @@ def project_edit(request, slug):
     _facilitate_or_403(access)
     project = access.project
     form = ProjectForm(_data(request), instance=project)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.project_update(project=project, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, "The project details are saved.")
-            return redirect(project)
-    return render(
-        request, "projects/project_form.html", {"form": form, "project": project, "access": access}
-    )
+    if _saved(
+        request,
+        form,
+        lambda data: services.project_update(project=project, actor=request.user, **data),
+    ):
+        messages.success(request, "The project details are saved.")
+        return redirect(project)
+    return _project_page(request, "projects/project_form.html", access, form=form)
 
 
 @login_required
@@ -247,14 +280,14 @@ def project_edit(request, slug):
 def members(request, slug):
     access = project_access_or_404(request.user, slug)
     project = access.project
-    context = {
-        "access": access,
-        "project": project,
-        "groups": _members_by_label(project),
-        "left_count": Membership.objects.filter(project=project, left_at__isnull=False).count(),
-        "label_form": LabelForm(initial={"label": getattr(access.membership, "label", "")}),
-    }
-    return render(request, "projects/members.html", context)
+    return _project_page(
+        request,
+        "projects/members.html",
+        access,
+        groups=_members_by_label(project),
+        left_count=Membership.objects.filter(project=project, left_at__isnull=False).count(),
+        label_form=LabelForm(initial={"label": getattr(access.membership, "label", "")}),
+    )
 
 
 @login_required
@@ -265,21 +298,16 @@ def member_label(request, slug):
     if access.membership is None:
         raise PermissionDenied("Only members have a label.")
     form = LabelForm(_data(request), initial={"label": access.membership.label})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_change_label(
-                membership=access.membership, label=form.cleaned_data["label"], actor=request.user
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, "Your answer is saved.")
-            return redirect("projects:members", slug=slug)
-    return render(
+    if _saved(
         request,
-        "projects/member_label.html",
-        {"form": form, "project": access.project, "access": access},
-    )
+        form,
+        lambda data: services.membership_change_label(
+            membership=access.membership, label=data["label"], actor=request.user
+        ),
+    ):
+        messages.success(request, "Your answer is saved.")
+        return redirect("projects:members", slug=slug)
+    return _project_page(request, "projects/member_label.html", access, form=form)
 
 
 @login_required
@@ -320,18 +348,15 @@ def member_remove(request, slug, pk):
     if access.membership is not None and access.membership.pk == membership.pk:
         return redirect("projects:leave", slug=slug)
     form = ConfirmForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_remove(membership=membership, actor=request.user)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"{membership.user} is no longer a member of the project.")
-            return redirect("projects:members", slug=slug)
-    return render(
+    if _saved(
         request,
-        "projects/member_remove.html",
-        {"form": form, "project": access.project, "access": access, "membership": membership},
+        form,
+        lambda _: services.membership_remove(membership=membership, actor=request.user),
+    ):
+        messages.success(request, f"{membership.user} is no longer a member of the project.")
+        return redirect("projects:members", slug=slug)
+    return _project_page(
+        request, "projects/member_remove.html", access, form=form, membership=membership
     )
 
 
@@ -342,19 +367,10 @@ def leave(request, slug):
     if access.membership is None:
         raise PermissionDenied("You are not a member of this project.")
     form = ConfirmForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_leave(membership=access.membership)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"You have left the project “{access.project.name}”.")
-            return redirect("home")
-    return render(
-        request,
-        "projects/leave.html",
-        {"form": form, "project": access.project, "access": access},
-    )
+    if _saved(request, form, lambda _: services.membership_leave(membership=access.membership)):
+        messages.success(request, f"You have left the project “{access.project.name}”.")
+        return redirect("home")
+    return _project_page(request, "projects/leave.html", access, form=form)
 
 
 @login_required
@@ -366,8 +382,7 @@ def timeline(request, slug):
         # Only stages that have not started move, and only among themselves.
         stage.can_move_up = stage.is_future and index > 0 and stages[index - 1].is_future
         stage.can_move_down = stage.is_future and index + 1 < len(stages)
-    context = {"access": access, "project": access.project, **_progress(stages)}
-    return render(request, "projects/timeline.html", context)
+    return _project_page(request, "projects/timeline.html", access, **_progress(stages))
 
 
 @login_required
@@ -376,21 +391,14 @@ def stage_add(request, slug):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
     form = StageAddForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            stage = services.stage_add(
-                project=access.project, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"You added the stage “{stage.name}” at the end.")
-            return redirect("projects:stages", slug=slug)
-    return render(
+    if _saved(
         request,
-        "projects/stage_form.html",
-        {"form": form, "project": access.project, "access": access},
-    )
+        form,
+        lambda data: services.stage_add(project=access.project, actor=request.user, **data),
+    ):
+        messages.success(request, f"You added the stage “{form.cleaned_data['name']}” at the end.")
+        return redirect("projects:stages", slug=slug)
+    return _project_page(request, "projects/stage_form.html", access, form=form)
 
 
 @login_required
@@ -424,16 +432,15 @@ def stage_detail(request, slug, pk):
                 messages.error(request, "You can only answer for the stage the project is in now.")
                 return redirect(stage)
             raise PermissionDenied("Only members can answer the ladder check.")
-        if form.is_valid():
-            try:
-                services.ladder_answer_save(
-                    stage=stage, membership=access.membership, **form.cleaned_data
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(request, "Thank you. Your answer is saved.")
-                return redirect(f"{stage.get_absolute_url()}#ladder-results")
+        if _saved(
+            request,
+            form,
+            lambda data: services.ladder_answer_save(
+                stage=stage, membership=access.membership, **data
+            ),
+        ):
+            messages.success(request, "Thank you. Your answer is saved.")
+            return redirect(f"{stage.get_absolute_url()}#ladder-results")
     # Members see the results once they have answered, or once answering has
     # closed (the stage ended, or the project finished or was archived).
     show_results = (
@@ -441,19 +448,19 @@ def stage_detail(request, slug, pk):
         or (not stage.is_future and not answering_open)
         or access.membership is None  # a project manager who is not a member
     )
-    context = {
-        "access": access,
-        "project": project,
-        "stage": stage,
-        "stage_number": stages.index(stage) + 1,
-        "stage_count": len(stages),
-        "form": form,
-        "own_answer": own_answer,
-        "show_results": show_results,
-        "results": ladder_results(stage) if show_results else None,
-        "min_answers": MIN_ANSWERS_TO_SHOW,
-    }
-    return render(request, "projects/stage_detail.html", context)
+    return _project_page(
+        request,
+        "projects/stage_detail.html",
+        access,
+        stage=stage,
+        stage_number=stages.index(stage) + 1,
+        stage_count=len(stages),
+        form=form,
+        own_answer=own_answer,
+        show_results=show_results,
+        results=ladder_results(stage) if show_results else None,
+        min_answers=MIN_ANSWERS_TO_SHOW,
+    )
 
 
 @login_required
@@ -463,19 +470,14 @@ def stage_edit(request, slug, pk):
     _facilitate_or_403(access)
     stage = _stage_or_404(access, pk)
     form = StageForm(_data(request), instance=stage)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.stage_update(stage=stage, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, "The stage is saved.")
-            return redirect(stage)
-    return render(
+    if _saved(
         request,
-        "projects/stage_form.html",
-        {"form": form, "project": access.project, "access": access, "stage": stage},
-    )
+        form,
+        lambda data: services.stage_update(stage=stage, actor=request.user, **data),
+    ):
+        messages.success(request, "The stage is saved.")
+        return redirect(stage)
+    return _project_page(request, "projects/stage_form.html", access, form=form, stage=stage)
 
 
 @login_required
@@ -514,19 +516,10 @@ def stage_remove(request, slug, pk):
     if stage is None:
         raise Http404("No such stage")
     form = ConfirmForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.stage_remove(stage=stage, actor=request.user)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"You removed the stage “{stage.name}”.")
-            return redirect("projects:stages", slug=slug)
-    return render(
-        request,
-        "projects/stage_remove.html",
-        {"form": form, "project": access.project, "access": access, "stage": stage},
-    )
+    if _saved(request, form, lambda _: services.stage_remove(stage=stage, actor=request.user)):
+        messages.success(request, f"You removed the stage “{stage.name}”.")
+        return redirect("projects:stages", slug=slug)
+    return _project_page(request, "projects/stage_remove.html", access, form=form, stage=stage)
 
 
 @login_required
@@ -567,8 +560,4 @@ def stage_advance(request, slug):
         form = StageAdvanceForm({"from_stage": current.pk if current else ""}, project=project)
         form.is_valid()
         _add_errors(form, error)
-    return render(
-        request,
-        "projects/stage_advance.html",
-        {"form": form, "project": project, "access": access, **progress},
-    )
+    return _project_page(request, "projects/stage_advance.html", access, form=form, **progress)

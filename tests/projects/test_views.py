@@ -667,7 +667,8 @@ def _grow(world, size):
 # Most queries at any size. Each signed-in page starts with five: session,
 # user, project, the viewer's membership and the manager check. Then:
 PAGE_QUERIES = {
-    "detail": 9,  # stages, recent activity, members, open decisions (one, from decisions)
+    "detail": 10,  # stages, recent activity, members, and two from decisions: open
+    # decisions and whose voices are heard
     "members": 7,  # members, how many have left
     "stages": 6,  # stages with their ladder answer counts
     "current stage": 8,  # stages, own ladder answer, ladder results
@@ -782,9 +783,12 @@ def test_project_home_shows_the_balance_of_who_is_taking_part(world, client_as):
         in html
     )
     assert "There are fewer participants than professionals." in html
-    assert "<caption>Participants and professionals taking part</caption>" in html
-    row = html.split("Said how co-produced “Getting started” feels</th>")[1].split("</tr>")[0]
-    assert [cell.split(">")[1].split("<")[0] for cell in row.split("<td")[1:]] == ["1", "1", "2"]
+    assert (
+        "2 of 3 members have said how co-produced this stage feels so far "
+        "(1 of 1 participant, 1 of 2 professionals)."
+    ) in html
+    # Whose voices are heard in decisions comes from the decisions app.
+    assert "Have proposed a decision" in html
     assert "Invite people" not in html
 
 
@@ -882,3 +886,11 @@ def test_too_long_input_gets_a_plain_message_and_is_kept(world, client_as, page,
     html = response.content.decode()
     assert message in html
     assert "x" * 120 in html or "a" * 300 in html
+
+
+def test_people_who_left_are_not_counted_as_taking_part(world, client_as):
+    _answer(world, "professional", 5)
+    services.membership_leave(membership=world.memberships["professional"])
+    html = client_as("participant").get(_url(world, "detail")).content.decode()
+    assert "0 of 2 members have said how co-produced this stage feels so far" in html
+    assert "2 members: 1 participant" in html
