@@ -152,12 +152,21 @@ class Command(BaseCommand):
             "mark@example.org": 7,
             "sam@example.org": 6,
         }
+        # Why some chose their rung: shown to members without names.
+        ladder_comments = {
+            (1, "joan@example.org"): "We were asked a lot, but I am not sure we were heard.",
+            (1, "tom@example.org"): "The BSL interpreter at every meeting made a big difference.",
+            (1, "mark@example.org"): "Everyone's ideas went into the list of what matters.",
+        }
         for stage in stages[:3]:
             for email, rung in rungs.items():
                 if stage.position == 2 and email == "aisha@example.org":
                     continue  # Aisha has not answered yet, so she can try it.
                 LadderAnswer.objects.create(
-                    stage=stage, membership=members[email], rung=rung - (stage.position == 0)
+                    stage=stage,
+                    membership=members[email],
+                    rung=rung - (stage.position == 0),
+                    comment=ladder_comments.get((stage.position, email), ""),
                 )
 
         current = stages[2]
