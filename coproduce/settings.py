@@ -42,9 +42,12 @@ if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not (DEBUG or TESTING):
         "(or DEBUG=true for development only)."
     )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# By default the site answers to the host in SITE_URL and to this machine.
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", f"{urlsplit(SITE_URL).hostname or 'localhost'},127.0.0.1,localhost,[::1]"
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -66,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "coproduce.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -222,7 +226,6 @@ if not CELERY_BROKER_URL:
         "store_processed": False,
         "polling_interval": 0.2,
     }
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -275,7 +278,13 @@ if not DEBUG and urlsplit(SITE_URL).scheme == "https":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = False
+    # Preloading binds the whole domain and every subdomain in browsers for
+    # months, so it is the domain owner's choice, not an app's: off unless
+    # SECURE_HSTS_PRELOAD=true, and Django's deploy check is not asked to
+    # warn about every install that leaves it off.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

@@ -21,10 +21,23 @@ def test_ci_really_runs_on_postgresql_and_redis(settings):
         assert connection.vendor in {"postgresql", "sqlite"}
 
 
-def _settings_check(**env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-random-production-key-Zq8vN3xR5tW1yB7mK2pL9sD4fG6hJ0cV",
+    "SITE_URL": "https://coproduce.example.org",
+}
+
+
+def _settings_check(*command, **env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        # (the tests' own DJANGO_ALLOW_ASYNC_UNSAFE is no part of a deployment)
+        if k
+        not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", *(command or ["check"])],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -41,6 +54,23 @@ def test_production_refuses_to_start_without_a_real_secret_key():
 def test_production_starts_with_a_real_secret_key():
     result = _settings_check(DEBUG="false", SECRET_KEY="k" * 50)
     assert result.returncode == 0, result.stderr
+
+
+def test_production_settings_pass_the_deploy_check_without_warnings():
+    result = _settings_check("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_site_answers_to_the_host_in_site_url_by_default():
+    result = _settings_check(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.ALLOWED_HOSTS)",
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'coproduce.example.org'" in result.stdout
 
 
 def test_healthz_reports_database_and_broker(client, db, real_broker):
@@ -67,3 +97,18 @@ def test_healthz_answers_503_when_the_broker_is_unreachable(client, db, monkeypa
     assert body["status"] == "unavailable"
     assert body["broker"]["ok"] is False
     assert body["database"]["ok"] is True
+
+
+def test_healthz_answers_dockers_check_in_production(client, db, real_broker, settings):
+    """Docker's health check and load balancers ask over plain HTTP by the
+    container's own address, which is neither an allowed host nor HTTPS."""
+    settings.ALLOWED_HOSTS = ["coproduce.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    assert response.status_code == HTTPStatus.OK
+    assert json.loads(response.content)["status"] == "ok"
+    # Every other page still checks the host and moves to HTTPS.
+    assert client.get("/", HTTP_HOST="127.0.0.1:8000").status_code == HTTPStatus.BAD_REQUEST
+    response = client.get("/accessibility/", HTTP_HOST="coproduce.example.org")
+    assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
+    assert response["Location"].startswith("https://")
