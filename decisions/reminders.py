@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from decisions.models import Decision, Outcome, Vote
 from participants import reminders
-from participants.emails import absolute_url, format_date, format_time, when_words
+from participants.emails import (
+    absolute_url,
+    format_date,
+    format_time,
+    one_line,
+    sentence,
+    when_words,
+)
 from participants.kinds import facilitators_by_project, object_id, project_url
 from participants.models import ReminderLog
 
@@ -181,6 +188,7 @@ def _common(decision: Decision, helpers: dict[int, str], *, now: datetime) -> di
 class NewDecisionReminder(reminders.ReminderKind):
     name = Kind.NEW_DECISION
     preference = "notify_new_decision"
+    digest_rank = 20
 
     def messages(self, rows, *, now):
         decisions = _decisions_for(rows)
@@ -199,10 +207,14 @@ class NewDecisionReminder(reminders.ReminderKind):
                     f"A new decision in {decision.project.name}: “{decision.title}”. "
                     f"Voting closes at {context['closes_time']} on {context['closes_date']}."
                 ),
-                easy_digest_line=f"We have a new decision to make: {decision.title}.",
+                easy_digest_line=(
+                    f"We have a new decision to make: {sentence(decision.title)}\n"
+                    f"Voting stops {context['closes_when']} at {context['closes_time']}."
+                ),
                 link_text=f"Read and vote on “{decision.title}”",
                 easy_link_text=f"Vote about “{decision.title}”",
                 url=context["url"],
+                deadline=decision.closes_at,
             )
         return {row.pk: by_decision.get(object_id(row)) for row in rows}
 
@@ -218,6 +230,7 @@ class ClosingSoonReminder(reminders.ReminderKind):
 
     name = Kind.CLOSING_SOON
     preference = "notify_closing_soon"
+    digest_rank = 10
 
     def messages(self, rows, *, now):
         decisions = _decisions_for(rows)
@@ -242,10 +255,15 @@ class ClosingSoonReminder(reminders.ReminderKind):
                     f"{context['closes_when']} at {context['closes_time']}. "
                     "You have not voted yet."
                 ),
-                easy_digest_line=f"Voting about {decision.title} stops soon.",
+                easy_digest_line=(
+                    f"Voting about {decision.title} stops "
+                    f"{context['closes_when']} at {context['closes_time']}.\n"
+                    "You have not voted yet."
+                ),
                 link_text=f"Vote on “{decision.title}”",
                 easy_link_text=f"Vote about “{decision.title}”",
                 url=context["url"],
+                deadline=decision.closes_at,
             )
         result = {}
         for row in rows:
@@ -330,6 +348,7 @@ class ResultReminder(reminders.ReminderKind):
 
     name = Kind.RESULT
     preference = "notify_result"
+    digest_rank = 40
 
     def messages(self, rows, *, now):
         decisions, helpers = _closed_decisions(rows)
@@ -338,16 +357,26 @@ class ResultReminder(reminders.ReminderKind):
             if decision.is_open:
                 continue
             context = _result_context(decision, helpers, now=now)
-            context.update(_outcome_context(_outcome(decision)))
+            outcome = _outcome(decision)
+            context.update(_outcome_context(outcome))
+            # The outcome, when it is written, is part of the result: its own
+            # email is not sent to anyone this one reaches (OutcomeReminder).
+            digest_line = (
+                f"Voting on “{decision.title}” in {decision.project.name} has closed. "
+                f"{context['result_words']}"
+            )
+            easy_digest_line = (
+                f"The vote about {decision.title} has finished.\n{context['easy_result_words']}"
+            )
+            if outcome is not None:
+                digest_line += f" What will happen: {one_line(outcome.statement)}"
+                easy_digest_line += "\nWe know what happens next."
             by_decision[pk] = reminders.Message(
                 template="result",
                 context=context,
                 project_name=decision.project.name,
-                digest_line=(
-                    f"Voting on “{decision.title}” in {decision.project.name} has closed. "
-                    f"{context['result_words']}"
-                ),
-                easy_digest_line=f"The vote about {decision.title} has finished.",
+                digest_line=digest_line,
+                easy_digest_line=easy_digest_line,
                 link_text=f"See the result of “{decision.title}”",
                 easy_link_text=f"See what we decided about “{decision.title}”",
                 url=context["url"],
@@ -362,6 +391,7 @@ class OutcomeReminder(reminders.ReminderKind):
 
     name = Kind.OUTCOME
     preference = "notify_result"
+    digest_rank = 45
 
     def messages(self, rows, *, now):
         decisions, helpers = _closed_decisions(rows)
@@ -398,7 +428,9 @@ class OutcomeReminder(reminders.ReminderKind):
                 template="outcome",
                 context=context,
                 project_name=decision.project.name,
-                digest_line=f"What will happen after “{decision.title}”: {outcome.statement}",
+                digest_line=(
+                    f"What will happen after “{decision.title}”: {one_line(outcome.statement)}"
+                ),
                 easy_digest_line=f"We know what happens next about {decision.title}.",
                 link_text=f"Read what will happen after “{decision.title}”",
                 easy_link_text=f"Read what happens next about “{decision.title}”",

@@ -245,6 +245,15 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def sentence(text) -> str:
+    """The text as a sentence: trimmed, ending with a full stop unless it
+    already ends with one, a question mark or an exclamation mark."""
+    text = str(text or "").strip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text
+
+
 @dataclass(frozen=True)
 class RenderedEmail:
     subject: str
@@ -353,8 +362,9 @@ class RawMIME:
 
 class PreparedEmail(EmailMultiAlternatives):
     """An EmailMultiAlternatives whose MIME form (RFC 5322 headers, a
-    base64 text/plain part and an optional base64 text/html part) is written
-    directly instead of through the email package. Only for ASCII addresses
+    text/plain part and an optional text/html part, each 8bit or
+    quoted-printable as Django would choose) is written directly instead of
+    through the email package. Only for ASCII addresses
     and no attachments; it has the same attributes as any EmailMessage, so
     every mail backend (SMTP, the outbox, the test outbox) takes it."""
 
@@ -460,25 +470,27 @@ class ReminderEmailBuilder:
         return make_message(rendered, to=to, headers=headers)
 
     def build_digest(self, rows, messages) -> EmailMultiAlternatives:
-        """One email listing everything waiting for one member."""
+        """One email listing everything waiting for one member (``messages``
+        in the order to show them), grouped by project when there are several."""
         user = rows[0].user
         variant = variant_for(user.reminder_format)
         easy = variant.words == "_easy"
-        items = [
-            {
-                "line": message.easy_digest_line if easy else message.digest_line,
-                "link_text": message.easy_link_text if easy else message.link_text,
-                "url": message.url,
-                "project_name": message.project_name,
-            }
-            for message in messages
-        ]
-        projects = list(dict.fromkeys(message.project_name for message in messages))
+        projects: dict[str, list[dict]] = {}
+        for message in messages:
+            projects.setdefault(message.project_name, []).append(
+                {
+                    "lines": (message.easy_digest_line if easy else message.digest_line)
+                    .strip()
+                    .splitlines(),
+                    "link_text": message.easy_link_text if easy else message.link_text,
+                    "url": message.url,
+                }
+            )
         context = {
-            "items": items,
-            "count": len(items),
+            "projects": [{"name": name, "items": items} for name, items in projects.items()],
+            "count": len(messages),
             "weekly": user.reminder_timing == User.ReminderTiming.WEEKLY,
-            "project_name": projects[0] if len(projects) == 1 else "Coproduce",
+            "project_name": next(iter(projects)) if len(projects) == 1 else "Coproduce",
             "preferences_url": preferences_url(user),
             "stop_url": stop_url(user, STOP_ALL),
         }

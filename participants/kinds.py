@@ -78,6 +78,7 @@ class StageReminder(ReminderKind):
 
     name = Kind.STAGE
     preference = "notify_stage"
+    digest_rank = 60
 
     def messages(self, rows, *, now: datetime):
         stages = Stage.objects.select_related("project").in_bulk({object_id(row) for row in rows})
@@ -100,7 +101,7 @@ class StageReminder(ReminderKind):
                 },
                 project_name=project.name,
                 digest_line=f"{project.name} moved to a new stage: {stage.name}.",
-                easy_digest_line=f"{project.name} has a new stage. It is called {stage.name}.",
+                easy_digest_line=f"{project.name} has a new stage.\nIt is called {stage.name}.",
                 link_text=f"Answer the ladder check for {stage.name}",
                 easy_link_text=f"Tell us what you think about {stage.name}",
                 url=url,
@@ -139,6 +140,7 @@ class InvitationReminder(ReminderKind):
     name = Kind.INVITATION
     preference = None
     urgent = True
+    digest_rank = 30
 
     def messages(self, rows, *, now: datetime):
         invitations = Invitation.objects.select_related("project", "invited_by").in_bulk(
@@ -172,6 +174,7 @@ class InvitationReminder(ReminderKind):
                     "project_name": project.name,
                     "project_summary": project.summary,
                     "inviter_name": inviter,
+                    "label": invitation.label,
                     "label_words": LABEL_WORDS.get(invitation.label, "a member"),
                     "is_facilitator": invitation.is_facilitator,
                     "url": accept_url,

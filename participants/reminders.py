@@ -41,7 +41,7 @@ from time import monotonic
 from django.conf import settings
 from django.core.mail import mailers
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from participants.models import ReminderLog, User
@@ -104,12 +104,17 @@ class Message:
     template: str  # templates/emails/<template>_subject.txt, ...
     context: dict
     project_name: str
-    # One line for a digest, its link text, and the link.
+    # What a digest says about it (easy words: one sentence a line), its
+    # link text, and the link.
     digest_line: str
     easy_digest_line: str
     link_text: str
     easy_link_text: str
     url: str
+    # The deadline it is about (when the vote closes), if any: a reminder
+    # that finds it is night when it is sent waits for daytime only if that
+    # is still in time.
+    deadline: datetime | None = None
 
 
 class ReminderKind:
@@ -121,6 +126,11 @@ class ReminderKind:
     name: str = ""
     preference: str | None = None
     urgent: bool = False
+    # Where it comes in a digest: the most pressing first (a vote about to
+    # close before anything else). Of two reminders about the same object in
+    # one digest (a new decision that is also closing soon), only the first
+    # is shown.
+    digest_rank: int = 50
 
     def messages(self, rows: list[ReminderLog], *, now: datetime) -> dict[int, Message | None]:
         """For each row (by pk), the message to send, or None when it is not
@@ -499,6 +509,7 @@ class SendReport:
     retried: int = 0
     failed: int = 0
     digests: int = 0
+    postponed: int = 0  # it was night where the member lives: they wait for daytime
     errors: list[str] = field(default_factory=list)
 
     def __iadd__(self, other: SendReport) -> SendReport:
@@ -507,6 +518,7 @@ class SendReport:
         self.retried += other.retried
         self.failed += other.failed
         self.digests += other.digests
+        self.postponed += other.postponed
         self.errors += other.errors
         return self
 
@@ -678,17 +690,85 @@ def send_due(*, batch_size: int = BATCH_SIZE, run_seconds: float = RUN_SECONDS) 
     return report
 
 
-def _send_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
-    report = SendReport()
-    now = timezone.now()
+def _still_wanted(
+    token: str, rows: list[ReminderLog], report: SendReport, *, now: datetime
+) -> tuple[list[ReminderLog], dict[int, Message]]:
+    """The claimed rows still to send, with their messages; the others are
+    marked skipped (the member turned the kind off or left, voted, the vote
+    closed, ...)."""
     unwanted = _not_wanted(rows)
     report.skipped += _skip(unwanted, token, "Not wanted any more")
     rows = [row for row in rows if row.pk not in unwanted]
+    superseded = _superseded(rows)
+    report.skipped += _skip(superseded, token, "A later reminder about the same thing was sent")
+    rows = [row for row in rows if row.pk not in superseded]
     messages = _messages_for(rows, now=now)
     report.skipped += _skip(
         (row.pk for row in rows if messages.get(row.pk) is None), token, "Not needed any more"
     )
     rows = [row for row in rows if messages.get(row.pk) is not None]
+    return rows, {row.pk: messages[row.pk] for row in rows}
+
+
+def _superseded(rows: list[ReminderLog]) -> set[int]:
+    """Of two rows of one kind about one object for one person (after
+    downtime, the 48-hour and the 24-hour closing-soon reminders are both
+    due), only the later is sent: the same email twice at once helps nobody."""
+    latest: dict[tuple, ReminderLog] = {}
+    superseded = set()
+    for row in rows:
+        key = (row.user_id, row.email, row.kind, row.object_key)
+        kept = latest.get(key)
+        if kept is None:
+            latest[key] = row
+            continue
+        earlier, later = sorted([kept, row], key=lambda r: (r.due_at, r.pk))
+        superseded.add(earlier.pk)
+        latest[key] = later
+    return superseded
+
+
+def _wait_for_daytime(
+    token: str, rows: list[ReminderLog], messages: dict[int, Message], *, now: datetime
+) -> set[int]:
+    """Rows planned for daytime can come up at night: a worker or beat that
+    was down catches up at 2am. Those that are not urgent go back to wait for
+    the member's daytime (or their digest), unless that would be too late for
+    the deadline they are about (EMAIL.md rule 24). Returns the rows put back;
+    one UPDATE for each new sending time, none in daytime."""
+    if daytime_hours() is None:
+        return set()
+    later: dict[tuple[bool, datetime], list[int]] = defaultdict(list)
+    for row in rows:
+        spec = _KINDS.get(row.kind)
+        if row.user is None or spec is None or spec.urgent:
+            continue
+        if daytime_from(now, zone(row.user.timezone)) == now:
+            continue  # daytime where they live
+        in_digest, at = plan(
+            user=row.user, kind=spec, due=now, deadline=messages[row.pk].deadline, now=now
+        )
+        if at > now:
+            later[(in_digest, at)].append(row.pk)
+    for (in_digest, at), pks in later.items():
+        # Not a failed try: the attempt the claim counted is given back.
+        ReminderLog.objects.filter(pk__in=pks, claim_token=token).update(
+            status=Status.PENDING,
+            claim_token="",
+            in_digest=in_digest,
+            send_after=at,
+            attempts=F("attempts") - 1,
+        )
+    return {pk for pks in later.values() for pk in pks}
+
+
+def _send_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
+    report = SendReport()
+    now = timezone.now()
+    rows, messages = _still_wanted(token, rows, report, now=now)
+    night = _wait_for_daytime(token, rows, messages, now=now)
+    report.postponed += len(night)
+    rows = [row for row in rows if row.pk not in night]
     if not rows:
         return report
     formats = emails.formats_for_addresses(row.email for row in rows if row.user_id is None)
@@ -795,20 +875,34 @@ def send_due_digests(
     return report
 
 
+def digest_items(rows: list[ReminderLog], messages: dict[int, Message]) -> list[Message]:
+    """What one member's digest lists, the most pressing first (a vote about
+    to close before a new stage), each object once: a new decision whose vote
+    is also closing soon appears once, as closing soon."""
+    ordered = sorted(
+        rows,
+        key=lambda row: (
+            getattr(_KINDS.get(row.kind), "digest_rank", ReminderKind.digest_rank),
+            row.due_at,
+            row.pk,
+        ),
+    )
+    seen: set[str] = set()
+    items = []
+    for row in ordered:
+        if row.object_key not in seen:
+            seen.add(row.object_key)
+            items.append(messages[row.pk])
+    return items
+
+
 def _send_digest_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
     report = SendReport()
     now = timezone.now()
-    unwanted = _not_wanted(rows)
-    report.skipped += _skip(unwanted, token, "Not wanted any more")
-    rows = [row for row in rows if row.pk not in unwanted]
-    messages = _messages_for(rows, now=now)
-    report.skipped += _skip(
-        (row.pk for row in rows if messages.get(row.pk) is None), token, "Not needed any more"
-    )
+    rows, messages = _still_wanted(token, rows, report, now=now)
     by_user: dict[int, list[ReminderLog]] = defaultdict(list)
     for row in rows:
-        if messages.get(row.pk) is not None:
-            by_user[row.user_id].append(row)
+        by_user[row.user_id].append(row)
     if not by_user:
         return report
     builder = emails.ReminderEmailBuilder(now=now)
@@ -827,7 +921,7 @@ def _send_digest_batch(token: str, rows: list[ReminderLog], emails) -> SendRepor
         for user_rows in by_user.values():
             pks = [row.pk for row in user_rows]
             try:
-                message = builder.build_digest(user_rows, [messages[pk] for pk in pks])
+                message = builder.build_digest(user_rows, digest_items(user_rows, messages))
                 mailer.send_messages([message])
             except Exception as error:  # noqa: BLE001
                 logger.warning("Could not send a digest: %s", error)
@@ -865,13 +959,3 @@ def reminders_retry(*, reminders: Iterable[ReminderLog]) -> int:
     if count:
         transaction.on_commit(enqueue_sending)
     return count
-
-
-def failed_count(user=None) -> int:
-    """Reminders that were given up on, for the admin dashboard."""
-    failed = ReminderLog.objects.filter(status=Status.FAILED)
-    if user is not None and not user.is_superuser:
-        failed = failed.filter(
-            Q(project__organisation__managers=user) | Q(project__isnull=True)
-        ).distinct()
-    return failed.count()

@@ -28,15 +28,21 @@ def send_due_reminders() -> dict:
     (Sending failures are retried per reminder, with backoff, by the
     reminder log itself; this task retries only when the database is down.)"""
     report = reminders.send_due()
-    if report.sent or report.retried or report.failed:
+    if report.sent or report.retried or report.failed or report.postponed:
         logger.info(
-            "Reminders: %s sent, %s skipped, %s to try again, %s failed",
+            "Reminders: %s sent, %s skipped, %s to try again, %s failed, %s waiting for daytime",
             report.sent,
             report.skipped,
             report.retried,
             report.failed,
+            report.postponed,
         )
-    return {"sent": report.sent, "skipped": report.skipped, "failed": report.failed}
+    return {
+        "sent": report.sent,
+        "skipped": report.skipped,
+        "failed": report.failed,
+        "postponed": report.postponed,
+    }
 
 
 @shared_task(

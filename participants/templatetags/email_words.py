@@ -2,6 +2,8 @@
 
 from django import template
 
+from participants import emails
+
 register = template.Library()
 
 
@@ -9,10 +11,7 @@ register = template.Library()
 def sentence(text) -> str:
     """The text as a sentence: trimmed, ending with a full stop unless it
     already ends with one, a question mark or an exclamation mark."""
-    text = str(text or "").strip()
-    if text and text[-1] not in ".!?":
-        text += "."
-    return text
+    return emails.sentence(text)
 
 
 @register.filter

@@ -140,9 +140,12 @@ def test_the_example_of_email_md(db, django_capture_on_commit_callbacks, mailout
     easy = sent["easy_words@example.org"]
     assert easy.subject == f"Please vote by tomorrow - {PROJECT_NAME}"
     easy_lines = [line for line in easy.body.splitlines() if line.strip()]
-    assert easy_lines[:5] == [
+    # As in EMAIL.md: what it is about, in the proposer's easy words, first.
+    assert easy_lines[:7] == [
         "Please vote by tomorrow",
         f"We are deciding about: {TITLE}.",
+        "The day centre stays open later.",
+        "It closes at 6pm.",
         "You have not voted yet.",
         "Voting stops tomorrow at 5pm.",
         "Tomorrow is Thursday 11 June.",
@@ -200,3 +203,29 @@ def test_html_and_text_carry_the_same_words(db, django_capture_on_commit_callbac
     message = sent["standard@example.org"]
     assert words(html_to_text(html_part(message))) == words(message.body)
     assert "The proposal" in message.body or "Not enough members voted" in message.body
+
+
+@pytest.mark.parametrize(
+    ("label", "words"),
+    [
+        (Membership.Label.PROFESSIONAL, "You join as a professional.\nA professional works"),
+        (Membership.Label.PARTICIPANT, "You join as a participant.\nA participant uses"),
+    ],
+)
+def test_an_invitation_in_easy_words_says_how_they_join(
+    label, words, db, django_capture_on_commit_callbacks, mailoutbox
+):
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        world = build_project(formats=[])
+    UserFactory(email="invitee@example.org", reminder_format="easy_words")
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        invitations_create(
+            project=world.project,
+            emails=["invitee@example.org"],
+            label=label,
+            is_facilitator=False,
+            invited_by=world.facilitator.user,
+        )
+    (message,) = mailoutbox
+    assert words in message.body
+    assert " ".join(words.split()) in " ".join(html_to_text(html_part(message)).split())

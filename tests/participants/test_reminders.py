@@ -3,13 +3,15 @@ retries, catching up, digests and bounded queries."""
 
 import math
 from datetime import UTC, datetime, time, timedelta
+from unittest import mock
 
 import pytest
 import time_machine
 
 from decisions import reminders as decision_reminders
-from decisions.services import decision_close, decision_propose, vote_cast
-from participants import reminders
+from decisions.models import Decision
+from decisions.services import decision_close, decision_propose, outcome_write, vote_cast
+from participants import kinds, reminders
 from participants.models import ReminderLog, User
 from participants.services import reminders_stop
 from participants.tasks import send_due_digests, send_due_reminders
@@ -259,6 +261,71 @@ def test_digests_are_built_only_for_members_with_something_waiting(
     assert set(held.values_list("status", flat=True)) == {Status.SENT}
 
 
+def _digest_body(address) -> str:
+    (message,) = [m for m in CountingBackend.sent if kind_of(m) == "digest" and address in m.to]
+    return message.body
+
+
+def test_a_digest_lists_each_decision_once_the_most_pressing_first(
+    db, settings, django_capture_on_commit_callbacks
+):
+    """A new decision whose vote also closes before the next digest is one
+    item, saying it closes soon; a new stage comes after it; each project
+    has its own heading."""
+    use_mailer(settings, CountingBackend)
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        world = build_project(formats=["standard", "easy_words"], timing=User.ReminderTiming.DAILY)
+        other = StageFactory(project__name="Hilltop Allotments", current=True, name="Ideas")
+        for membership in world.members.values():
+            MembershipFactory(project=other.project, user=membership.user)
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        kinds.stage_started(other.pk)
+    propose(world, django_capture_on_commit_callbacks)
+    assert rows(user=world.members["standard"].user, in_digest=True).count() == 3
+    with time_machine.travel(datetime(2026, 6, 11, 8, 0, tzinfo=UTC), tick=False):
+        assert send_due_digests.delay().get()["digests"] == 2
+    standard = _digest_body("standard@example.org")
+    assert "Here are 2 things from your projects, the most pressing first." in standard
+    assert standard.count(TITLE) == 2  # the line and its link, once
+    assert "A new decision" not in standard
+    assert standard.index("Riverside Day Service\n") < standard.index("Hilltop Allotments\n")
+    assert standard.index("closes today at 5pm. You have not voted yet.") < standard.index(
+        "moved to a new stage"
+    )
+    easy = _digest_body("easy_words@example.org")
+    assert f"- Voting about {TITLE} stops today at 5pm.\n  You have not voted yet.\n" in easy
+    assert "  It is called Ideas.\n" in easy
+    assert set(rows(in_digest=True).values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_a_result_in_a_digest_carries_its_outcome(db, settings, django_capture_on_commit_callbacks):
+    """The outcome was written before the member's digest went: the digest
+    says it, and no separate outcome email follows."""
+    use_mailer(settings, CountingBackend)
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        world = build_project(formats=["standard", "easy_words"], timing=User.ReminderTiming.DAILY)
+    decision = propose(world, django_capture_on_commit_callbacks)
+    with time_machine.travel(CLOSES, tick=False), django_capture_on_commit_callbacks(execute=True):
+        decision_close(decision_id=decision.pk)
+    later = time_machine.travel(CLOSES + timedelta(hours=1), tick=False)
+    with later, django_capture_on_commit_callbacks(execute=True):
+        outcome_write(
+            user=world.facilitator.user,
+            decision=Decision.objects.get(pk=decision.pk),
+            statement="The centre opens until 6pm from 1 July.",
+            who="Sam Okafor",
+        )
+    CountingBackend.reset()
+    with time_machine.travel(CLOSES + timedelta(days=1), tick=False):
+        send_due_digests.delay().get()
+        send_due_reminders.delay().get()
+    assert "What will happen: The centre opens until 6pm from 1 July." in _digest_body(
+        "standard@example.org"
+    )
+    assert "  We know what happens next.\n" in _digest_body("easy_words@example.org")
+    assert not [m for m in CountingBackend.sent if kind_of(m) == "outcome"]
+
+
 def test_a_digest_too_late_for_a_deadline_is_not_used(
     db, settings, django_capture_on_commit_callbacks
 ):
@@ -326,8 +393,65 @@ def test_catching_up_after_an_hour_down(world, django_capture_on_commit_callback
     CountingBackend.reset()
     with time_machine.travel(CLOSES - timedelta(hours=23), tick=False):
         report = reminders.send_due()
-    assert report.sent == 6  # two reminders for each of three members
-    assert rows(kind=Kind.CLOSING_SOON, status=Status.SENT).count() == 6
+    # Both reminders fell due while it was down: each member gets one email,
+    # not the same one twice at once.
+    assert report.sent == 3
+    assert sorted(m.to[0] for m in CountingBackend.sent) == [
+        "plain_text@example.org",
+        "sam@example.org",
+        "standard@example.org",
+    ]
+    assert rows(kind=Kind.CLOSING_SOON, status=Status.SENT).count() == 3
+    assert rows(kind=Kind.CLOSING_SOON, status=Status.SKIPPED).count() == 3
+    with time_machine.travel(CLOSES - timedelta(hours=23), tick=False):
+        assert reminders.send_due().sent == 0
+
+
+def test_catching_up_at_night_waits_for_daytime(db, settings):
+    """A worker that was down comes back at 2am: reminders that are not
+    urgent wait for the morning where each member lives (EMAIL.md rule 24);
+    a vote that closes before then is reminded at once."""
+    use_mailer(settings, CountingBackend)
+    evening = datetime(2026, 6, 10, 18, 0, tzinfo=UTC)  # 7pm in London
+    two_am = datetime(2026, 6, 11, 1, 0, tzinfo=UTC)
+    morning = datetime(2026, 6, 11, 7, 0, tzinfo=UTC)  # 8am in London
+    with time_machine.travel(evening - timedelta(days=1), tick=False):
+        world = build_project(formats=["standard"])
+    world.project.closing_reminder_hours = [6]
+    world.project.save()
+    with time_machine.travel(evening, tick=False), mock.patch.object(reminders, "enqueue_sending"):
+        later = DecisionFactory(
+            project=world.project,
+            stage=world.stage,
+            proposer=world.facilitator,
+            closes_at=evening + timedelta(days=3),
+        )
+        early = DecisionFactory(
+            project=world.project,
+            stage=world.stage,
+            proposer=world.facilitator,
+            closes_at=datetime(2026, 6, 11, 5, 0, tzinfo=UTC),  # 6am in London
+        )
+        decision_reminders.decision_proposed(later.pk)
+        decision_reminders.decision_proposed(early.pk)
+    with time_machine.travel(two_am, tick=False):
+        report = reminders.send_due()
+    # The vote closing at 6am: its new-decision email and its closing-soon
+    # reminder go now, as after 8am would be too late.
+    assert sorted((kind_of(m), m.to[0]) for m in CountingBackend.sent) == [
+        ("closing_soon", "sam@example.org"),
+        ("closing_soon", "standard@example.org"),
+        ("new_decision", "standard@example.org"),
+    ]
+    waiting = rows(object_key=f"decision:{later.pk}", kind=Kind.NEW_DECISION).get()
+    assert report.postponed == 1
+    assert (waiting.status, waiting.send_after, waiting.attempts) == (Status.PENDING, morning, 0)
+    CountingBackend.reset()
+    with time_machine.travel(morning, tick=False):
+        assert reminders.send_due().sent == 1
+    assert [(kind_of(m), m.to[0]) for m in CountingBackend.sent] == [
+        ("new_decision", "standard@example.org")
+    ]
 
 
 def test_a_claim_left_by_a_dead_worker_is_released(
@@ -390,13 +514,13 @@ def test_failed_reminders_can_be_tried_again(world, django_capture_on_commit_cal
     use_mailer(settings, CountingBackend)
     propose(world, django_capture_on_commit_callbacks)
     ReminderLog.objects.filter(kind=Kind.CLOSING_SOON).update(status=Status.FAILED, attempts=5)
-    assert reminders.failed_count() == 3
+    assert rows(status=Status.FAILED).count() == 3
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         retried = reminders.reminders_retry(
             reminders=ReminderLog.objects.filter(status=Status.FAILED)
         )
     assert retried == 3
-    assert reminders.failed_count() == 0
+    assert not rows(status=Status.FAILED).exists()
 
 
 # --- stages, newcomers, outcomes ----------------------------------------------------
