@@ -71,21 +71,27 @@ def voice_balance(project):
         .order_by("label")
     }
     empty = {"members": 0, "proposed": 0, "voted": 0, "commented": 0}
-    groups = [
-        {"label": label, "name": name, **{key: counts.get(label, empty)[key] for key in empty}}
-        for label, name in GROUP_NAMES.items()
-    ]
-    gaps = []
-    for key, done in [
-        ("proposed", "proposed a decision"),
-        ("voted", "voted"),
-        ("commented", "commented"),
+    groups = [{"name": name, **counts.get(label, empty)} for label, name in GROUP_NAMES.items()]
+    rows, gaps = [], []
+    for key, what in [
+        ("proposed", "have proposed a decision"),
+        ("voted", "have voted"),
+        ("commented", "have commented"),
     ]:
+        rows.append(
+            {
+                "what": what,
+                "groups": [
+                    {"name": group["name"], "members": group["members"], "count": group[key]}
+                    for group in groups
+                ],
+            }
+        )
         for group in groups:
             others = [other for other in groups if other is not group]
             if group["members"] and not group[key] and any(other[key] for other in others):
-                gaps.append(f"No {group['name']} have {done} yet.")
-    return {"project": project, "groups": groups, "gaps": gaps}
+                gaps.append(f"No {group['name']} {what} yet.")
+    return {"project": project, "rows": rows, "gaps": gaps}
 
 
 @register.filter

@@ -923,12 +923,12 @@ def test_voice_balance_counts_who_proposed_voted_and_commented(
         page = template.render(Context({"project": world.project}))
     professionals = size + 2
     assert (
-        '<tr><th scope="row">Have proposed a decision</th><td class="numeric">0 of 1</td>'
-        f'<td class="numeric">1 of {professionals}</td></tr>'
+        "<dt>Have proposed a decision</dt>"
+        f"<dd>0 of 1 participants, 1 of {professionals} professionals</dd>"
     ) in page
     assert (
-        '<tr><th scope="row">Have voted</th><td class="numeric">1 of 1</td>'
-        f'<td class="numeric">1 of {professionals}</td></tr>'
-    ) in page
+        f"<dt>Have voted</dt><dd>1 of 1 participants, 1 of {professionals} professionals</dd>"
+        in (page)
+    )
     assert "<li>No participants have proposed a decision yet.</li>" in page
     assert "<li>No participants have commented yet.</li>" in page
