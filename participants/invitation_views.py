@@ -138,22 +138,20 @@ def invitation_accept(request, token):
     except services.InvitationError as problem:
         return _problem(request, problem)
     here = reverse("participants:invitation_accept", args=[token])
+    context = {
+        "invitation": invitation,
+        "project": invitation.project,
+        "label_words": services.LABEL_WORDS.get(invitation.label, "a member"),
+    }
     if not request.user.is_authenticated:
         if request.method == "POST":
             return redirect(f"{reverse('account_login')}?{urlencode({'next': here})}")
         # The link was emailed to this address, so signing up with it needs no
         # second confirmation email.
         get_adapter(request).stash_verified_email(request, invitation.email)
-        return render(
-            request,
-            "participants/invitation_accept.html",
-            {
-                "invitation": invitation,
-                "project": invitation.project,
-                "join_signup_url": f"{reverse('account_signup')}?{urlencode({'next': here})}",
-                "join_login_url": f"{reverse('account_login')}?{urlencode({'next': here})}",
-            },
-        )
+        context["join_signup_url"] = f"{reverse('account_signup')}?{urlencode({'next': here})}"
+        context["join_login_url"] = f"{reverse('account_login')}?{urlencode({'next': here})}"
+        return render(request, "participants/invitation_accept.html", context)
     if not services.address_matches(invitation, request.user):
         return _problem(request, services.InvitationError("wrong_address", invitation))
     already = Membership.objects.current().filter(project=invitation.project, user=request.user)
@@ -166,8 +164,4 @@ def invitation_accept(request, token):
             return _problem(request, problem)
         messages.success(request, f"Welcome to {accepted.project.name}. You are now a member.")
         return redirect(accepted.project.get_absolute_url())
-    return render(
-        request,
-        "participants/invitation_accept.html",
-        {"invitation": invitation, "project": invitation.project},
-    )
+    return render(request, "participants/invitation_accept.html", context)

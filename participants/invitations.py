@@ -33,6 +33,12 @@ from projects.services import membership_add
 
 MAX_ADDRESSES = 50
 
+# How an invitation names the label someone joins with.
+LABEL_WORDS = {
+    Membership.Label.PARTICIPANT: "a participant (someone with lived experience, or a carer)",
+    Membership.Label.PROFESSIONAL: "a professional",
+}
+
 
 def parse_addresses(text: str) -> list[str]:
     """Addresses typed one a line, or separated by commas or semicolons;

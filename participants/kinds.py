@@ -15,6 +15,7 @@ from participants.emails import (
     invitation_token,
     reverse_or,
 )
+from participants.invitations import LABEL_WORDS
 from participants.models import Invitation, ReminderLog
 from participants.reminders import (
     Message,
@@ -124,12 +125,6 @@ def stage_started(stage_id: int, actor_id: int | None = None) -> int:
         recipients=recipients,
         project=stage.project,
     )
-
-
-LABEL_WORDS = {
-    Membership.Label.PARTICIPANT: "a participant (someone with lived experience, or a carer)",
-    Membership.Label.PROFESSIONAL: "a professional",
-}
 
 
 @register

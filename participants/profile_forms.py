@@ -38,6 +38,7 @@ class ReminderPreferencesForm(forms.Form):
         choices=WANTED_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        error_messages={"invalid_choice": "Choose emails from the list"},
         help_text=(
             "Untick all of them to stop these emails. "
             "You will still get invitations, and emails you ask for to sign in."
@@ -47,17 +48,25 @@ class ReminderPreferencesForm(forms.Form):
         label="How should your emails look?",
         choices=User.ReminderFormat.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how your emails should look"},
+        error_messages={
+            "required": "Choose how your emails should look",
+            "invalid_choice": "Choose how your emails should look",
+        },
     )
     reminder_timing = forms.ChoiceField(
         label="When should we send them?",
         choices=User.ReminderTiming.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose when we should send your emails"},
+        error_messages={
+            "required": "Choose when we should send your emails",
+            "invalid_choice": "Choose when we should send your emails",
+        },
     )
     digest_time = forms.TimeField(
         label="Time for your daily or weekly email",
-        help_text="Use the 24-hour clock, for example 09:00 or 17:30.",
+        help_text="For example, 09:00, or 17:30 for half past 5 in the afternoon.",
+        # 24-hour times, and 12-hour ones as people also write them ("5pm").
+        input_formats=["%H:%M", "%H:%M:%S", "%I%p", "%I %p", "%I:%M%p", "%I:%M %p", "%H.%M"],
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         error_messages={
             "required": "Enter a time for your daily or weekly email",
@@ -68,13 +77,19 @@ class ReminderPreferencesForm(forms.Form):
         label="Day for your weekly email",
         choices=WEEKDAYS,
         coerce=int,
-        error_messages={"required": "Choose a day for your weekly email"},
+        error_messages={
+            "required": "Choose a day for your weekly email",
+            "invalid_choice": "Choose a day for your weekly email",
+        },
     )
     timezone = forms.ChoiceField(
         label="Your time zone",
         choices=timezone_choices,
         help_text="We send reminders in the daytime where you live, never at night.",
-        error_messages={"required": "Choose your time zone"},
+        error_messages={
+            "required": "Choose your time zone",
+            "invalid_choice": "Choose your time zone from the list",
+        },
     )
 
     @classmethod
@@ -97,9 +112,9 @@ class ProfileForm(ReminderPreferencesForm):
         choices=User.AccessNeed.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        error_messages={"invalid_choice": "Choose access needs from the list"},
         help_text=(
-            "Tell facilitators what helps you take part, so they can plan for it. "
-            "Only you and the facilitators of your projects can see this."
+            "Tick what helps you take part, so that meetings and activities can be planned for it."
         ),
     )
     access_needs_other = forms.CharField(
@@ -112,8 +127,12 @@ class ProfileForm(ReminderPreferencesForm):
     strengths = forms.CharField(
         label="Your strengths and skills",
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What you are good at, or would like to bring to a project.",
+        error_messages={
+            "max_length": "Your strengths and skills must be 2,000 characters or fewer"
+        },
     )
 
     field_order = ["access_needs", "access_needs_other", "strengths"]

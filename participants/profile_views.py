@@ -66,9 +66,11 @@ def profile(request):
 
 @require_safe
 def member_access_needs(request, slug, pk):
-    """A member's access needs and strengths, for the facilitators (and the
-    project managers) of the project to plan around, and for the member.
-    Everyone else, signed out or in: 404, as for a private project."""
+    """A member's access needs and strengths, for the people who run the
+    project (its facilitators and the organisation's project managers, who
+    can do what facilitators do) to plan around, and for the member. The
+    profile page tells people exactly this. Everyone else, signed out or
+    in: 404, as for a private project."""
     access = project_access_or_404(request.user, slug)
     membership = get_object_or_404(
         Membership.objects.current().select_related("user"), project=access.project, pk=pk
@@ -76,8 +78,11 @@ def member_access_needs(request, slug, pk):
     if not (access.can_facilitate or membership.user_id == request.user.pk):
         raise Http404("No such page")
     person = membership.user
+    # "Something else" is shown with the person's own words instead.
     needs = [
-        label for value, label in person.AccessNeed.choices if value in (person.access_needs or [])
+        label
+        for value, label in person.AccessNeed.choices
+        if value in (person.access_needs or []) and value != person.AccessNeed.OTHER
     ]
     return render(
         request,

@@ -18,3 +18,10 @@ def sentence(text) -> str:
 def lines(text) -> list[str]:
     """The non-empty lines of a text (for easy words: one sentence a line)."""
     return [line.strip() for line in str(text or "").splitlines() if line.strip()]
+
+
+@register.filter(expects_localtime=True)
+def time_words(moment) -> str:
+    """5pm, 5:30pm, midday, midnight: how times are written, on pages as in
+    emails (GOV.UK style), in the time zone the page is shown in."""
+    return emails.format_time(moment) if moment else ""

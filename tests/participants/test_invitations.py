@@ -3,7 +3,7 @@ link works for 14 days; the person signs up or signs in, then joins with one
 button. Every bad link gets a plain page saying what happened and who to ask."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -215,6 +215,16 @@ def test_resend_and_cancel(world, django_capture_on_commit_callbacks):
     assert "Cancelled" in client.get(page_url(world)).content.decode()
 
 
+def test_the_invitations_page_shows_times_in_the_projects_time_zone(world):
+    world.project.timezone = "America/New_York"
+    world.project.save()
+    sent = datetime(2026, 6, 10, 21, 0, tzinfo=UTC)  # 5pm in New York
+    with time_machine.travel(sent, tick=False):
+        invite(world, "ann@example.org")
+        page = client_for(world, "facilitator").get(page_url(world)).content.decode()
+    assert "<td>24 June 2026 at 5pm</td>" in page
+
+
 @pytest.mark.parametrize("pending", [5, 200])
 def test_the_invitations_page_takes_the_same_queries_at_any_size(
     pending, world, django_assert_max_num_queries
@@ -249,7 +259,7 @@ def test_a_newcomer_signs_up_and_joins_with_one_button(world, emailed_link):
     page = client.get(emailed_link)
     assert page.status_code == HTTPStatus.OK
     html = page.content.decode()
-    assert "Sam Okafor invited you to join Riverside Day Service as professional" in html
+    assert "Sam Okafor invited you to join Riverside Day Service as a professional" in html
     signup = f"{reverse('account_signup')}?{urlencode({'next': emailed_link})}"
     assert signup.replace("&", "&amp;") in html or signup in html
     # The link came by email to this address, so it needs no confirming again.

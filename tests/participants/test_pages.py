@@ -109,7 +109,12 @@ def test_a_member_saves_their_profile(world):
         ({"access_needs": ["other"], "access_needs_other": ""}, "Tell us what else you need"),
         ({"digest_time": "half past six"}, "Enter a time like 09:00 or 17:30"),
         ({"reminder_format": ""}, "Choose how your emails should look"),
-        ({"timezone": "Moon/Base"}, "Select a valid choice"),
+        ({"timezone": "Moon/Base"}, "Choose your time zone from the list"),
+        ({"reminder_timing": "hourly"}, "Choose when we should send your emails"),
+        ({"access_needs": ["jetpack"]}, "Choose access needs from the list"),
+        ({"wanted": ["notify_everything"]}, "Choose emails from the list"),
+        ({"digest_weekday": "9"}, "Choose a day for your weekly email"),
+        ({"strengths": "Cooking for big groups " * 100}, "2,000 characters or fewer"),
     ],
 )
 def test_bad_profile_input_is_explained_and_kept(world, changes, error):
@@ -122,6 +127,15 @@ def test_bad_profile_input_is_explained_and_kept(world, changes, error):
     assert error in html
     assert "Cooking for big groups" in html  # what was typed is kept
     assert User.objects.get(pk=world.users["professional"].pk).strengths == ""
+
+
+@pytest.mark.parametrize(("typed", "saved"), [("5:30pm", "17:30"), ("9am", "09:00")])
+def test_a_digest_time_can_be_typed_the_12_hour_way(world, typed, saved):
+    client = client_for(world, "professional")
+    response = client.post(reverse("participants:profile"), profile_data(digest_time=typed))
+    assert response.status_code == HTTPStatus.FOUND
+    person = User.objects.get(pk=world.users["professional"].pk)
+    assert person.digest_time.strftime("%H:%M") == saved
 
 
 def test_something_else_typed_ticks_something_else(world):
