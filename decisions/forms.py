@@ -369,7 +369,10 @@ class VoteForm(forms.Form):
         label="Name of the person who helped",
         required=False,
         max_length=100,
-        help_text="Only if someone helped you.",
+        help_text=(
+            "Only if someone helped you. Other members see that you had help, "
+            "but only facilitators see this name."
+        ),
         error_messages={"max_length": "The name must be 100 characters or fewer"},
     )
 
@@ -447,14 +450,21 @@ class RecordVoteForm(VoteForm):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
-        self.fields["member"].label_from_instance = lambda member: str(member.user)
+        self.fields["member"].label_from_instance = lambda member: (
+            f"{member.user} (has voted online)"
+            if getattr(member, "voted_online", False)
+            else str(member.user)
+        )
         self.fields["choice"].label = "Their vote"
         self.fields["reason"].label = "Their reason"
         self.fields["reason"].help_text = "Write it in their words." + (
             " A block must have a reason." if self.decision.kind == Decision.Kind.CONSENT else ""
         )
         self.fields["assisted"].label = "A supporter helped them (a carer or advocate)"
-        self.fields["supporter"].help_text = "Only if a supporter helped."
+        self.fields["supporter"].help_text = (
+            "Only if a supporter helped. Other members see that they had help, "
+            "but only facilitators see this name."
+        )
 
     def service_arguments(self) -> dict:
         return {

@@ -7,6 +7,7 @@ from http import HTTPStatus
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -261,7 +262,7 @@ def _detail_context(request, access: ProjectAccess, decision: Decision, **bound)
     record_form = bound.get("record_form")
     if record_form is None and access.can_facilitate and accepts_votes:
         record_form = RecordVoteForm(
-            decision=decision, options=options, members=_record_members(access)
+            decision=decision, options=options, members=_record_members(access, decision)
         )
     close_form = bound.get("close_form")
     if close_form is None and access.can_facilitate and decision.is_open:
@@ -337,12 +338,17 @@ def _short_label(choice: str) -> str:
     return Vote.Choice(choice).label if choice in Vote.Choice.values else choice
 
 
-def _record_members(access: ProjectAccess):
+def _record_members(access: ProjectAccess, decision: Decision):
+    """The members a facilitator can record a vote for: everyone but
+    themselves, marked when they have voted online (only they can change
+    that vote)."""
+    own_votes = Vote.objects.filter(decision=decision, member=OuterRef("pk"), recorded_by=None)
     return (
         Membership.objects.current()
         .filter(project=access.project)
         .exclude(user_id=access.membership.user_id if access.membership else None)
         .select_related("user")
+        .annotate(voted_online=Exists(own_votes))
         .order_by("user__display_name", "pk")
     )
 
@@ -410,7 +416,7 @@ def record_vote(request, access, decision):
         request.POST,
         decision=decision,
         options=decision.options.all(),
-        members=_record_members(access),
+        members=_record_members(access, decision),
     )
     if form.is_valid():
         arguments = form.service_arguments()

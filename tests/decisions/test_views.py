@@ -796,6 +796,8 @@ def test_a_facilitator_recording_over_a_members_own_vote_is_told_why(client, wor
     page = _html(response)
     assert response.status_code == OK
     assert '<a href="#id_behalf-member">Pat Paterson has voted online, so only they can' in page
+    assert "Pat Paterson (has voted online)</option>" in page
+    assert f'<option value="{world.professional.pk}">Priya Shah</option>' in page
     assert Vote.objects.get().choice == "agree"
 
 
@@ -932,3 +934,112 @@ def test_voice_balance_counts_who_proposed_voted_and_commented(
     )
     assert "<li>No participants have proposed a decision yet.</li>" in page
     assert "<li>No participants have commented yet.</li>" in page
+
+
+def test_only_facilitators_and_the_member_see_who_helped_them(client, world, decision):
+    services.vote_cast(
+        member=world.participant,
+        decision=decision,
+        choice="agree",
+        assisted=True,
+        supporter="Joan Price",
+    )
+    for role, sees_name in [("participant", True), ("facilitator", True), ("professional", False)]:
+        sign_in(client, world, role)
+        page = _html(client.get(decision.get_absolute_url()))
+        assert ("(helped by Joan Price)" in page) is sees_name, role
+        assert ("(helped by a supporter)" in page) is not sees_name, role
+
+
+# --- every form sent by every role, wrong methods and forged ids --------------------
+
+
+def _post_propose(client, world, decision):
+    closes = timezone.now() + timedelta(days=7)
+    data = _proposal(
+        closes_on_day=closes.day, closes_on_month=closes.month, closes_on_year=closes.year
+    )
+    response = client.post(_log_url(world, "propose"), data)
+    return response, _expected([FOUND, NOT_FOUND, FOUND, FOUND, FOUND, FORBIDDEN, NOT_FOUND])
+
+
+def _post_edit(client, world, decision):
+    response = client.post(
+        _url("edit", decision), {"title": "New", "description": "Words", "anonymity": "named"}
+    )
+    return response, _expected([FOUND, NOT_FOUND, FOUND, FORBIDDEN, FOUND, FOUND, NOT_FOUND])
+
+
+def _post_comment_edit(client, world, decision):
+    comment = CommentFactory(decision=decision, author=world.participant)
+    response = client.post(_url("comment_edit", decision, comment_id=comment.pk), {"body": "New"})
+    return response, _expected(
+        [FOUND, NOT_FOUND, FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND]
+    )
+
+
+def _post_comment_hide(client, world, decision):
+    comment = CommentFactory(decision=decision, author=world.participant)
+    url = _url("comment_hide", decision, comment_id=comment.pk)
+    return client.post(url, {"reason": "Rude"}), FACILITATE
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "case",
+    [_post_propose, _post_edit, _post_comment_edit, _post_comment_hide],
+    ids=lambda case: case.__name__.removeprefix("_"),
+)
+def test_every_form_sent_by_every_role(client, world, decision, case, role):
+    user = sign_in(client, world, role)
+    response, expected = case(client, world, decision)
+    if user is None:
+        _assert_login_redirect(response)
+    else:
+        assert response.status_code == expected[role], _html(response)[:2000]
+
+
+def _every_url(world, decision):
+    comment = CommentFactory(decision=decision, author=world.participant)
+    urls = [_log_url(world), _log_url(world, "export"), _log_url(world, "propose")]
+    for name in ("detail", "edit", "vote", "record_vote", "comment_post", "close_early", "outcome"):
+        urls.append(_url(name, decision))
+    for name in ("comment_edit", "comment_hide"):
+        urls.append(_url(name, decision, comment_id=comment.pk))
+    return urls
+
+
+def test_other_methods_are_refused_on_every_page(client, world, decision):
+    client.force_login(world.facilitator.user)
+    for url in _every_url(world, decision):
+        for method in (client.put, client.delete, client.patch):
+            assert method(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED, url
+
+
+def test_form_pages_opened_with_get_go_back_to_the_decision(client, world, decision):
+    client.force_login(world.facilitator.user)
+    for name in ("vote", "record_vote", "comment_post", "close_early", "outcome"):
+        response = client.get(_url(name, decision))
+        assert (response.status_code, response["Location"]) == (
+            FOUND,
+            decision.get_absolute_url(),
+        ), name
+
+
+def test_forged_ids_from_another_decision_or_project_change_nothing(client, world, decision):
+    other = make_decision(world, title="Another decision")
+    elsewhere = CommentFactory(decision=other, author=world.participant)
+    stranger = MembershipFactory()  # a member of another project
+    client.force_login(world.facilitator.user)
+    for name in ("comment_edit", "comment_hide"):
+        url = _url(name, decision, comment_id=elsewhere.pk)
+        assert client.post(url, {"reason": "x", "body": "x"}).status_code == NOT_FOUND
+    response = client.post(
+        _url("record_vote", decision),
+        {"behalf-member": stranger.pk, "behalf-choice": "agree", "behalf-channel": "phone"},
+    )
+    assert '<a href="#id_behalf-member">Choose the member whose vote this is</a>' in _html(response)
+    response = client.get(_log_url(world).replace(world.project.slug, stranger.project.slug))
+    assert response.status_code == NOT_FOUND
+    assert not Vote.objects.exists()
+    assert not Comment.objects.filter(hidden_at__isnull=False).exists()
