@@ -2,12 +2,13 @@
 the viewer's access, and call decisions.services for every write."""
 
 import csv
+from collections import Counter
 from http import HTTPStatus
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,6 +33,7 @@ from decisions.kinds import kind_for
 from decisions.models import Comment, Decision, Vote
 from decisions.results import (
     CSV_HEADER,
+    GROUP_NAMES,
     SPLIT_HIDDEN,
     csv_row,
     result_rows,
@@ -70,22 +72,25 @@ def _outcome_or_none(decision: Decision):
 # --- the decision log ---------------------------------------------------------
 
 
-def _log_queryset(access: ProjectAccess, form: DecisionLogFilterForm):
+def _filtered_log(request, slug):
+    """The viewer's access, the bound filter form and the project's decisions
+    it lets through, newest first: for the log page and its CSV export."""
+    access = project_access_or_404(request.user, slug)
+    stages = list(Stage.objects.filter(project=access.project).order_by("position"))
+    form = DecisionLogFilterForm(request.GET or None, stages=stages)
     decisions = (
         Decision.objects.filter(project=access.project)
         .select_related("project", "stage", "proposer__user", "chosen_option", "outcome")
         .order_by("-created_at", "-pk")
     )
-    return form.filter(decisions)
+    return access, form, form.filter(decisions)
 
 
 @login_required
 @require_http_methods(["GET"])
 def decision_log(request, slug):
-    access = project_access_or_404(request.user, slug)
-    stages = list(Stage.objects.filter(project=access.project).order_by("position"))
-    form = DecisionLogFilterForm(request.GET or None, stages=stages)
-    decisions = list(_log_queryset(access, form))
+    access, form, decisions = _filtered_log(request, slug)
+    decisions = list(decisions)
     for decision in decisions:
         decision.outcome_or_none = _outcome_or_none(decision)
         decision.summary = result_summary(decision)
@@ -130,15 +135,13 @@ class _EscapingWriter:
 @login_required
 @require_http_methods(["GET"])
 def decision_log_csv(request, slug):
-    access = project_access_or_404(request.user, slug)
-    stages = list(Stage.objects.filter(project=access.project).order_by("position"))
-    form = DecisionLogFilterForm(request.GET or None, stages=stages)
+    access, _form, decisions = _filtered_log(request, slug)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{access.project.slug}-decisions.csv"'
     response.write("\ufeff")  # A byte order mark, so spreadsheets read UTF-8.
     writer = _EscapingWriter(response)
     writer.writerow(CSV_HEADER)
-    for decision in _log_queryset(access, form):
+    for decision in decisions:
         writer.writerow(csv_row(decision, _outcome_or_none(decision)))
     return response
 
@@ -244,7 +247,14 @@ def _detail_context(request, access: ProjectAccess, decision: Decision, **bound)
         vote.choice_label = (
             option_text.get(vote.option_id) if vote.option_id else _short_label(vote.choice)
         )
-    member_count = Membership.objects.current().filter(project=project).count()
+    members_by_label = dict(
+        Membership.objects.current()
+        .filter(project=project)
+        .values_list("label")
+        .annotate(Count("pk"))
+        .order_by()
+    )
+    member_count = sum(members_by_label.values())
     my_vote = next((vote for vote in votes if membership and vote.member_id == membership.pk), None)
     accepts_votes = decision.accepts_votes
 
@@ -288,9 +298,16 @@ def _detail_context(request, access: ProjectAccess, decision: Decision, **bound)
         and any(revision.edited_at > my_vote.updated_at for revision in revisions)
     )
     voted_count = len(votes)
+    voted_by_label = Counter(vote.member.label for vote in votes)
     if not decision.is_open and decision.tally:
         # Who could vote and who did, as counted when it closed.
         member_count, voted_count = decision.tally["eligible"], decision.tally["voted"]
+        members_by_label = decision.tally["eligible_by_label"]
+        voted_by_label = decision.tally["voted_by_label"]
+    turnout_by_group = [
+        f"{voted_by_label.get(label, 0)} of {members_by_label.get(label, 0)} {group}"
+        for label, group in GROUP_NAMES.items()
+    ]
     reasons = []
     if decision.is_anonymous and not decision.is_open:
         # Reasons without names, in alphabetical order so they cannot be
@@ -307,6 +324,7 @@ def _detail_context(request, access: ProjectAccess, decision: Decision, **bound)
         "votes": votes,
         "member_count": member_count,
         "voted_count": voted_count,
+        "turnout_by_group": " and ".join(turnout_by_group),
         "not_voted": max(member_count - voted_count, 0),
         "my_vote": my_vote,
         "changed_since_my_vote": changed_since_my_vote,

@@ -451,7 +451,10 @@ def test_who_has_voted_and_how_many_have_not(client, world, decision):
     )
     client.force_login(world.facilitator.user)
     page = _html(client.get(decision.get_absolute_url()))
-    assert "2 of 3 members have voted. 1 has not voted yet." in page
+    assert (
+        "2 of 3 members have voted: 1 of 1 participants and 1 of 2 professionals. "
+        "1 has not voted yet."
+    ) in page
     assert "<li>Priya Shah: <strong>Agree</strong>. Reason:" in page
     recorded_on = when_words(Vote.objects.get(member=world.participant).updated_at, "Europe/London")
     assert (
@@ -831,7 +834,9 @@ def test_a_closed_decision_counts_who_could_vote_when_it_closed(client, world, d
     client.force_login(world.participant.user)
     page = _html(client.get(decision.get_absolute_url()))
     assert "Who voted</h2>" in page
-    assert "2 of 3 members voted. 1 did not vote." in page
+    assert (
+        "2 of 3 members voted: 1 of 1 participants and 1 of 2 professionals. 1 did not vote."
+    ) in page
     assert "Your vote was: <strong>Agree</strong>." in page
     assert page.index("Your vote was") < page.index('id="outcome"')
 
