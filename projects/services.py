@@ -72,6 +72,15 @@ def _announce_stage_started(stage: Stage, *, actor) -> None:
     )
 
 
+def _reread(stage: Stage) -> Stage:
+    """The stage as it is now (inside the lock), or a plain refusal if
+    someone removed it a moment ago (two presses of "Remove", say)."""
+    fresh = Stage.objects.select_related("project").filter(pk=stage.pk).first()
+    if fresh is None:
+        raise ValidationError("That stage is not in the project any more.")
+    return fresh
+
+
 def _require_active(project: Project, doing: str) -> None:
     if project.status != Project.Status.ACTIVE:
         raise ValidationError(
@@ -386,7 +395,7 @@ def stage_update(*, stage: Stage, actor=None, **fields) -> Stage:
     _only(fields, STAGE_FIELDS, "stage_update")
     _require_housekeeping(actor, stage.project)
     project = _lock(stage.project)
-    stage = Stage.objects.get(pk=stage.pk)
+    stage = _reread(stage)
     if not _save_changes(stage, fields):
         return stage
     _activity(
@@ -408,7 +417,7 @@ def stage_move(*, stage: Stage, direction: str, actor=None) -> Stage:
     project = _lock(stage.project)
     _require_active(project, "change the order of the stages")
     _renumber(project)
-    stage = Stage.objects.get(pk=stage.pk)
+    stage = _reread(stage)
     if not stage.is_future:
         raise ValidationError(
             f"“{stage.name}” has started, so it stays where it is. "
@@ -444,7 +453,7 @@ def stage_remove(*, stage: Stage, actor=None) -> None:
     """Remove a stage that has not started."""
     _require_housekeeping(actor, stage.project)
     project = _lock(stage.project)
-    stage = Stage.objects.get(pk=stage.pk)
+    stage = _reread(stage)
     if not stage.is_future:
         raise ValidationError(
             f"“{stage.name}” has started, so it cannot be removed. "
@@ -525,7 +534,7 @@ def ladder_answer_save(
     activity is recorded."""
     if not membership.is_current or membership.project_id != stage.project_id:
         raise PermissionDenied("Only members of this project can answer.")
-    stage = Stage.objects.select_related("project").get(pk=stage.pk)
+    stage = _reread(stage)
     if not stage.is_current or stage.project.status != Project.Status.ACTIVE:
         raise ValidationError(
             "You can only answer for the stage the project is in now. This stage is not current."

@@ -136,3 +136,34 @@ def test_two_moves_at_once_without_a_stage_to_check_still_leave_one_current_stag
         False,
         False,
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moving_on_while_someone_removes_the_next_stage_leaves_one_current_stage(
+    monkeypatch, settings
+):
+    """Whichever goes first, the stage that becomes current is never the one
+    removed, and the project has exactly one current stage."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    project, (ann, bob) = _project_with_two_facilitators()
+    following = project.stages.get(position=1)
+    _slow_down_inside_the_lock(monkeypatch)
+    outcomes = _run_together(
+        [
+            lambda: services.stage_advance(project=project, actor=ann),
+            lambda: services.stage_remove(stage=following, actor=bob),
+        ]
+    )
+    current = Stage.objects.filter(project=project).current()
+    assert current.count() == 1
+    removed = not Stage.objects.filter(pk=following.pk).exists()
+    kinds = sorted(kind for kind, _ in outcomes)
+    if removed:
+        assert kinds == ["moved", "moved"]
+        assert current.get().name == "Ideas"
+    else:
+        assert kinds == ["moved", "refused"]
+        assert current.get().pk == following.pk
+    assert list(Stage.objects.filter(project=project).values_list("position", flat=True)) == list(
+        range(Stage.objects.filter(project=project).count())
+    )

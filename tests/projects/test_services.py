@@ -413,6 +413,23 @@ def test_stage_remove_removes_a_future_stage_and_closes_the_gap(world):
     assert not Stage.objects.filter(pk=world.stages[3].pk).exists()
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda stage, actor: services.stage_remove(stage=stage, actor=actor),
+        lambda stage, actor: services.stage_update(stage=stage, actor=actor, name="New"),
+        lambda stage, actor: services.stage_move(stage=stage, direction="up", actor=actor),
+    ],
+    ids=["remove", "update", "move"],
+)
+def test_a_stage_someone_has_just_removed_gets_a_plain_refusal(world, change):
+    """Two presses of "Remove" at once: the second finds the stage gone."""
+    stage, actor = world.stages[5], world.users["facilitator"]
+    services.stage_remove(stage=stage, actor=actor)
+    with pytest.raises(ValidationError, match="That stage is not in the project any more."):
+        change(stage, actor)
+
+
 def test_a_started_stage_cannot_be_removed(world):
     with pytest.raises(ValidationError, match="has started, so it cannot be removed"):
         services.stage_remove(stage=world.stages[0], actor=world.users["facilitator"])

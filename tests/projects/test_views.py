@@ -894,3 +894,18 @@ def test_people_who_left_are_not_counted_as_taking_part(world, client_as):
     html = client_as("participant").get(_url(world, "detail")).content.decode()
     assert "0 of 2 members have said how co-produced this stage feels so far" in html
     assert "2 members: 1 participant" in html
+
+
+@pytest.mark.parametrize("name", ["member_remove", "member_facilitator"])
+def test_members_of_another_project_are_not_found(world, client_as, name):
+    other = services.project_create(organisation=world.organisation, name="Other", summary="x")
+    stranger = services.membership_add(
+        project=other, user=world.users["outsider"], label="participant"
+    )
+    response = client_as("facilitator").post(
+        _url(world, name, pk=stranger.pk), {"is_facilitator": "1"}
+    )
+    assert response.status_code == NOT_FOUND
+    stranger.refresh_from_db()
+    assert stranger.is_current
+    assert not stranger.is_facilitator
