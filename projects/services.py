@@ -450,7 +450,8 @@ def stage_move(*, stage: Stage, direction: str, actor=None) -> Stage:
 
 @transaction.atomic
 def stage_remove(*, stage: Stage, actor=None) -> None:
-    """Remove a stage that has not started."""
+    """Remove a stage that has not started. Activity that linked to it
+    keeps its words and loses the link."""
     _require_housekeeping(actor, stage.project)
     project = _lock(stage.project)
     stage = _reread(stage)
@@ -459,12 +460,14 @@ def stage_remove(*, stage: Stage, actor=None) -> None:
             f"“{stage.name}” has started, so it cannot be removed. "
             "It stays in the record of the project."
         )
-    name = stage.name
+    name, address = stage.name, stage.get_absolute_url()
     try:
         with transaction.atomic():
             stage.delete()
     except ProtectedError:
         raise ValidationError(f"“{name}” has decisions in it, so it cannot be removed.") from None
+    # Earlier activity about the stage stays, without a link to a missing page.
+    Activity.objects.filter(project=project, url=address).update(url="")
     _renumber(project)
     _activity(project=project, actor=actor, summary=f"{_name(actor)} removed the stage “{name}”")
 

@@ -429,7 +429,14 @@ def stage_detail(request, slug, pk):
     if request.method == "POST":
         if form is None:
             if access.can_participate:
-                messages.error(request, "You can only answer for the stage the project is in now.")
+                # Most likely the project moved on while the form was open:
+                # say so, and give back what they wrote so it is not lost.
+                wrote = request.POST.get("comment", "").strip()[:2000]
+                messages.error(
+                    request,
+                    "Answers for this stage are closed, so your answer was not saved."
+                    + (f" You wrote: “{wrote}”" if wrote else ""),
+                )
                 return redirect(stage)
             raise PermissionDenied("Only members can answer the ladder check.")
         if _saved(

@@ -430,6 +430,15 @@ def test_a_stage_someone_has_just_removed_gets_a_plain_refusal(world, change):
         change(stage, actor)
 
 
+def test_activity_about_a_removed_stage_no_longer_links_to_it(world):
+    actor = world.users["facilitator"]
+    stage = services.stage_add(project=world.project, name="Party", actor=actor)
+    services.stage_remove(stage=stage, actor=actor)
+    added = Activity.objects.get(summary__endswith="added the stage “Party”")
+    assert added.url == ""
+    assert Activity.objects.filter(project=world.project).exclude(url="").exists()
+
+
 def test_a_started_stage_cannot_be_removed(world):
     with pytest.raises(ValidationError, match="has started, so it cannot be removed"):
         services.stage_remove(stage=world.stages[0], actor=world.users["facilitator"])

@@ -729,6 +729,18 @@ def test_start_a_project_bad_input_keeps_what_was_typed(world, client_as):
 # Found in the second pass ------------------------------------------------------
 
 
+def test_an_answer_sent_after_the_stage_ended_says_so_and_gives_back_the_comment(world, client_as):
+    client = client_as("participant")
+    url = _url(world, "stage_detail", pk=world.stages[0].pk)
+    assert 'name="rung"' in client.get(url).content.decode()
+    services.stage_advance(project=world.project, actor=world.users["facilitator"])
+    response = client.post(url, {"rung": "6", "comment": "We <b>did</b> it together"}, follow=True)
+    html = response.content.decode()
+    assert "Answers for this stage are closed, so your answer was not saved." in html
+    assert "You wrote: “We &lt;b&gt;did&lt;/b&gt; it together”" in html
+    assert not LadderAnswer.objects.exists()
+
+
 def test_results_show_once_answering_has_closed_in_an_archived_project(world, client_as):
     for role, rung in [("facilitator", 6), ("professional", 5), ("participant", 4)]:
         _answer(world, role, rung)
