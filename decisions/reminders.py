@@ -6,7 +6,11 @@ These are the points where decisions hand over to reminders:
   closing-soon reminders (at the project's closing_reminder_hours, by default
   48 and 24 hours before it closes) for members who have not voted by then;
 - decision_closed(decision_id): its result (and outcome when written);
-- outcome_written(decision_id): the outcome statement exists.
+- outcome_written(decision_id): the outcome statement exists;
+- vote_recorded(vote_id): a facilitator recorded a member's vote for them
+  (given in a meeting, by phone or on paper), so the member can check it and
+  change it while the vote is open. Call it after commit each time a vote is
+  recorded on someone's behalf (decisions.services.vote_record_on_behalf).
 
 Each is idempotent (the reminder log's unique key) and uses a fixed number of
 queries, whatever the number of members. The kinds registered below supply
@@ -124,6 +128,28 @@ def outcome_written(decision_id: int) -> None:
         due_at=outcome.created_at,
         recipients=reminders.project_recipients(decision.project_id),
         project=decision.project,
+    )
+
+
+@reminders.planner
+def vote_recorded(vote_id: int) -> None:
+    """A facilitator recorded a member's vote for them: tell the member what
+    was recorded, by whom and how, and that they can change it."""
+    vote = (
+        Vote.objects.select_related("decision__project", "member")
+        .filter(pk=vote_id, recorded_by__isnull=False)
+        .first()
+    )
+    if vote is None:
+        return
+    decision = vote.decision
+    reminders.schedule(
+        kind=Kind.VOTE_RECORDED,
+        object_key=f"vote:{vote.pk}",
+        due_at=vote.updated_at,
+        recipients=reminders.project_recipients(decision.project_id).filter(pk=vote.member.user_id),
+        project=decision.project,
+        deadline=decision.closes_at if decision.is_open else None,
     )
 
 
@@ -444,3 +470,65 @@ class OutcomeReminder(reminders.ReminderKind):
             else:
                 result[row.pk] = by_decision.get(decision_id)
         return result
+
+
+CHANNEL_WORDS = {
+    Vote.Channel.MEETING: "in a meeting",
+    Vote.Channel.PHONE: "by phone",
+    Vote.Channel.PAPER: "on paper",
+}
+
+
+@reminders.register
+class VoteRecordedReminder(reminders.ReminderKind):
+    """A facilitator recorded a member's vote for them. Told to the member
+    alone (their own vote, even on an anonymous decision), so that a vote
+    given in a meeting, by phone or on paper is never counted without them
+    knowing what was recorded. Not sent once the member has voted
+    themselves since."""
+
+    name = Kind.VOTE_RECORDED
+    preference = "notify_vote_recorded"
+    digest_rank = 15
+
+    def messages(self, rows, *, now):
+        votes = Vote.objects.select_related(
+            "decision__project", "option", "recorded_by", "member"
+        ).in_bulk({object_id(row) for row in rows})
+        helpers = facilitators_by_project(vote.decision.project_id for vote in votes.values())
+        by_vote = {}
+        for pk, vote in votes.items():
+            if vote.recorded_by_id is None:
+                continue  # the member has voted themselves since
+            decision = vote.decision
+            context = _common(decision, helpers, now=now)
+            choice = vote.option.text if vote.option_id else Vote.Choice(vote.choice).label
+            recorder = vote.recorded_by.display_name
+            context.update(
+                {
+                    "recorder_name": recorder,
+                    "channel_words": CHANNEL_WORDS.get(vote.channel, ""),
+                    "choice_words": choice,
+                    "reason": vote.reason,
+                    "supporter": vote.supporter if vote.assisted else "",
+                    "is_open": decision.is_open and decision.closes_at > now,
+                }
+            )
+            by_vote[pk] = reminders.Message(
+                template="vote_recorded",
+                context=context,
+                project_name=decision.project.name,
+                digest_line=(
+                    f"{recorder} recorded your vote on “{decision.title}” "
+                    f"{context['channel_words']}: {choice}."
+                ),
+                easy_digest_line=(
+                    f"{recorder} put in your vote about {sentence(decision.title)}\n"
+                    f"Your vote is: {sentence(choice)}"
+                ),
+                link_text=f"Check your vote on “{decision.title}”",
+                easy_link_text=f"Check your vote about “{decision.title}”",
+                url=context["url"],
+                deadline=decision.closes_at if context["is_open"] else None,
+            )
+        return {row.pk: by_vote.get(object_id(row)) for row in rows}

@@ -46,6 +46,7 @@ class UserAdmin(DjangoUserAdmin):
                     "notify_closing_soon",
                     "notify_result",
                     "notify_stage",
+                    "notify_vote_recorded",
                 ]
             },
         ),

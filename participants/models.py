@@ -109,6 +109,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     notify_closing_soon = models.BooleanField("a vote closing soon", default=True)
     notify_result = models.BooleanField("the result of a decision", default=True)
     notify_stage = models.BooleanField("the project moving to a new stage", default=True)
+    notify_vote_recorded = models.BooleanField(
+        "a vote a facilitator recorded for them", default=True
+    )
 
     objects = UserManager()
 
@@ -246,6 +249,7 @@ class ReminderLog(models.Model):
         OUTCOME = "outcome", "What will happen after a decision"
         STAGE = "stage", "The project moved to a new stage"
         INVITATION = "invitation", "An invitation to join a project"
+        VOTE_RECORDED = "vote_recorded", "A vote a facilitator recorded for the member"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"

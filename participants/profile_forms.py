@@ -14,6 +14,10 @@ WANTED_CHOICES = [
     ("notify_closing_soon", "A vote is closing soon and you have not voted"),
     ("notify_result", "The result of a decision, and what will happen next"),
     ("notify_stage", "The project moves to a new stage"),
+    (
+        "notify_vote_recorded",
+        "A facilitator records your vote for you (given in a meeting, by phone or on paper)",
+    ),
 ]
 WEEKDAYS = [
     (0, "Monday"),

@@ -172,6 +172,7 @@ PREFERENCE_FOR_KIND = {
     Kind.RESULT: "notify_result",
     Kind.OUTCOME: "notify_result",
     Kind.STAGE: "notify_stage",
+    Kind.VOTE_RECORDED: "notify_vote_recorded",
 }
 PREFERENCE_FIELDS = sorted(set(PREFERENCE_FOR_KIND.values()))
 

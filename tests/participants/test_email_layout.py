@@ -36,13 +36,16 @@ MEASURE = """() => {
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_email_fits_a_small_screen_and_a_600px_column(
-    kind, db, django_capture_on_commit_callbacks, mailoutbox, page
+    kind, db, django_capture_on_commit_callbacks, mailoutbox, browser
 ):
     timing = User.ReminderTiming.DAILY if kind == "digest" else User.ReminderTiming.IMMEDIATE
     with time_machine.travel(NOW - timedelta(days=1), tick=False):
         world = build_project(formats=HTML_FORMATS, timing=timing)
     sent = scenario(kind, world, django_capture_on_commit_callbacks, mailoutbox)
     problems = []
+    # A page of its own (not the `page` fixture, whose context settings are
+    # shared with the tests of the site's pages).
+    page = browser.new_page()
     for reminder_format in HTML_FORMATS:
         prefix = "invitee-" if kind == "invitation" else ""
         document = html_part(sent[f"{prefix}{reminder_format}@example.org"])
@@ -57,4 +60,5 @@ def test_every_email_fits_a_small_screen_and_a_600px_column(
                 problems.append(f"{where}: the column is {seen['column']}px wide")
             if seen["smallest"] < SMALLEST_TEXT[reminder_format]:
                 problems.append(f"{where}: text at {seen['smallest']}px")
+    page.close()
     assert not problems, "\n".join(problems)

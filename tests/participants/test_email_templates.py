@@ -7,8 +7,15 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from decisions import reminders as decision_reminders
 from decisions.models import Decision
-from decisions.services import decision_close, decision_propose, outcome_write, vote_cast
+from decisions.services import (
+    decision_close,
+    decision_propose,
+    outcome_write,
+    vote_cast,
+    vote_record_on_behalf,
+)
 from participants import reminders
 from participants.invitations import invitations_create
 from participants.models import User
@@ -27,7 +34,16 @@ from tests.participants.support import (
     kind_of,
 )
 
-KINDS = ["new_decision", "closing_soon", "result", "outcome", "stage", "invitation", "digest"]
+KINDS = [
+    "new_decision",
+    "closing_soon",
+    "result",
+    "outcome",
+    "stage",
+    "invitation",
+    "vote_recorded",
+    "digest",
+]
 
 
 def _propose(world, capture):
@@ -76,6 +92,21 @@ def scenario(kind, world, capture, mailoutbox):
                     who="Sam Okafor",
                     easy_words="The centre opens later from 1 July.\nWe try it for 3 months.",
                 )
+    elif kind == "vote_recorded":
+        decision = _propose(world, capture)
+        with time_machine.travel(NOW + timedelta(hours=1), tick=False), capture(execute=True):
+            for membership in world.members.values():
+                vote = vote_record_on_behalf(
+                    recorder=world.facilitator.user,
+                    member=membership,
+                    decision=decision,
+                    choice="agree",
+                    channel="phone",
+                    assisted=True,
+                    supporter="Jo Smith",
+                )
+                # The hand-over decisions.services makes after commit.
+                decision_reminders.vote_recorded(vote.pk)
     elif kind == "stage":
         StageFactory(project=world.project, position=3, name="Designing together")
         with time_machine.travel(NOW, tick=False), capture(execute=True):

@@ -10,7 +10,13 @@ import time_machine
 
 from decisions import reminders as decision_reminders
 from decisions.models import Decision
-from decisions.services import decision_close, decision_propose, outcome_write, vote_cast
+from decisions.services import (
+    decision_close,
+    decision_propose,
+    outcome_write,
+    vote_cast,
+    vote_record_on_behalf,
+)
 from participants import kinds, reminders
 from participants.models import ReminderLog, User
 from participants.services import reminders_stop
@@ -521,6 +527,74 @@ def test_failed_reminders_can_be_tried_again(world, django_capture_on_commit_cal
         )
     assert retried == 3
     assert not rows(status=Status.FAILED).exists()
+
+
+# --- a vote recorded for someone ---------------------------------------------------
+
+
+def _record(world, decision, membership, capture, *, at=NOW + timedelta(hours=1)):
+    with time_machine.travel(at, tick=False), capture(execute=True):
+        vote = vote_record_on_behalf(
+            recorder=world.facilitator.user,
+            member=membership,
+            decision=decision,
+            choice="disagree",
+            channel="meeting",
+        )
+        # The hand-over decisions.services makes after commit.
+        decision_reminders.vote_recorded(vote.pk)
+    return vote
+
+
+def test_a_member_is_told_when_a_facilitator_records_their_vote(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    decision = propose(world, django_capture_on_commit_callbacks)
+    member = world.members["standard"]
+    CountingBackend.reset()
+    vote = _record(world, decision, member, django_capture_on_commit_callbacks)
+    (message,) = CountingBackend.sent
+    assert message.to == ["standard@example.org"]
+    assert message.subject == f"Check your vote: {TITLE} - Riverside Day Service"
+    assert "Sam Okafor recorded your vote" in message.body
+    assert "in a meeting" in message.body
+    assert "Your vote: Disagree." in message.body
+    # Planning it again (a retried hand-over) sends nothing more.
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        decision_reminders.vote_recorded(vote.pk)
+        reminders.send_due()
+    assert len(CountingBackend.sent) == 1
+
+
+def test_no_email_about_a_recorded_vote_once_the_member_voted_themselves(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    decision = propose(world, django_capture_on_commit_callbacks)
+    member = world.members["standard"]
+    with mock.patch.object(reminders, "enqueue_sending"):
+        _record(world, decision, member, django_capture_on_commit_callbacks)
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        vote_cast(member=member, decision=decision, choice="agree")
+    CountingBackend.reset()
+    with time_machine.travel(NOW + timedelta(hours=3), tick=False):
+        assert reminders.send_due().sent == 0
+    assert rows(kind=Kind.VOTE_RECORDED).get().status == Status.SKIPPED
+
+
+def test_emails_about_recorded_votes_can_be_turned_off(
+    world, django_capture_on_commit_callbacks, settings
+):
+    use_mailer(settings, CountingBackend)
+    decision = propose(world, django_capture_on_commit_callbacks)
+    member = world.members["standard"]
+    reminders_stop(user=member.user, kind=Kind.VOTE_RECORDED)
+    member.user.refresh_from_db()
+    assert member.user.notify_vote_recorded is False
+    assert member.user.notify_new_decision is True
+    _record(world, decision, member, django_capture_on_commit_callbacks)
+    assert not rows(kind=Kind.VOTE_RECORDED).exists()
 
 
 # --- stages, newcomers, outcomes ----------------------------------------------------
