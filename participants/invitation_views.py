@@ -109,6 +109,13 @@ def invitation_revoke(request, slug, public_id):
     return redirect("participants:invitations", slug=access.project.slug)
 
 
+def _is_member(user, invitation) -> bool:
+    return (
+        user.is_authenticated
+        and Membership.objects.current().filter(project=invitation.project, user=user).exists()
+    )
+
+
 PROBLEM_STATUS = {"bad": 404, "wrong_address": 403, "member": 200}
 
 
@@ -136,6 +143,10 @@ def invitation_accept(request, token):
     try:
         invitation = services.invitation_from_token(token)
     except services.InvitationError as problem:
+        if problem.reason == "used" and _is_member(request.user, problem.invitation):
+            # They joined with it (a second press of the button, or the link
+            # opened again later): say they are in, not that it was used.
+            problem = services.InvitationError("member", problem.invitation)
         return _problem(request, problem)
     here = reverse("participants:invitation_accept", args=[token])
     context = {
@@ -154,8 +165,7 @@ def invitation_accept(request, token):
         return render(request, "participants/invitation_accept.html", context)
     if not services.address_matches(invitation, request.user):
         return _problem(request, services.InvitationError("wrong_address", invitation))
-    already = Membership.objects.current().filter(project=invitation.project, user=request.user)
-    if request.method == "GET" and already.exists():
+    if request.method == "GET" and _is_member(request.user, invitation):
         return _problem(request, services.InvitationError("member", invitation))
     if request.method == "POST":
         try:

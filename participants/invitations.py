@@ -58,10 +58,11 @@ def address_problems(*, project: Project, addresses: list[str]) -> list[str]:
     if not addresses:
         return ["Enter at least one email address"]
     if len(addresses) > MAX_ADDRESSES:
-        problems.append(
+        # Only this: a list of problems with hundreds of addresses helps nobody.
+        return [
             f"You can invite up to {MAX_ADDRESSES} people at once. "
             f"You entered {len(addresses)} addresses."
-        )
+        ]
     valid = []
     for address in addresses:
         try:

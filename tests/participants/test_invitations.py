@@ -174,6 +174,17 @@ def test_bad_addresses_get_clear_errors_and_are_kept(world, typed, error):
     assert not mail.outbox
 
 
+def test_too_many_addresses_get_one_error_not_one_each(world):
+    typed = "\n".join(f"not-an-address-{i}" for i in range(500))
+    response = client_for(world, "facilitator").post(
+        page_url(world), {"emails": typed, "label": "participant"}
+    )
+    html = response.content.decode()
+    assert "You can invite up to 50 people at once. You entered 500 addresses." in html
+    assert "is not a valid email address" not in html
+    assert "not-an-address-499" in html  # what was typed is kept
+
+
 def test_someone_already_invited_is_pointed_at_resend(world):
     invite(world, "ann@example.org")
     response = client_for(world, "facilitator").post(
@@ -223,6 +234,36 @@ def test_the_invitations_page_shows_times_in_the_projects_time_zone(world):
         invite(world, "ann@example.org")
         page = client_for(world, "facilitator").get(page_url(world)).content.decode()
     assert "<td>24 June 2026 at 5pm</td>" in page
+
+
+@pytest.mark.parametrize("action", ["invitation_resend", "invitation_revoke"])
+@pytest.mark.parametrize("role", ROLES)
+def test_only_facilitators_and_managers_can_resend_or_cancel(
+    world, role, action, django_capture_on_commit_callbacks
+):
+    (invitation,) = invite(world, "ann@example.org")
+    url = reverse(f"participants:{action}", args=[world.project.slug, invitation.public_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world, role).post(url)
+    allowed = PAGE_STATUS[role] == HTTPStatus.OK
+    assert response.status_code == (HTTPStatus.FOUND if allowed else PAGE_STATUS[role])
+    invitation.refresh_from_db()
+    changed = invitation.send_count == 2 or invitation.revoked_at is not None
+    assert changed is allowed
+
+
+def test_an_invitation_of_another_project_cannot_be_reached(world):
+    """A facilitator of one project, with the id of another project's
+    invitation: not found, and nothing changes."""
+    elsewhere = ProjectFactory()
+    MembershipFactory(project=elsewhere, user=world.users["facilitator"], is_facilitator=True)
+    (invitation,) = invite(world, "ann@example.org")
+    client = client_for(world, "facilitator")
+    for action in ("invitation_resend", "invitation_revoke"):
+        url = reverse(f"participants:{action}", args=[elsewhere.slug, invitation.public_id])
+        assert client.post(url).status_code == HTTPStatus.NOT_FOUND
+    invitation.refresh_from_db()
+    assert (invitation.send_count, invitation.revoked_at) == (1, None)
 
 
 @pytest.mark.parametrize("pending", [5, 200])
@@ -276,10 +317,17 @@ def test_a_newcomer_signs_up_and_joins_with_one_button(world, emailed_link):
     membership = Membership.objects.get(user__email="new.person@example.org")
     assert (membership.label, membership.is_facilitator) == ("professional", True)
     assert Invitation.objects.get().accepted_by == membership.user
-    # Single use: the link now says it was used.
+    # Pressing the button twice: they are told they are in.
     again = client.post(emailed_link)
-    assert again.status_code == HTTPStatus.GONE
-    assert "This invitation has been used" in again.content.decode()
+    assert again.status_code == HTTPStatus.OK
+    assert "You are already a member" in again.content.decode()
+    # Single use: for anyone else, the link now says it was used.
+    other = Client()
+    other.force_login(UserFactory(email="someone.else@example.org"))
+    used = other.get(emailed_link)
+    assert used.status_code == HTTPStatus.GONE
+    assert "This invitation has been used" in used.content.decode()
+    assert Membership.objects.filter(project=world.project).count() == 4
 
 
 def test_someone_with_an_account_signs_in_and_joins(world, emailed_link):
