@@ -220,8 +220,9 @@ def vote_record_on_behalf(
 ) -> Vote:
     """A facilitator records the vote a member gave in a meeting, by phone or
     on paper. The vote is marked with who recorded it and when; the member sees
-    that on the decision page and can change it themselves. A vote the member
-    cast themselves is theirs: only they can change it."""
+    that on the decision page, is sent an email (reminders.vote_recorded), and
+    can change it themselves. A vote the member cast themselves is theirs:
+    only they can change it."""
     access = project_access(recorder, decision.project)
     if not access.can_facilitate:
         raise PermissionDenied("Only a facilitator can record a vote for someone else")
@@ -232,13 +233,15 @@ def vote_record_on_behalf(
         errors["member"] = ["Use the vote form for your own vote"]
     if errors:
         raise ValidationError(errors)
-    return _vote_save(
+    vote = _vote_save(
         member=member,
         decision=decision,
         answer=(choice, option, reason, assisted, supporter),
         channel=channel,
         recorded_by=recorder,
     )
+    transaction.on_commit(partial(reminders.vote_recorded, vote.pk))
+    return vote
 
 
 def _vote_save(*, member, decision, answer, channel, recorded_by) -> Vote:

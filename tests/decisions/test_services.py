@@ -23,9 +23,9 @@ from tests.factories import (
 
 @pytest.fixture
 def handovers(monkeypatch):
-    """Record calls to the three reminder hand-over points."""
+    """Record calls to the reminder hand-over points."""
     calls = []
-    for name in ("decision_proposed", "decision_closed", "outcome_written"):
+    for name in ("decision_proposed", "decision_closed", "outcome_written", "vote_recorded"):
         monkeypatch.setattr(
             reminders, name, lambda decision_id, name=name: calls.append((name, decision_id))
         )
@@ -493,17 +493,23 @@ def test_a_facilitator_cannot_change_a_vote_the_member_cast_themselves(world, de
     assert (vote.choice, vote.recorded_by) == ("agree", None)
 
 
-def test_a_facilitator_can_correct_a_vote_recorded_for_the_member(world, decision):
-    for choice in ("agree", "abstain"):
-        services.vote_record_on_behalf(
-            recorder=world.facilitator.user,
-            member=world.participant,
-            decision=decision,
-            choice=choice,
-            channel="paper",
-        )
-    vote = Vote.objects.get()
+def test_a_facilitator_can_correct_a_vote_recorded_for_the_member(
+    world, decision, handovers, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for choice in ("agree", "abstain"):
+            services.vote_record_on_behalf(
+                recorder=world.facilitator.user,
+                member=world.participant,
+                decision=decision,
+                choice=choice,
+                channel="paper",
+            )
+        services.vote_cast(member=world.professional, decision=decision, choice="agree")
+    vote = Vote.objects.get(member=world.participant)
     assert (vote.choice, vote.recorded_by) == ("abstain", world.facilitator.user)
+    # The member is told each time; a member's own vote tells nobody.
+    assert handovers == [("vote_recorded", vote.pk), ("vote_recorded", vote.pk)]
 
 
 def test_the_same_proposal_sent_twice_in_a_row_is_proposed_once(
@@ -536,3 +542,22 @@ def test_the_same_comment_sent_twice_in_a_row_is_posted_once(world, decision):
         )
     assert later != first
     assert Comment.objects.count() == 3
+
+
+def test_the_member_gets_an_email_when_a_vote_is_recorded_for_them(
+    world, decision, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    from participants import reminders as sending
+
+    monkeypatch.setenv("COPRODUCE_DAYTIME", "always")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vote_record_on_behalf(
+            recorder=world.facilitator.user,
+            member=world.participant,
+            decision=decision,
+            choice="agree",
+            channel="phone",
+        )
+    sending.send_due()
+    assert [message.to for message in mailoutbox] == [[world.participant.user.email]]
+    assert "Sam Okafor" in mailoutbox[0].body
