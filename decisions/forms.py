@@ -278,11 +278,8 @@ class DecisionProposeForm(DecisionWordsForm):
     def __init__(self, *args, timezone_name: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.tzinfo = zoneinfo.ZoneInfo(timezone_name)
-        self.fields[
-            "closes_time"
-        ].help_text = (
-            f"For example, 5pm or 17:30. Times are in {timezone_name.replace('_', ' ')} time."
-        )
+        place = timezone_name.rsplit("/", 1)[-1].replace("_", " ")  # "New York"
+        self.fields["closes_time"].help_text = f"For example, 5pm or 17:30, in {place} time."
         self.add_option_fields()
         self.order_fields(["title", "description", "easy_words", "kind", *OPTION_FIELDS])
 

@@ -207,6 +207,8 @@ def test_proposing_a_choice_in_the_projects_timezone(client, world):
     world.project.timezone = "America/New_York"
     world.project.save()
     client.force_login(world.professional.user)
+    form_page = _html(client.get(_log_url(world, "propose")))
+    assert "For example, 5pm or 17:30, in New York time." in form_page
     response = client.post(_log_url(world, "propose"), _proposal())
     decision = Decision.objects.get()
     assert response.status_code == FOUND
