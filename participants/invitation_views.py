@@ -80,33 +80,40 @@ def _invitation_or_404(project, public_id) -> Invitation:
     return get_object_or_404(Invitation, project=project, public_id=public_id)
 
 
-@require_POST
-def invitation_resend(request, slug, public_id):
+def _invitation_action(request, slug, public_id, *, service, done: str):
+    """Send again or cancel one invitation, then back to the list with what
+    happened (or why it could not be done)."""
     access = _facilitator_access(request, slug)
     invitation = _invitation_or_404(access.project, public_id)
     try:
-        services.invitation_resend(invitation=invitation, actor=request.user)
+        service(invitation=invitation, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"We are sending the invitation to {invitation.email} again.")
+        messages.success(request, done.format(email=invitation.email))
     return redirect("participants:invitations", slug=access.project.slug)
+
+
+@require_POST
+def invitation_resend(request, slug, public_id):
+    return _invitation_action(
+        request,
+        slug,
+        public_id,
+        service=services.invitation_resend,
+        done="We are sending the invitation to {email} again.",
+    )
 
 
 @require_POST
 def invitation_revoke(request, slug, public_id):
-    access = _facilitator_access(request, slug)
-    invitation = _invitation_or_404(access.project, public_id)
-    try:
-        services.invitation_revoke(invitation=invitation, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            f"The invitation for {invitation.email} is cancelled. Its link no longer works.",
-        )
-    return redirect("participants:invitations", slug=access.project.slug)
+    return _invitation_action(
+        request,
+        slug,
+        public_id,
+        service=services.invitation_revoke,
+        done="The invitation for {email} is cancelled. Its link no longer works.",
+    )
 
 
 def _is_member(user, invitation) -> bool:

@@ -763,6 +763,46 @@ def _wait_for_daytime(
     return {pk for pks in later.values() for pk in pks}
 
 
+def _give_back(rows: list[ReminderLog], token: str, report: SendReport, error: Exception) -> None:
+    """Rows that could not be sent wait to be tried again, with backoff (or
+    are given up on after MAX_ATTEMPTS); the report says so."""
+    description = _describe(error)
+    retried, failed = _try_later(rows, token, description)
+    report.retried += retried
+    report.failed += failed
+    report.errors.append(description)
+
+
+def _open_mail_connection(rows: list[ReminderLog], token: str, report: SendReport):
+    """One mail connection for a whole batch; None (and every row given
+    back) when the mail server cannot be reached."""
+    mailer = mailers.default
+    try:
+        mailer.open()
+    except Exception as error:  # noqa: BLE001  (any failure to connect: try later)
+        logger.warning("Could not connect to the mail server: %s", error)
+        _give_back(rows, token, report, error)
+        return None
+    return mailer
+
+
+def _reconnect(mailer) -> Exception | None:
+    """After a failed send, a fresh connection for the rest of the batch."""
+    try:
+        mailer.close()
+        mailer.open()
+    except Exception as error:  # noqa: BLE001
+        return error
+    return None
+
+
+def _close(mailer) -> None:
+    try:
+        mailer.close()
+    except Exception:  # noqa: BLE001
+        logger.warning("Could not close the mail connection cleanly")
+
+
 def _send_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
     report = SendReport()
     now = timezone.now()
@@ -774,15 +814,8 @@ def _send_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
         return report
     formats = emails.formats_for_addresses(row.email for row in rows if row.user_id is None)
     builder = emails.ReminderEmailBuilder(now=now)
-    mailer = mailers.default
-    try:
-        mailer.open()
-    except Exception as error:  # noqa: BLE001  (any failure to connect: try later)
-        logger.warning("Could not connect to the mail server: %s", error)
-        retried, failed = _try_later(rows, token, _describe(error))
-        report.retried += retried
-        report.failed += failed
-        report.errors.append(_describe(error))
+    mailer = _open_mail_connection(rows, token, report)
+    if mailer is None:
         return report
     last_renewal = monotonic()
     _quick_commits(on=True)
@@ -804,19 +837,10 @@ def _send_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
                 mailer.send_messages([message])
             except Exception as error:  # noqa: BLE001  (SMTP refused, connection lost, ...)
                 logger.warning("Could not send reminder %s: %s", row.pk, error)
-                retried, failed = _try_later([row], token, _describe(error))
-                report.retried += retried
-                report.failed += failed
-                report.errors.append(_describe(error))
-                try:
-                    mailer.close()
-                    mailer.open()
-                except Exception as reconnect_error:  # noqa: BLE001
-                    retried, failed = _try_later(
-                        rows[index + 1 :], token, _describe(reconnect_error)
-                    )
-                    report.retried += retried
-                    report.failed += failed
+                _give_back([row], token, report, error)
+                reconnect_error = _reconnect(mailer)
+                if reconnect_error is not None:
+                    _give_back(rows[index + 1 :], token, report, reconnect_error)
                     return report
                 continue
             # Marked one by one, straight after the mail server took it: a
@@ -824,10 +848,7 @@ def _send_batch(token: str, rows: list[ReminderLog], emails) -> SendReport:
             report.sent += _mark_sent(row.pk, token)
     finally:
         _quick_commits(on=False)
-        try:
-            mailer.close()
-        except Exception:  # noqa: BLE001
-            logger.warning("Could not close the mail connection cleanly")
+        _close(mailer)
     return report
 
 
@@ -907,16 +928,8 @@ def _send_digest_batch(token: str, rows: list[ReminderLog], emails) -> SendRepor
     if not by_user:
         return report
     builder = emails.ReminderEmailBuilder(now=now)
-    mailer = mailers.default
-    try:
-        mailer.open()
-    except Exception as error:  # noqa: BLE001
-        retried, failed = _try_later(
-            [row for user_rows in by_user.values() for row in user_rows], token, _describe(error)
-        )
-        report.retried += retried
-        report.failed += failed
-        report.errors.append(_describe(error))
+    mailer = _open_mail_connection(rows, token, report)
+    if mailer is None:
         return report
     try:
         for user_rows in by_user.values():
@@ -926,14 +939,8 @@ def _send_digest_batch(token: str, rows: list[ReminderLog], emails) -> SendRepor
                 mailer.send_messages([message])
             except Exception as error:  # noqa: BLE001
                 logger.warning("Could not send a digest: %s", error)
-                retried, failed = _try_later(user_rows, token, _describe(error))
-                report.retried += retried
-                report.failed += failed
-                report.errors.append(_describe(error))
-                try:
-                    mailer.close()
-                    mailer.open()
-                except Exception:  # noqa: BLE001
+                _give_back(user_rows, token, report, error)
+                if _reconnect(mailer) is not None:
                     logger.warning("Could not reconnect to the mail server")
                 continue
             sent = ReminderLog.objects.filter(pk__in=pks, claim_token=token).update(
@@ -942,10 +949,7 @@ def _send_digest_batch(token: str, rows: list[ReminderLog], emails) -> SendRepor
             report.sent += sent
             report.digests += 1
     finally:
-        try:
-            mailer.close()
-        except Exception:  # noqa: BLE001
-            logger.warning("Could not close the mail connection cleanly")
+        _close(mailer)
     return report
 
 

@@ -16,17 +16,20 @@ from participants import reminders
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-    ignore_result=True,
-)
+# Sending failures are retried per reminder, with backoff, by the reminder
+# log itself; the sending tasks retry only when the database is down.
+SENDING = {
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+    "ignore_result": True,
+}
+
+
+@shared_task(**SENDING)
 def send_due_reminders() -> dict:
-    """Send every reminder that is due at or before now and not yet sent.
-    (Sending failures are retried per reminder, with backoff, by the
-    reminder log itself; this task retries only when the database is down.)"""
+    """Send every reminder that is due at or before now and not yet sent."""
     report = reminders.send_due()
     if report.sent or report.retried or report.failed or report.postponed:
         logger.info(
@@ -45,13 +48,7 @@ def send_due_reminders() -> dict:
     }
 
 
-@shared_task(
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(**SENDING)
 def send_due_digests() -> dict:
     """Send the daily and weekly digests that are due."""
     report = reminders.send_due_digests()
