@@ -16,14 +16,16 @@ from projects.permissions import ProjectAccess
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 
 
+def is_proposer(access: ProjectAccess, decision: Decision) -> bool:
+    return access.membership is not None and access.membership.pk == decision.proposer_id
+
+
 def can_edit(access: ProjectAccess, decision: Decision) -> bool:
-    is_proposer = access.membership is not None and access.membership.pk == decision.proposer_id
-    return decision.is_open and (is_proposer or access.can_facilitate)
+    return decision.is_open and (is_proposer(access, decision) or access.can_facilitate)
 
 
 def can_write_outcome(access: ProjectAccess, decision: Decision) -> bool:
-    is_proposer = access.membership is not None and access.membership.pk == decision.proposer_id
-    return not decision.is_open and (is_proposer or access.can_facilitate)
+    return not decision.is_open and (is_proposer(access, decision) or access.can_facilitate)
 
 
 def can_edit_comment(

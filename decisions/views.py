@@ -336,7 +336,7 @@ def _detail_context(request, access: ProjectAccess, decision: Decision, **bound)
         "outcome": outcome,
         "outcome_form": outcome_form,
         "can_edit": permissions.can_edit(access, decision),
-        "is_proposer": membership is not None and membership.pk == decision.proposer_id,
+        "is_proposer": permissions.is_proposer(access, decision),
         "easy_words_first": getattr(request.user, "reminder_format", "") == "easy_words",
         "revisions": revisions,
         "result_rows": result_rows(decision),
