@@ -379,6 +379,7 @@ class VoteForm(forms.Form):
         self.options = list(options)
         self.kind = kind_for(decision)
         self.fields["choice"].choices = self.kind.vote_choices(decision, self.options)
+        self.fields["choice"].label = self.kind.question
         self.fields["reason"].help_text = " ".join(
             [
                 "You must give a reason if you block."

@@ -80,6 +80,8 @@ def kind_for(decision: Decision) -> "DecisionKind":
 
 class DecisionKind:
     key: str = ""
+    # The question above the answers of the vote form.
+    question: str = "Your vote"
 
     # --- voting -----------------------------------------------------------
     def vote_choices(self, decision: Decision, options: Sequence[Option]) -> list[tuple[str, str]]:
@@ -172,6 +174,7 @@ class ConsentKind(DecisionKind):
     """A consent proposal: agree, disagree, abstain or block."""
 
     key = Decision.Kind.CONSENT
+    question = "Do you agree with this proposal?"
     CHOICES = [
         (Vote.Choice.AGREE, "Agree"),
         (Vote.Choice.DISAGREE, "Disagree"),
@@ -234,6 +237,7 @@ class ChoiceKind(DecisionKind):
     option with most votes is chosen; a tie at the top is reported as a tie."""
 
     key = Decision.Kind.CHOICE
+    question = "Which option do you choose?"
     ABSTAIN_LABEL = "Abstain: I do not choose"
 
     @staticmethod
