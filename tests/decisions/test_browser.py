@@ -74,6 +74,17 @@ def test_voting_discussing_closing_and_the_outcome_pass_axe(demo, sign_in, new_c
     expect(page.locator("#result")).to_contain_text("3 of 6 members voted.")
     violations += problems(page, "closed early, with the result")
 
+    # Until the outcome is written, the project home and the log ask for it.
+    page.goto(consent.project.get_absolute_url())
+    expect(page.locator("#outcomes-to-write")).to_contain_text(
+        "Write the outcome of “Open the day centre until 6pm”"
+    )
+    violations += problems(page, "project home asking for an outcome")
+    page.goto(f"{consent.project.get_absolute_url()}decisions/?outcome=missing")
+    expect(page.get_by_role("link", name="Write the outcome")).to_have_count(1)
+    violations += problems(page, "decision log filtered to outcomes not written")
+    page.goto(consent.get_absolute_url())
+
     page.get_by_role("button", name="Save the outcome").click()
     expect(page.locator(".error-summary")).to_contain_text("Say what will happen")
     violations += problems(page, "outcome form with errors")
