@@ -125,6 +125,8 @@ class ProfileForm(ReminderPreferencesForm):
         label="What else do you need?",
         required=False,
         max_length=300,
+        # Room to see all of what was written (up to 300 characters).
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Fill this in if you ticked “Something else”.",
         error_messages={"max_length": "What else you need must be 300 characters or fewer"},
     )

@@ -18,6 +18,7 @@ from projects.models import Membership
 from tests.conftest import IN_CI
 from tests.factories import DecisionFactory
 from tests.participants.mailers import SlowBackend
+from tests.participants.support import daytime_zone
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -36,8 +37,13 @@ def due_reminders(settings):
     settings.MAILERS = {"default": {"BACKEND": "tests.participants.mailers.SlowBackend"}}
     now = timezone.now()
     decision = DecisionFactory(closes_at=now + timedelta(days=2))
+    # On the real clock: members live where it is daytime now, so nothing
+    # waits for the morning (EMAIL.md rule 24).
+    zone = daytime_zone()
     users = User.objects.bulk_create(
-        User(email=f"member{i}@example.org", display_name=f"Member {i}", password="!")
+        User(
+            email=f"member{i}@example.org", display_name=f"Member {i}", password="!", timezone=zone
+        )
         for i in range(MEMBERS)
     )
     Membership.objects.bulk_create(

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from decisions import reminders as decision_reminders
 from decisions.models import Decision
 from decisions.services import (
     decision_close,
@@ -96,7 +95,7 @@ def scenario(kind, world, capture, mailoutbox):
         decision = _propose(world, capture)
         with time_machine.travel(NOW + timedelta(hours=1), tick=False), capture(execute=True):
             for membership in world.members.values():
-                vote = vote_record_on_behalf(
+                vote_record_on_behalf(
                     recorder=world.facilitator.user,
                     member=membership,
                     decision=decision,
@@ -105,8 +104,6 @@ def scenario(kind, world, capture, mailoutbox):
                     assisted=True,
                     supporter="Jo Smith",
                 )
-                # The hand-over decisions.services makes after commit.
-                decision_reminders.vote_recorded(vote.pk)
     elif kind == "stage":
         StageFactory(project=world.project, position=3, name="Designing together")
         with time_machine.travel(NOW, tick=False), capture(execute=True):

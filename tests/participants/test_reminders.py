@@ -533,17 +533,15 @@ def test_failed_reminders_can_be_tried_again(world, django_capture_on_commit_cal
 
 
 def _record(world, decision, membership, capture, *, at=NOW + timedelta(hours=1)):
+    # decisions.services hands over to reminders.vote_recorded after commit.
     with time_machine.travel(at, tick=False), capture(execute=True):
-        vote = vote_record_on_behalf(
+        return vote_record_on_behalf(
             recorder=world.facilitator.user,
             member=membership,
             decision=decision,
             choice="disagree",
             channel="meeting",
         )
-        # The hand-over decisions.services makes after commit.
-        decision_reminders.vote_recorded(vote.pk)
-    return vote
 
 
 def test_a_member_is_told_when_a_facilitator_records_their_vote(
