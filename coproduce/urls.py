@@ -8,6 +8,8 @@ admin.site.site_header = "Coproduce admin"
 admin.site.site_title = "Coproduce admin"
 admin.site.index_title = "Dashboard"
 
+handler500 = "coproduce.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

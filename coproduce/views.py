@@ -1,12 +1,18 @@
 """Views that belong to the whole site rather than to one app."""
 
+import logging
+
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from coproduce.celery import app as celery_app
+from participants.display import DisplayPreferences, display_preferences_for
+
+logger = logging.getLogger(__name__)
 
 
 def _database_ok() -> tuple[bool, str]:
@@ -45,3 +51,16 @@ def healthz(request):
     if settings.DEBUG:
         body["debug"] = True
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def server_error(request):
+    """The 500 page, in the viewer's display settings when they can still be
+    read (the error may be that the database is down: then the standard
+    look). Django's own handler renders the page without the request."""
+    try:
+        display = display_preferences_for(request)
+    except Exception:  # noqa: BLE001  (the page must render whatever failed)
+        logger.warning("Could not read display settings for the error page", exc_info=True)
+        display = DisplayPreferences()
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"display": display}))

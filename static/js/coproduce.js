@@ -22,6 +22,44 @@
     }
   });
 
+  // A data table wider than the screen (at 400% zoom, or with large text)
+  // scrolls inside its .table-wrap box. Make that box a named region that
+  // keyboard users can focus and scroll with the arrow keys; a table that
+  // fits is left alone, so it adds no extra Tab stop.
+  var tableNumber = 0;
+  function labelScrollingTables(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    Array.prototype.forEach.call(scope.querySelectorAll(".table-wrap"), function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var caption = box.querySelector("caption");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("data-scroll-label", "yes");
+        if (caption) {
+          if (!caption.id) {
+            tableNumber += 1;
+            caption.id = "table-caption-" + tableNumber;
+          }
+          box.setAttribute("aria-labelledby", caption.id);
+        } else {
+          box.setAttribute("aria-label", "Table");
+        }
+      } else if (!scrolls && box.getAttribute("data-scroll-label") === "yes") {
+        ["tabindex", "role", "aria-labelledby", "aria-label", "data-scroll-label"].forEach(function (name) {
+          box.removeAttribute(name);
+        });
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelScrollingTables(document); });
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(function () { labelScrollingTables(document); }, 150);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) { labelScrollingTables(event.target); });
+
   // After htmx swaps in new content: focus its error summary if it has one.
   // Otherwise, if the control that had focus was swapped away (focus fell
   // back to the page), focus the new content so keyboard and screen reader

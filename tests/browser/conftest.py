@@ -27,7 +27,8 @@ with GET, so a link must never change anything (ask on a page, then POST).
 Pages need nothing else: the crawl finds new pages through their links.
 
 Fixtures: ``demo`` (the demo data, see ROLES for its people), ``sign_in``
-(a session cookie for a role), ``base_url`` (the live server), and
+(a session cookie for a role), ``base_url`` (the live server), ``test_urls``
+(the site plus the test pages of tests/browser/urls.py), and
 pytest-playwright's ``page`` and ``new_context``.
 """
 
@@ -69,6 +70,13 @@ ROLES = {
     "professional": "priya@example.org",
     "facilitator": "sam@example.org",
     "manager": "helen@example.org",  # organisation manager and staff
+}
+# People who are in no project, made when a test signs in as them: someone
+# with an account who has not been invited yet, and a staff member (who may
+# use the admin dashboard, but on the site is an outsider like anyone else).
+NON_MEMBERS = {
+    "outsider": {"email": "olu@example.org", "display_name": "Olu Adeyemi"},
+    "staff": {"email": "sue@example.org", "display_name": "Sue Staff", "is_staff": True},
 }
 
 
@@ -113,19 +121,33 @@ def demo(transactional_db):
 
 @pytest.fixture
 def sign_in(demo, live_server):
-    """sign_in(context, role) signs a browser context in as one of ROLES (or
-    an email address) by giving it a real session cookie. test_keyboard.py
+    """sign_in(context, role) signs a browser context in as one of ROLES or
+    NON_MEMBERS (or an email address) by giving it a real session cookie. test_keyboard.py
     signs in through the sign-in form itself."""
     from participants.models import User
 
     def _sign_in(context, role: str) -> None:
-        email = ROLES.get(role, role)
+        if role in NON_MEMBERS:
+            from tests.factories import UserFactory
+
+            person = User.objects.filter(email=NON_MEMBERS[role]["email"]).first()
+            person = person or UserFactory(**NON_MEMBERS[role])
+        else:
+            person = User.objects.get(email=ROLES.get(role, role))
         client = Client()
-        client.force_login(User.objects.get(email=email))
+        client.force_login(person)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
     return _sign_in
+
+
+@pytest.fixture
+def test_urls(transactional_db, settings):
+    """The site plus addresses that answer with the 400, 403, 429 and 500
+    pages, a page with a wide table, and a small site for testing the
+    crawler (tests/browser/urls.py)."""
+    settings.ROOT_URLCONF = "tests.browser.urls"
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Every page reachable by links from the home page, signed out and signed in
-as each demo role, checked by axe-core against WCAG 2.0, 2.1 and 2.2 A and AA;
+"""Every page reachable by links from the home page, signed out, signed in as
+someone in no project (and a staff member in no project), and as each role of
+the demo project, checked by axe-core against WCAG 2.0, 2.1 and 2.2 A and AA;
 then each form on those pages sent empty, and the page that comes back (the
 error summary) checked too. Each page is also held to the page shell's own
 rules (one h1, one main, "Page name - Coproduce" titles, "Error: " before the
@@ -31,7 +32,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize(
-    "role", ["signed out", "participant", "professional", "facilitator", "manager"]
+    "role",
+    ["signed out", "outsider", "staff", "participant", "professional", "facilitator", "manager"],
 )
 def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl_report):
     context = new_context()
@@ -64,6 +66,11 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
     assert reverse("participants:display") in result.pages
     if role == "signed out":
         assert reverse("account_login") in result.pages
+    else:
+        assert reverse("participants:profile") in result.pages
+        assert reverse("participants:account") in result.pages
+    if role in {"participant", "professional", "facilitator", "manager"}:
+        assert any(page.startswith("/projects/") for page in result.pages), result.pages
     problems = result.problems + violations + shell
     assert not problems, f"{len(problems)} problems as {role}:\n\n" + "\n\n".join(problems)
 
@@ -176,13 +183,6 @@ def test_pages_reached_from_emails_pass_axe(demo, new_context, base_url, setting
 
     crawl_report(f"from emails: {len(checked)} axe checks, {len(problems)} problems", checked)
     assert not problems, f"{len(problems)} problems:\n\n" + "\n\n".join(problems)
-
-
-@pytest.fixture
-def test_urls(transactional_db, settings):
-    """Addresses that answer with the 400, 403, 429 and 500 pages, and a
-    small site for testing the crawler (tests/browser/urls.py)."""
-    settings.ROOT_URLCONF = "tests.browser.urls"
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,11 @@ a small site for testing the crawler."""
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from coproduce.urls import handler500  # noqa: F401  (the site's 500 page here too)
 from coproduce.urls import urlpatterns as site_urlpatterns
 
 
@@ -81,6 +83,24 @@ def forms_sent(request):
     )
 
 
+WIDE_TABLE_PAGE = """{% extends "base.html" %}
+{% block head_title %}Wide table{% endblock head_title %}
+{% block content %}<h1>Wide table</h1>
+<div class="table-wrap"><table>
+<caption>Votes of participants and professionals</caption>
+<thead><tr><th scope="col">Answer</th><th scope="col">Participants</th>
+<th scope="col">Professionals</th><th scope="col">Everyone</th><th scope="col">Abstentions</th>
+<th scope="col">Percentage</th></tr></thead>
+<tbody><tr><th scope="row">Agree</th>
+<td>3</td><td>2</td><td>5</td><td>0</td><td>83</td></tr></tbody>
+</table></div>{% endblock content %}"""
+
+
+def wide_table(request):
+    """A page of the site's own shell with a table too wide for 320 px."""
+    return HttpResponse(engines["django"].from_string(WIDE_TABLE_PAGE).render({}, request))
+
+
 def crawl_start(request):
     return HttpResponse(CRAWL_START)
 
@@ -104,6 +124,7 @@ def crawl_moved(request):
 
 
 urlpatterns = [
+    path("__test__/wide-table/", wide_table),
     path("__test__/forms/", forms_page),
     path("__test__/forms/sent/", forms_sent),
     path("__test__/crawl/", crawl_start),

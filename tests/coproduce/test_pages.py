@@ -1,6 +1,9 @@
 from http import HTTPStatus
 
 import pytest
+from django.contrib import messages
+from django.contrib.messages.storage.base import Message
+from django.template.loader import render_to_string
 
 
 @pytest.mark.parametrize(
@@ -25,21 +28,58 @@ def test_unknown_address_gets_the_accessible_404_page(client, db):
     assert 'href="#main-content"' in html
 
 
-def test_server_error_gets_the_accessible_500_page(client, db, settings):
+def _broken_site(settings):
+    """The site with one address that fails with a server error."""
     from django.urls import path
+
+    from coproduce import urls
 
     def broken(request):
         raise RuntimeError("boom")
 
-    from coproduce import urls
-
+    patterns = [path("broken/", broken), *urls.urlpatterns]
     settings.ROOT_URLCONF = type(
-        "BrokenURLs", (), {"urlpatterns": [path("broken/", broken), *urls.urlpatterns]}
+        "BrokenURLs", (), {"urlpatterns": patterns, "handler500": urls.handler500}
     )
+
+
+def test_server_error_gets_the_accessible_500_page(client, db, settings):
+    _broken_site(settings)
     client.raise_request_exception = False
     response = client.get("/broken/")
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
-    assert "Sorry, there is a problem with Coproduce" in response.content.decode()
+    html = response.content.decode()
+    assert "<title>Sorry, there is a problem - Coproduce</title>" in html
+    assert "<h1>Sorry, there is a problem with Coproduce</h1>" in html
+    assert 'href="#main-content"' in html
+    assert '<html lang="en-GB" class="text-standard">' in html
+
+
+def test_the_500_page_keeps_the_members_display_settings(client, user, settings):
+    user.text_size, user.high_contrast = "largest", True
+    user.save()
+    client.force_login(user)
+    _broken_site(settings)
+    client.raise_request_exception = False
+    html = client.get("/broken/").content.decode()
+    assert '<html lang="en-GB" class="text-largest high-contrast">' in html
+
+
+def test_the_500_page_renders_when_the_display_settings_cannot_be_read(
+    client, user, settings, monkeypatch
+):
+    from coproduce import views
+
+    def database_down(request):
+        raise views.connection.Database.OperationalError("the database is down")
+
+    monkeypatch.setattr(views, "display_preferences_for", database_down)
+    client.force_login(user)
+    _broken_site(settings)
+    client.raise_request_exception = False
+    response = client.get("/broken/")
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert '<html lang="en-GB" class="text-standard">' in response.content.decode()
 
 
 def test_every_page_has_a_strict_content_security_policy(client, db):
@@ -75,3 +115,34 @@ def test_bad_display_preferences_get_the_error_summary_and_keep_the_input(client
     assert 'class="error-summary"' in html
     assert '<a href="#id_text_size_0">Choose a text size</a>' in html
     assert 'name="high_contrast" id="id_high_contrast" checked' in html
+
+
+def test_a_saved_change_is_confirmed_in_a_success_banner(client, db):
+    response = client.post("/settings/display/", {"text_size": "large"}, follow=True)
+    html = response.content.decode()
+    assert 'class="notification-banner notification-banner--success" role="status"' in html
+    assert ">Success</h2>" in html
+    assert "Your display settings are saved." in html
+
+
+@pytest.mark.parametrize(
+    ("level", "title", "role"),
+    [
+        (messages.SUCCESS, "Success", "status"),
+        (messages.ERROR, "There is a problem", "alert"),
+        (messages.INFO, "Important", "status"),
+        (messages.WARNING, "Important", "status"),
+    ],
+)
+def test_each_kind_of_message_says_what_it_is_in_words(level, title, role):
+    """Not by colour alone: the banner's title says whether it is good news
+    or a problem."""
+    html = render_to_string(
+        "includes/messages.html",
+        {"messages": [Message(level, "First"), Message(level, "Second")]},
+    )
+    assert html.count(f'role="{role}"') == 2
+    assert html.count(f">{title}</h2>") == 2
+    # Each banner is named by its own title.
+    assert 'aria-labelledby="notification-title-1"' in html
+    assert 'id="notification-title-2"' in html
