@@ -204,6 +204,8 @@ class Command(BaseCommand):
             by_when=(now - timedelta(days=25)).date(),
             easy_words="We meet on Tuesdays.\nWe meet from 10 to 12 in the morning.",
             written_by=sam,
+            created_at=now - timedelta(days=29),
+            updated_at=now - timedelta(days=29),
         )
 
         consent = Decision.objects.create(
