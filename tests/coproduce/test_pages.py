@@ -28,8 +28,9 @@ def test_unknown_address_gets_the_accessible_404_page(client, db):
     assert 'href="#main-content"' in html
 
 
-def _broken_site(settings):
-    """The site with one address that fails with a server error."""
+def _get_a_server_error(client, settings):
+    """Ask the site for an address that fails with a server error, as a
+    browser would (the 500 page, not the exception)."""
     from django.urls import path
 
     from coproduce import urls
@@ -41,14 +42,14 @@ def _broken_site(settings):
     settings.ROOT_URLCONF = type(
         "BrokenURLs", (), {"urlpatterns": patterns, "handler500": urls.handler500}
     )
-
-
-def test_server_error_gets_the_accessible_500_page(client, db, settings):
-    _broken_site(settings)
     client.raise_request_exception = False
     response = client.get("/broken/")
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
-    html = response.content.decode()
+    return response.content.decode()
+
+
+def test_server_error_gets_the_accessible_500_page(client, db, settings):
+    html = _get_a_server_error(client, settings)
     assert "<title>Sorry, there is a problem - Coproduce</title>" in html
     assert "<h1>Sorry, there is a problem with Coproduce</h1>" in html
     assert 'href="#main-content"' in html
@@ -59,9 +60,7 @@ def test_the_500_page_keeps_the_members_display_settings(client, user, settings)
     user.text_size, user.high_contrast = "largest", True
     user.save()
     client.force_login(user)
-    _broken_site(settings)
-    client.raise_request_exception = False
-    html = client.get("/broken/").content.decode()
+    html = _get_a_server_error(client, settings)
     assert '<html lang="en-GB" class="text-largest high-contrast">' in html
 
 
@@ -75,11 +74,8 @@ def test_the_500_page_renders_when_the_display_settings_cannot_be_read(
 
     monkeypatch.setattr(views, "display_preferences_for", database_down)
     client.force_login(user)
-    _broken_site(settings)
-    client.raise_request_exception = False
-    response = client.get("/broken/")
-    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
-    assert '<html lang="en-GB" class="text-standard">' in response.content.decode()
+    html = _get_a_server_error(client, settings)
+    assert '<html lang="en-GB" class="text-standard">' in html
 
 
 def test_every_page_has_a_strict_content_security_policy(client, db):
