@@ -16,18 +16,33 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("COPRODUCE_VAR_DIR", BASE_DIR / "var"))
+
+
+def env(name: str, default: str = "") -> str:
+    """A variable's value, or the default when it is unset or blank (Docker
+    Compose and .env files pass an unset variable on as a blank one)."""
+    return os.environ.get(name, "").strip() or default
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    value = env(name).lower()
+    return value in {"1", "true", "yes", "on"} if value else default
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    """A comma-separated list."""
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+VAR_DIR = Path(env("COPRODUCE_VAR_DIR", str(BASE_DIR / "var")))
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -35,14 +50,14 @@ TESTING = "pytest" in sys.modules
 
 # The development key is public, so production (DEBUG off) refuses to start with it.
 DEVELOPMENT_SECRET_KEY = "django-insecure-coproduce-development-key-do-not-use-in-production"  # noqa: S105
-SECRET_KEY = os.environ.get("SECRET_KEY", "") or DEVELOPMENT_SECRET_KEY
+SECRET_KEY = env("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not (DEBUG or TESTING):
     raise ImproperlyConfigured(
         "SECRET_KEY is not set. Set SECRET_KEY to a long random value "
         "(or DEBUG=true for development only)."
     )
 
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # By default the site answers to the host in SITE_URL and to this machine.
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", f"{urlsplit(SITE_URL).hostname or 'localhost'},127.0.0.1,localhost,[::1]"
@@ -107,7 +122,7 @@ TEMPLATES = [
 FORM_RENDERER = "coproduce.forms.AccessibleFormRenderer"
 
 # Database: DATABASE_URL (PostgreSQL in production and CI); SQLite under var/ by default.
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
@@ -129,7 +144,7 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHE_URL = env("CACHE_URL")
 if CACHE_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
@@ -186,18 +201,18 @@ ACCOUNT_ADAPTER = "participants.adapters.AccountAdapter"
 
 # Email: SMTP when SMTP_HOST is set; otherwise one file per message in the
 # outbox folder, also printed to the console.
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Coproduce <coproduce@localhost>")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Coproduce <coproduce@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-MAIL_OUTBOX_DIR = Path(os.environ.get("MAIL_OUTBOX_DIR", VAR_DIR / "outbox"))
-SMTP_HOST = os.environ.get("SMTP_HOST", "")
+MAIL_OUTBOX_DIR = Path(env("MAIL_OUTBOX_DIR", str(VAR_DIR / "outbox")))
+SMTP_HOST = env("SMTP_HOST")
 if SMTP_HOST:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": SMTP_HOST,
-                "port": int(os.environ.get("SMTP_PORT", "587")),
-                "username": os.environ.get("SMTP_USER", ""),
+                "port": env_int("SMTP_PORT", 587),
+                "username": env("SMTP_USER"),
                 "password": os.environ.get("SMTP_PASSWORD", ""),
                 "use_tls": env_bool("SMTP_TLS", True),
                 "timeout": 30,
@@ -214,7 +229,7 @@ else:
 
 # Celery: Redis (or any broker URL) from CELERY_BROKER_URL; otherwise kombu's
 # filesystem transport under var/broker/, so `make run` needs no server.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 BROKER_DIR = VAR_DIR / "broker"
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "safefs://localhost//"
@@ -241,7 +256,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -276,7 +291,7 @@ if not DEBUG and urlsplit(SITE_URL).scheme == "https":
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # Preloading binds the whole domain and every subdomain in browsers for
     # months, so it is the domain owner's choice, not an app's: off unless
@@ -290,6 +305,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

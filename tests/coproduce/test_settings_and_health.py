@@ -73,6 +73,36 @@ def test_the_site_answers_to_the_host_in_site_url_by_default():
     assert "'coproduce.example.org'" in result.stdout
 
 
+def test_blank_settings_count_as_unset(tmp_path):
+    """Docker Compose and .env files pass unset variables on as blank ones."""
+    blank = dict.fromkeys(
+        ["SITE_URL", "ALLOWED_HOSTS", "SMTP_HOST", "SMTP_PORT", "MAIL_OUTBOX_DIR", "LOG_LEVEL"], ""
+    )
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.SITE_URL, s.ALLOWED_HOSTS, s.MAIL_OUTBOX_DIR, s.LOGGING['root']['level'])"
+    )
+    result = _settings_check(
+        "shell", "-c", show, DEBUG="true", COPRODUCE_VAR_DIR=str(tmp_path), **blank
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "http://127.0.0.1:8000",
+        "['127.0.0.1',",
+        "'127.0.0.1',",
+        "'localhost',",
+        "'[::1]']",
+        str(tmp_path / "outbox"),
+        "INFO",
+    ]
+
+
+def test_a_number_setting_that_is_not_a_number_is_refused_in_plain_words():
+    result = _settings_check(DEBUG="true", SMTP_HOST="mail.example.org", SMTP_PORT="five")
+    assert result.returncode != 0
+    assert "SMTP_PORT must be a whole number, not 'five'" in result.stderr
+
+
 def test_healthz_reports_database_and_broker(client, db, real_broker):
     response = client.get("/healthz")
     assert response.status_code == HTTPStatus.OK
