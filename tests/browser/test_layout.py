@@ -305,3 +305,26 @@ def test_display_settings_work_without_javascript(role, demo, sign_in, new_conte
     page.goto(reverse("accessibility"))
     expect(page.locator("html")).to_have_class(re.compile(r"\btext-largest\b.*\bhigh-contrast\b"))
     assert page.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "24px"
+
+
+@pytest.mark.parametrize(
+    ("system_setting", "member_setting", "scrolling"),
+    [
+        ("no-preference", False, "smooth"),
+        ("reduce", False, "auto"),  # the operating system asks for less motion
+        ("no-preference", True, "auto"),  # the member's display setting asks
+    ],
+)
+def test_motion_follows_the_system_and_the_members_setting(
+    system_setting, member_setting, scrolling, demo, sign_in, new_context
+):
+    from participants.models import User
+
+    User.objects.filter(email=ROLES["participant"]).update(reduced_motion=member_setting)
+    context = new_context(reduced_motion=system_setting)
+    sign_in(context, "participant")
+    page = context.new_page()
+    page.goto(reverse("home"))
+    assert page.evaluate("() => getComputedStyle(document.documentElement).scrollBehavior") == (
+        scrolling
+    )
