@@ -1,9 +1,15 @@
 """How allauth talks to people on Coproduce: plain words for its errors and
-messages, and the member's name saved at sign-up."""
+messages, the member's name saved at sign-up, and display settings that go
+with them as they sign in and out."""
+
+from dataclasses import asdict
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+
+from participants.display import DisplayPreferences, display_preferences_for
+from participants.services import display_preferences_save
 
 TRY_AGAIN_LATER = "Wait a few minutes, then try again."
 
@@ -85,6 +91,23 @@ class AccountAdapter(DefaultAccountAdapter):
         from participants.emails import account_email
 
         return account_email(super().render_mail, template_prefix, email, context, headers)
+
+    def login(self, request, user):
+        """Display settings chosen before signing in move to an account that
+        has none of its own yet, so the page keeps its size and contrast."""
+        chosen = display_preferences_for(request)
+        super().login(request, user)
+        kept = display_preferences_for(request)
+        if chosen != DisplayPreferences() and kept == DisplayPreferences():
+            display_preferences_save(request=request, **asdict(chosen))
+
+    def logout(self, request):
+        """The member's display settings stay with the browser after signing
+        out, so the "You have signed out" page is still readable to them."""
+        chosen = display_preferences_for(request)
+        super().logout(request)
+        if chosen != DisplayPreferences():
+            display_preferences_save(request=request, **asdict(chosen))
 
     def get_password_change_redirect_url(self, request):
         """After setting or changing a password, back to "Your account"."""

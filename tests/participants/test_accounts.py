@@ -490,6 +490,54 @@ def test_sign_out_asks_first_then_signs_out_by_post(client, member):
     assert "You have signed out." in page(client.get(response["Location"]))
 
 
+# Display settings while signing in and out -------------------------------
+
+
+def _choose_display_settings(client, **chosen):
+    response = client.post(reverse("participants:display"), chosen)
+    assert response.status_code == HTTPStatus.FOUND
+
+
+def test_display_settings_chosen_before_signing_in_go_to_a_new_account(client, member):
+    _choose_display_settings(client, text_size="largest", high_contrast="on")
+    client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+    member.refresh_from_db()
+    assert (member.text_size, member.high_contrast, member.reduced_motion) == (
+        "largest",
+        True,
+        False,
+    )
+    assert 'class="text-largest high-contrast"' in page(client.get(reverse("home")))
+
+
+def test_an_accounts_own_display_settings_win_when_signing_in(client, member):
+    member.text_size = "large"
+    member.save()
+    _choose_display_settings(client, text_size="largest", reduced_motion="on")
+    client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+    member.refresh_from_db()
+    assert (member.text_size, member.reduced_motion) == ("large", False)
+    assert 'class="text-large"' in page(client.get(reverse("home")))
+
+
+def test_signing_in_with_no_display_settings_chosen_changes_nothing(client, member):
+    member.high_contrast = True
+    member.save()
+    client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+    member.refresh_from_db()
+    assert (member.text_size, member.high_contrast) == ("standard", True)
+
+
+def test_display_settings_stay_with_the_browser_after_signing_out(client, member):
+    member.text_size, member.reduced_motion = "largest", True
+    member.save()
+    client.force_login(member)
+    response = client.post(reverse("account_logout"))
+    html = page(client.get(response["Location"]))
+    assert "You have signed out." in html
+    assert '<html lang="en-GB" class="text-largest reduced-motion">' in html
+
+
 def test_the_account_page_has_a_sign_out_button(client, member):
     client.force_login(member)
     html = page(client.get(reverse("participants:account")))
