@@ -66,16 +66,15 @@ def profile(request):
 
 @require_safe
 def member_access_needs(request, slug, pk):
-    """A member's access needs and strengths, for the people who run the
-    project (its facilitators and the organisation's project managers, who
-    can do what facilitators do) to plan around, and for the member. The
-    profile page tells people exactly this. Everyone else, signed out or
-    in: 404, as for a private project."""
+    """A member's access needs and strengths, for the facilitators of the
+    project to plan around, and for the member. The profile page tells people
+    exactly this. Everyone else, signed out or in (project managers who are not
+    facilitators here included): 404, as for a private project."""
     access = project_access_or_404(request.user, slug)
     membership = get_object_or_404(
         Membership.objects.current().select_related("user"), project=access.project, pk=pk
     )
-    if not (access.can_facilitate or membership.user_id == request.user.pk):
+    if not (access.can_see_access_needs or membership.user_id == request.user.pk):
         raise Http404("No such page")
     person = membership.user
     # "Something else" is shown with the person's own words instead.

@@ -37,6 +37,12 @@ class ProjectAccess:
     def can_facilitate(self) -> bool:
         return self.is_manager or (self.membership is not None and self.membership.is_facilitator)
 
+    @property
+    def can_see_access_needs(self) -> bool:
+        """Members' access needs are for the facilitators of their projects to
+        plan around: not for project managers who are not facilitators here."""
+        return self.membership is not None and self.membership.is_facilitator
+
 
 def project_access(user, project: Project) -> ProjectAccess:
     if not user.is_authenticated:

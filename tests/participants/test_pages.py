@@ -173,7 +173,7 @@ ACCESS_NEEDS_STATUS = {
     "participant": HTTPStatus.OK,  # their own
     "professional": HTTPStatus.NOT_FOUND,
     "facilitator": HTTPStatus.OK,
-    "manager": HTTPStatus.OK,
+    "manager": HTTPStatus.NOT_FOUND,  # a project manager is not a facilitator here
     "staff": HTTPStatus.NOT_FOUND,
 }
 
