@@ -63,3 +63,14 @@ def user(db):
     from tests.factories import UserFactory
 
     return UserFactory()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI nothing may be skipped: a test that skipped there (a missing
+    database, broker or browser) fails the run, whatever skipped it."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if IN_CI and skipped and session.exitstatus == 0:
+        for report in skipped:
+            reporter.write_line(f"SKIPPED IN CI (not allowed): {report.nodeid}", red=True)
+        session.exitstatus = 1
