@@ -5,7 +5,6 @@ button. Every bad link gets a plain page saying what happened and who to ask."""
 import re
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -20,8 +19,8 @@ from participants.invitations import invitation_revoke, invitations_create
 from participants.models import Invitation, ReminderLog
 from projects.models import Membership
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.participants.support import ROLES, client_for, role_world
 
-ROLES = ["signed_out", "outsider", "participant", "professional", "facilitator", "manager", "staff"]
 PAGE_STATUS = {
     "signed_out": HTTPStatus.NOT_FOUND,
     "outsider": HTTPStatus.NOT_FOUND,
@@ -35,38 +34,14 @@ PAGE_STATUS = {
 
 @pytest.fixture
 def world(db):
-    project = ProjectFactory(name="Riverside Day Service")
-    memberships = {
-        "participant": MembershipFactory(project=project, user__email="pat@example.org"),
-        "professional": MembershipFactory(
-            project=project, label=Membership.Label.PROFESSIONAL, user__email="priya@example.org"
-        ),
-        "facilitator": MembershipFactory(
-            project=project,
-            is_facilitator=True,
-            user__display_name="Sam Okafor",
-            user__email="sam@example.org",
-        ),
-    }
-    manager = UserFactory(email="helen@example.org")
-    project.organisation.managers.add(manager)
-    users = {role: m.user for role, m in memberships.items()}
-    users.update(
-        {
-            "signed_out": None,
-            "outsider": UserFactory(email="olly@example.org"),
-            "manager": manager,
-            "staff": UserFactory(email="stella@example.org", is_staff=True, is_superuser=True),
-        }
+    return role_world(
+        participant={"email": "pat@example.org"},
+        professional={"email": "priya@example.org"},
+        facilitator={"display_name": "Sam Okafor", "email": "sam@example.org"},
+        manager={"email": "helen@example.org"},
+        outsider={"email": "olly@example.org"},
+        staff={"email": "stella@example.org"},
     )
-    return SimpleNamespace(project=project, users=users, memberships=memberships)
-
-
-def client_for(world, role) -> Client:
-    client = Client()
-    if world.users[role] is not None:
-        client.force_login(world.users[role])
-    return client
 
 
 def page_url(world):

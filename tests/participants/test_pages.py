@@ -3,7 +3,6 @@ pages reached from links in emails (change or stop emails), for every role."""
 
 from datetime import timedelta
 from http import HTTPStatus
-from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -14,50 +13,25 @@ from django.utils import timezone
 
 from participants import emails
 from participants.models import ReminderLog, User
-from projects.models import Membership
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
-
-ROLES = ["signed_out", "outsider", "participant", "professional", "facilitator", "manager", "staff"]
+from tests.participants.support import ROLES, client_for, role_world
 
 
 @pytest.fixture
 def world(db):
-    project = ProjectFactory(name="Riverside Day Service")
-    memberships = {
-        "participant": MembershipFactory(
-            project=project,
-            label=Membership.Label.PARTICIPANT,
-            user__display_name="Pat Participant",
-            user__access_needs=["bsl", "other"],
-            user__access_needs_other="Meetings before 2pm, please",
-            user__strengths="Good at listening.\nKnows the bus routes.",
-        ),
-        "professional": MembershipFactory(
-            project=project, label=Membership.Label.PROFESSIONAL, user__display_name="Priya"
-        ),
-        "facilitator": MembershipFactory(
-            project=project, is_facilitator=True, user__display_name="Sam Okafor"
-        ),
-    }
-    manager = UserFactory(display_name="Helen Manager")
-    project.organisation.managers.add(manager)
-    users = {role: membership.user for role, membership in memberships.items()}
-    users.update(
-        {
-            "signed_out": None,
-            "outsider": UserFactory(display_name="Olly Outside"),
-            "manager": manager,
-            "staff": UserFactory(display_name="Stella Staff", is_staff=True, is_superuser=True),
-        }
+    return role_world(
+        participant={
+            "display_name": "Pat Participant",
+            "access_needs": ["bsl", "other"],
+            "access_needs_other": "Meetings before 2pm, please",
+            "strengths": "Good at listening.\nKnows the bus routes.",
+        },
+        professional={"display_name": "Priya"},
+        facilitator={"display_name": "Sam Okafor"},
+        manager={"display_name": "Helen Manager"},
+        outsider={"display_name": "Olly Outside"},
+        staff={"display_name": "Stella Staff"},
     )
-    return SimpleNamespace(project=project, memberships=memberships, users=users)
-
-
-def client_for(world, role) -> Client:
-    client = Client()
-    if world.users[role] is not None:
-        client.force_login(world.users[role])
-    return client
 
 
 # --- profile ---------------------------------------------------------------------
