@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -7,6 +8,9 @@ from coproduce import views
 admin.site.site_header = "Coproduce admin"
 admin.site.site_title = "Coproduce admin"
 admin.site.index_title = "Dashboard"
+# The admin's own sign-in form has no rate limits: send it to the site's sign-in
+# (allauth's, with its limits on wrong passwords and its two-step sign-in).
+admin.site.login = secure_admin_login(admin.site.login)
 
 handler500 = "coproduce.views.server_error"
 

@@ -1,10 +1,11 @@
 """How allauth talks to people on Coproduce: plain words for its errors and
-messages, the member's name saved at sign-up, and display settings that go
-with them as they sign in and out."""
+messages (two-step sign-in's too), the member's name saved at sign-up, and
+display settings that go with them as they sign in and out."""
 
 from dataclasses import asdict
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -62,6 +63,35 @@ MESSAGES = {
     "account/messages/password_set.txt": (
         "Your password is set. You can sign in with it, or with a code by email."
     ),
+    "mfa/messages/totp_activated.txt": (
+        "Two-step sign-in is on. When you sign in, we will ask for a code from your "
+        "authenticator app."
+    ),
+    "mfa/messages/totp_deactivated.txt": (
+        "Two-step sign-in is off. Your recovery codes do not work any more."
+    ),
+    "mfa/messages/recovery_codes_generated.txt": (
+        "Your recovery codes are ready. Save them somewhere safe now."
+    ),
+}
+
+# Two-step sign-in's error codes (allauth.mfa), in plain words.
+MFA_ERROR_MESSAGES = {
+    "add_email_blocked": (
+        "You cannot add an email address while two-step sign-in is on. "
+        "Turn two-step sign-in off, add the address, then turn it on again."
+    ),
+    "cannot_delete_authenticator": "You cannot turn off two-step sign-in.",
+    "cannot_generate_recovery_codes": (
+        "You need to set up an authenticator app before you can get recovery codes."
+    ),
+    "incorrect_code": (
+        "The code is not right. Type the 6 numbers your authenticator app shows now."
+    ),
+    "unverified_email": (
+        "You need to confirm your email address before you can turn on two-step sign-in. "
+        "Go to your account, then your email addresses, to get the email that confirms it."
+    ),
 }
 
 # Django's password rules, in plain words.
@@ -85,7 +115,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().save_user(request, user, form, commit=commit)
 
     def render_mail(self, template_prefix, email, context, headers=None):
-        """Account emails follow EMAIL.md like every other email: the
+        """Account emails follow docs/email-rules.md like every other email: the
         member's format, the shared layout, a link to change or stop
         emails (participants.emails.account_email)."""
         from participants.emails import account_email
@@ -145,6 +175,12 @@ class AccountAdapter(DefaultAccountAdapter):
             extra_tags=extra_tags,
             message=message,
         )
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Two-step sign-in (allauth.mfa) in plain words."""
+
+    error_messages = {**DefaultMFAAdapter.error_messages, **MFA_ERROR_MESSAGES}
 
 
 def _plain_password_error(error: ValidationError) -> ValidationError:

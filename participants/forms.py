@@ -1,6 +1,7 @@
 """Forms for people: signing up, signing in and managing an account (our
-versions of allauth's forms, with plain labels, hints and error messages and
-no placeholders), the member's name, and display preferences."""
+versions of allauth's forms, two-step sign-in's too, with plain labels, hints
+and error messages and no placeholders), the member's name, and display
+preferences."""
 
 from allauth.account import app_settings as allauth_account_settings
 from allauth.account.fields import PasswordField
@@ -15,7 +16,11 @@ from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.mfa.base.forms import AuthenticateForm as AllauthMFAAuthenticateForm
+from allauth.mfa.base.forms import ReauthenticateForm as AllauthMFAReauthenticateForm
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from django import forms
+from django.core.exceptions import ValidationError
 
 from participants.models import User
 
@@ -213,6 +218,76 @@ class ReauthenticateForm(AllauthReauthenticateForm):
             required="Enter your password",
             autocomplete="current-password",
         )
+
+
+# Two-step sign-in (allauth.mfa) -------------------------------------------------
+
+WRONG_SIGN_IN_CODE = (
+    "The code is not right. Type the 6 numbers your authenticator app shows now, "
+    "or one of your recovery codes."
+)
+
+
+def plain_code_field(field: forms.Field, *, label: str, hint: str, required: str) -> None:
+    """Our words for one of allauth's code boxes: a label and a hint, no
+    placeholder, and a number keyboard on phones."""
+    field.label = label
+    field.help_text = hint
+    field.error_messages["required"] = required
+    field.widget.attrs.pop("placeholder", None)
+    field.widget.attrs.update(
+        {"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+    )
+
+
+class SignInCodeMixin:
+    """The code box when signing in or carrying on: a code from the app, or a
+    recovery code."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_code_field(
+            self.fields["code"],
+            label="Code",
+            hint=(
+                "The 6 numbers your authenticator app shows for Coproduce now, "
+                "or one of your 8-number recovery codes."
+            ),
+            required="Enter the code from your authenticator app, or a recovery code",
+        )
+
+    def clean_code(self):
+        try:
+            return super().clean_code()
+        except ValidationError as error:
+            if error.code == "incorrect_code":
+                raise ValidationError(WRONG_SIGN_IN_CODE, code="incorrect_code") from error
+            raise
+
+
+class MFAAuthenticateForm(SignInCodeMixin, AllauthMFAAuthenticateForm):
+    pass
+
+
+class MFAReauthenticateForm(SignInCodeMixin, AllauthMFAReauthenticateForm):
+    pass
+
+
+class ActivateTOTPForm(AllauthActivateTOTPForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_code_field(
+            self.fields["code"],
+            label="Code from the app",
+            hint="6 numbers. The app shows a new code every 30 seconds.",
+            required="Enter the 6 numbers your authenticator app shows",
+        )
+
+    @property
+    def secret_groups(self) -> list[str]:
+        """The setup key in groups of 4 letters and numbers, easier to read
+        and to type into the app than one long string."""
+        return [self.secret[i : i + 4] for i in range(0, len(self.secret), 4)]
 
 
 class DisplayNameForm(forms.Form):

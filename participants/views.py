@@ -1,6 +1,8 @@
 from dataclasses import asdict
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -28,7 +30,7 @@ def display_preferences(request):
 @require_http_methods(["GET", "POST"])
 def account(request):
     """Your account: your name (with a form to change it), email addresses,
-    password, display settings and signing out."""
+    password, two-step sign-in, display settings and signing out."""
     user = request.user
     if request.method == "POST":
         form = DisplayNameForm(request.POST)
@@ -42,5 +44,9 @@ def account(request):
     return render(
         request,
         "participants/account.html",
-        {"form": form, "email_addresses": email_addresses},
+        {
+            "form": form,
+            "email_addresses": email_addresses,
+            "second_factor_on": is_mfa_enabled(user, [Authenticator.Type.TOTP]),
+        },
     )

@@ -49,10 +49,13 @@ def real_broker(monkeypatch, settings):
 @pytest.fixture(autouse=True)
 def _isolated_outbox_and_cache(settings, tmp_path):
     """Each test gets its own mail outbox folder and an empty cache (allauth's
-    rate limits count in the cache)."""
+    rate limits count in the cache). Staff reach the admin without two-step
+    sign-in, as with STAFF_MFA_REQUIRED=false; tests/participants/test_mfa.py
+    turns it on."""
     from django.core.cache import cache
 
     settings.MAIL_OUTBOX_DIR = tmp_path / "outbox"
+    settings.STAFF_MFA_REQUIRED = False
     # Hashing passwords properly is slow on purpose; tests do not need that.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()

@@ -4,6 +4,10 @@ from datetime import timedelta
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import generate_totp_secret
+from allauth.mfa.utils import encrypt
 from django.utils import timezone
 
 from decisions.models import Comment, Decision, Option, Vote
@@ -116,3 +120,25 @@ class CommentFactory(factory.django.DjangoModelFactory):
         MembershipFactory, project=factory.SelfAttribute("..decision.project")
     )
     body = "I think this is a good idea."
+
+
+class AuthenticatorAppFactory(factory.django.DjangoModelFactory):
+    """Two-step sign-in set up with an authenticator app (allauth.mfa's TOTP)
+    whose setup key is ``secret``. Recovery codes come with it, as when a
+    person sets it up; ``recovery_codes=False`` leaves them out."""
+
+    class Meta:
+        model = Authenticator
+        skip_postgeneration_save = True
+
+    class Params:
+        secret = factory.LazyFunction(generate_totp_secret)
+
+    user = factory.SubFactory(UserFactory)
+    type = Authenticator.Type.TOTP
+    data = factory.LazyAttribute(lambda o: {"secret": encrypt(o.secret)})
+
+    @factory.post_generation
+    def recovery_codes(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            RecoveryCodes.activate(self.user)

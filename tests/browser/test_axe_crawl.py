@@ -69,6 +69,9 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
     else:
         assert reverse("participants:profile") in result.pages
         assert reverse("participants:account") in result.pages
+        # Two-step sign-in, linked from "Your account" (the pages behind its
+        # password check: test_mfa_pages.py).
+        assert reverse("mfa_index") in result.pages
     if role in {"participant", "professional", "facilitator", "manager"}:
         assert any(page.startswith("/projects/") for page in result.pages), result.pages
     problems = result.problems + violations + shell
