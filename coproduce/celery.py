@@ -7,6 +7,7 @@ entry is documented in README.md.
 import os
 
 from celery import Celery
+from django.conf import settings
 
 import coproduce.broker  # noqa: F401  (registers the safefs:// embedded broker)
 
@@ -16,11 +17,14 @@ app = Celery("coproduce")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Beat records that it is alive as it runs (coproduce/beat.py), for /healthz.
+app.conf.beat_scheduler = "coproduce.beat:HeartbeatScheduler"
+
 # How often beat runs each entry below, in seconds: COPRODUCE_BEAT_SECONDS
 # (default 60). The end-to-end test sets it to 1 so a vote that closes within
 # seconds is seen through; every entry finds its work "at or before now", so
 # any interval is correct, only slower or faster.
-BEAT_SECONDS = float(os.environ.get("COPRODUCE_BEAT_SECONDS", "") or 60)
+BEAT_SECONDS = settings.COPRODUCE_BEAT_SECONDS
 
 app.conf.beat_schedule = {
     # Every minute: close each decision whose closing time has come and count

@@ -8,6 +8,8 @@ and the console. Each variable is described in README.md.
 
 import os
 import sys
+import zoneinfo
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,6 +44,48 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env(name, default).lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {env(name)!r}")
+    return value
+
+
+def env_time_zone(name: str, default: str) -> str:
+    value = env(name, default)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone name such as Europe/London, not {value!r}"
+        ) from None
+    return value
+
+
+def env_daytime(name: str, default: str) -> tuple[time, time] | None:
+    """Two times "HH:MM-HH:MM" (start before end), or "always" for None."""
+    value = env(name, default).lower()
+    if value == "always":
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        start = end = None
+    if start is None or not start < end:
+        raise ImproperlyConfigured(
+            f"{name} must be two times such as 08:00-20:00 (the first earlier), "
+            f"or always, not {env(name)!r}"
+        )
+    return start, end
+
+
+def require(name: str, value: str, why: str) -> None:
+    """Production (DEBUG off) stops at start-up, in one plain line naming the
+    variable, rather than running with a value that fails silently later."""
+    if not value and not (DEBUG or TESTING):
+        raise ImproperlyConfigured(f"{name} is not set. {why}")
+
+
 VAR_DIR = Path(env("COPRODUCE_VAR_DIR", str(BASE_DIR / "var")))
 
 
@@ -57,11 +101,23 @@ if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not (DEBUG or TESTING):
         "(or DEBUG=true for development only)."
     )
 
+# The public address: email links start with it. It may end in a path
+# (https://example.org/coproduce) when the site is served under one; pages,
+# static files and email links then all carry that path once.
+require("SITE_URL", env("SITE_URL"), "Set it to the public address: https://coproduce.example.org")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.hostname or _site.query or _site.fragment:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an address such as https://coproduce.example.org, not {SITE_URL!r}"
+    )
+SITE_ORIGIN = f"{_site.scheme}://{_site.netloc}"
+# Django adds this prefix to every address it makes (pages and static files),
+# in web requests and in the worker alike; coproduce.wsgi strips it from the
+# requests the proxy passes on.
+FORCE_SCRIPT_NAME = _site.path.rstrip("/") or None
 # By default the site answers to the host in SITE_URL and to this machine.
-ALLOWED_HOSTS = env_list(
-    "ALLOWED_HOSTS", f"{urlsplit(SITE_URL).hostname or 'localhost'},127.0.0.1,localhost,[::1]"
-)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"{_site.hostname},127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -76,6 +132,7 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_htmx",
     "coproduce",
     "projects",
@@ -96,9 +153,14 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "participants.middleware.StaffSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "coproduce.urls"
+# Where gunicorn listens in the container (deploy/entrypoint.sh web); the web
+# container's health check asks on the same port. Every address inside the
+# container: compose publishes the port on 127.0.0.1 only.
+WEB_BIND = env("WEB_BIND", "0.0.0.0:8000")  # noqa: S104
 WSGI_APPLICATION = "coproduce.wsgi.application"
 
 TEMPLATES = [
@@ -123,10 +185,21 @@ FORM_RENDERER = "coproduce.forms.AccessibleFormRenderer"
 
 # Database: DATABASE_URL (PostgreSQL in production and CI); SQLite under var/ by default.
 DATABASE_URL = env("DATABASE_URL")
+require(
+    "DATABASE_URL",
+    DATABASE_URL,
+    "Set it to your PostgreSQL database: postgres://user:password@host:5432/coproduce",
+)
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
-    }
+    try:
+        DATABASES = {
+            "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        }
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be an address such as "
+            f"postgres://user:password@host:5432/coproduce ({error})"
+        ) from None
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -198,23 +271,54 @@ ACCOUNT_FORMS = {
     "reauthenticate": "participants.forms.ReauthenticateForm",
 }
 ACCOUNT_ADAPTER = "participants.adapters.AccountAdapter"
+# Two-step sign-in (allauth.mfa): a code from an authenticator app, with
+# recovery codes for when the phone is lost. Staff must set it up before they
+# can use the admin dashboard (participants.middleware), unless
+# STAFF_MFA_REQUIRED=false; it is on by default when DEBUG is off.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Coproduce"
+# A code from the 30 seconds before (or after) still works: time to read it
+# and type it with a screen reader, a magnifier or switch access.
+MFA_TOTP_TOLERANCE = 1
+MFA_ADAPTER = "participants.adapters.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "participants.forms.MFAAuthenticateForm",
+    "reauthenticate": "participants.forms.MFAReauthenticateForm",
+    "activate_totp": "participants.forms.ActivateTOTPForm",
+}
+STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", not DEBUG)
 
-# Email: SMTP when SMTP_HOST is set; otherwise one file per message in the
-# outbox folder, also printed to the console.
+# Email: SMTP when SMTP_HOST is set. Without it, development (DEBUG on)
+# writes one file per message in the outbox folder and prints it; production
+# refuses to start, since every reminder would silently go nowhere, unless
+# EMAIL_TO_FILES=true says that files are wanted.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Coproduce <coproduce@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAIL_OUTBOX_DIR = Path(env("MAIL_OUTBOX_DIR", str(VAR_DIR / "outbox")))
+EMAIL_TO_FILES = env_bool("EMAIL_TO_FILES", False)
 SMTP_HOST = env("SMTP_HOST")
-if SMTP_HOST:
+if not EMAIL_TO_FILES:
+    require(
+        "SMTP_HOST",
+        SMTP_HOST,
+        "Set it to your mail server, or EMAIL_TO_FILES=true to keep emails in files instead.",
+    )
+if SMTP_HOST and not EMAIL_TO_FILES:
+    SMTP_PORT = env_int("SMTP_PORT", 587)
+    # starttls (port 587), tls (implicit TLS, port 465) or none (a local relay).
+    SMTP_SECURITY = env_choice(
+        "SMTP_SECURITY", ("starttls", "tls", "none"), "tls" if SMTP_PORT == 465 else "starttls"
+    )
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": SMTP_HOST,
-                "port": env_int("SMTP_PORT", 587),
+                "port": SMTP_PORT,
                 "username": env("SMTP_USER"),
                 "password": os.environ.get("SMTP_PASSWORD", ""),
-                "use_tls": env_bool("SMTP_TLS", True),
+                "use_tls": SMTP_SECURITY == "starttls",
+                "use_ssl": SMTP_SECURITY == "tls",
                 "timeout": 30,
             },
         }
@@ -230,6 +334,7 @@ else:
 # Celery: Redis (or any broker URL) from CELERY_BROKER_URL; otherwise kombu's
 # filesystem transport under var/broker/, so `make run` needs no server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+require("CELERY_BROKER_URL", CELERY_BROKER_URL, "Set it to your Redis server: redis://host:6379/0")
 BROKER_DIR = VAR_DIR / "broker"
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "safefs://localhost//"
@@ -248,13 +353,27 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
+# How often beat runs each scheduled task (coproduce/celery.py). Every task
+# finds its work "at or before now", so any interval is correct, only slower
+# or faster; the end-to-end tests use 1.
+COPRODUCE_BEAT_SECONDS = env_int("COPRODUCE_BEAT_SECONDS", 60)
+# /healthz answers 503 when beat has been silent this long: several periods.
+BEAT_SILENT_AFTER_SECONDS = max(5 * COPRODUCE_BEAT_SECONDS, 60)
+# When reminders that are not urgent may be sent, in each member's own time
+# zone (None: at any hour, as `make run` does so a newcomer sees them).
+COPRODUCE_DAYTIME = env_daytime("COPRODUCE_DAYTIME", "always" if DEBUG else "08:00-20:00")
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "Europe/London"
+# The site's own time zone (the admin, logs, new projects' default); each
+# project keeps its own zone for its dates and reminders.
+TIME_ZONE = env_time_zone("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+# Absolute, with SITE_URL's path: Django would add the prefix to a relative
+# one only in requests, and the web server reads it before the first.
+STATIC_URL = f"{FORCE_SCRIPT_NAME or ''}/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {

@@ -1,4 +1,4 @@
-"""How Coproduce's emails look and read (see ../shared/EMAIL.md).
+"""How Coproduce's emails look and read (see docs/email-rules.md).
 
 Every email has a plain-text part; an HTML part too unless the member chose
 plain text only. The HTML part uses one layout (templates/emails/layout.html):
@@ -100,8 +100,10 @@ def invitation_token(invitation) -> str:
 
 
 def absolute_url(path: str) -> str:
-    """A full address for a link in an email, from SITE_URL."""
-    return f"{settings.SITE_URL}{path}"
+    """A full address for a link in an email: SITE_URL's scheme and host, then
+    a path from reverse() or get_absolute_url(), which already starts with
+    SITE_URL's own path when the site is served under one."""
+    return f"{settings.SITE_ORIGIN}{path}"
 
 
 def reverse_or(names: list[tuple[str, dict]], default: str) -> str:
@@ -123,7 +125,7 @@ def _link_template(name: str, site_url: str, urlconf: str) -> str:
 def _link(name: str, token: str) -> str:
     """The full address of a page that takes a token: worked out once, then
     the token put in (this runs twice for every email)."""
-    template = _link_template(name, settings.SITE_URL, get_urlconf() or settings.ROOT_URLCONF)
+    template = _link_template(name, settings.SITE_ORIGIN, get_urlconf() or settings.ROOT_URLCONF)
     return template.replace("TOKEN", token)
 
 
@@ -505,7 +507,7 @@ class ReminderEmailBuilder:
 
 def account_email(render, template_prefix: str, email: str, context: dict, headers=None):
     """allauth's emails (sign-in codes, confirmations, password resets, ...)
-    made to follow EMAIL.md like every other: templates/account/email/ use
+    made to follow docs/email-rules.md like every other: templates/account/email/ use
     the same layout; this adds the recipient's format (plain text only,
     large print), the styles, the link to change or stop reminder emails and
     the List-Unsubscribe headers (which stop reminder emails: emails like

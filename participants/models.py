@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from projects.models import Membership
+from projects.models import Membership, site_time_zone
 
 
 class UserManager(BaseUserManager):
@@ -92,7 +92,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text="What you are good at or would like to bring to a project.",
     )
-    timezone = models.CharField(max_length=64, default="Europe/London")
+    timezone = models.CharField(max_length=64, default=site_time_zone)
 
     # How and when they want to be reminded.
     reminder_format = models.CharField(

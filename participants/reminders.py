@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import uuid
 import zoneinfo
 from collections import defaultdict
@@ -62,28 +61,12 @@ HEARTBEAT_SECONDS = 30  # a live worker renews its claims this often
 RUN_SECONDS = 240  # one task sends for at most this long, then leaves the rest to the next
 
 
-@lru_cache(maxsize=8)
-def _daytime(value: str) -> tuple[time, time] | None:
-    """COPRODUCE_DAYTIME: "08:00-20:00" (the default), another "HH:MM-HH:MM",
-    or "always" to send at any hour (for a demonstration, never for real)."""
-    value = value.strip().lower()
-    if value == "always":
-        return None
-    try:
-        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
-    except ValueError:
-        return time(8, 0), time(20, 0)
-    return (start, end) if start < end else (time(8, 0), time(20, 0))
-
-
 def daytime_hours() -> tuple[time, time] | None:
-    """Daytime (EMAIL.md rule 24), when reminders that are not urgent may go,
-    in each member's own time zone; None: at any hour. With DEBUG on (`make
-    run`) they go at any hour, so a newcomer sees them arrive at night too;
-    COPRODUCE_DAYTIME overrides either way."""
-    return _daytime(
-        os.environ.get("COPRODUCE_DAYTIME", "") or ("always" if settings.DEBUG else "08:00-20:00")
-    )
+    """Daytime (docs/email-rules.md rule 24), when reminders that are not
+    urgent may go, in each member's own time zone; None: at any hour. From
+    COPRODUCE_DAYTIME (settings), at any hour with DEBUG on (`make run`), so a
+    newcomer sees them arrive at night too."""
+    return settings.COPRODUCE_DAYTIME
 
 
 # A reminder about a deadline must arrive at least this long before it.
@@ -735,7 +718,7 @@ def _wait_for_daytime(
     """Rows planned for daytime can come up at night: a worker or beat that
     was down catches up at 2am. Those that are not urgent go back to wait for
     the member's daytime (or their digest), unless that would be too late for
-    the deadline they are about (EMAIL.md rule 24). Returns the rows put back;
+    the deadline they are about (docs/email-rules.md rule 24). Returns the rows put back;
     one UPDATE for each new sending time, none in daytime."""
     if daytime_hours() is None:
         return set()

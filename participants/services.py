@@ -1,10 +1,34 @@
 import datetime
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from participants.display import SESSION_KEY
 from participants.models import User
+
+
+@transaction.atomic
+def person_get_or_create(*, email: str, display_name: str, is_staff: bool = False):
+    """The account with this email address, made when there is none, with the
+    address counted as confirmed: used by whoever runs the server (the first
+    project manager), never by a web page. The person signs in with a code
+    emailed to the address, so no password is set here. Returns the person
+    and whether the account is new."""
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        user = User.objects.create_user(
+            email=email, display_name=display_name.strip(), is_staff=is_staff
+        )
+    elif is_staff and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    EmailAddress.objects.update_or_create(
+        user=user, email__iexact=email, defaults={"email": email, "verified": True, "primary": True}
+    )
+    return user, created
 
 
 @transaction.atomic

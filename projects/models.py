@@ -2,7 +2,7 @@
 
 Every member of a project is an equal: the label (participant or professional)
 is for reporting balance only, and the facilitator flag allows housekeeping
-only (inviting, removing, editing stages). See DOMAIN.md.
+only (inviting, removing, editing stages). See docs/domain.md.
 """
 
 import secrets
@@ -20,6 +20,11 @@ from django.utils.timezone import now
 
 def _timezone_choices():
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+def site_time_zone() -> str:
+    """New projects and people start in the site's time zone (TIME_ZONE)."""
+    return settings.TIME_ZONE
 
 
 class Organisation(models.Model):
@@ -99,7 +104,7 @@ class Project(models.Model):
     starts_on = models.DateField("start date", null=True, blank=True)
     ends_on = models.DateField("planned end date", null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    timezone = models.CharField(max_length=64, choices=_timezone_choices, default="Europe/London")
+    timezone = models.CharField(max_length=64, choices=_timezone_choices, default=site_time_zone)
     closing_reminder_hours = models.JSONField(
         default=default_closing_reminder_hours,
         blank=True,

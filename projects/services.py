@@ -12,6 +12,7 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils.text import slugify
 from django.utils.timezone import now
 
 from projects import signals
@@ -23,6 +24,7 @@ from projects.models import (
     Project,
     Rung,
     Stage,
+    site_time_zone,
 )
 from projects.permissions import can_facilitate
 
@@ -118,6 +120,30 @@ def _save_changes(instance, fields: dict) -> bool:
     return bool(changed)
 
 
+# Organisations ----------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_manager_add(*, organisation_name: str, user) -> tuple[Organisation, bool]:
+    """Make someone a project manager of the organisation of this name,
+    starting the organisation when there is none yet: the first step of a new
+    install (`manage.py createmanager`), run by whoever runs the server.
+    Returns the organisation and whether it is new."""
+    name = _clean_text(organisation_name)
+    organisation = Organisation.objects.filter(name__iexact=name).first()
+    created = organisation is None
+    if created:
+        base = slugify(name)[:70] or "organisation"
+        slug, suffix = base, 2
+        while Organisation.objects.filter(slug=slug).exists():
+            slug, suffix = f"{base}-{suffix}", suffix + 1
+        organisation = Organisation(name=name, slug=slug)
+        organisation.full_clean()
+        organisation.save()
+    organisation.managers.add(user)
+    return organisation, created
+
+
 # Projects ---------------------------------------------------------------
 
 
@@ -130,7 +156,7 @@ def project_create(
     audience: str = "",
     starts_on: datetime.date | None = None,
     ends_on: datetime.date | None = None,
-    timezone: str = "Europe/London",
+    timezone: str | None = None,
     closing_reminder_hours: list[int] | None = None,
     creator=None,
     creator_label: str = Membership.Label.PROFESSIONAL,
@@ -148,7 +174,7 @@ def project_create(
         audience=_clean_text(audience),
         starts_on=starts_on,
         ends_on=ends_on,
-        timezone=timezone,
+        timezone=timezone or site_time_zone(),
     )
     if closing_reminder_hours is not None:
         project.closing_reminder_hours = closing_reminder_hours

@@ -5,6 +5,8 @@ fresh machine. It must print the address and the demo sign-in details, serve
 the demo and /healthz, run a worker that sends the demo's emails and a beat
 that schedules tasks, and stop every process it started on Ctrl-C."""
 
+import email
+import email.policy
 import json
 import os
 import signal
@@ -30,6 +32,7 @@ SERVER_SETTINGS = {
     "SMTP_HOST",
     "MAIL_OUTBOX_DIR",
     "SECRET_KEY",
+    "SITE_URL",
     "DJANGO_SETTINGS_MODULE",
 }
 
@@ -140,17 +143,24 @@ def test_make_run_serves_the_demo_with_a_worker_and_beat_and_ctrl_c_stops_them_a
     status, html = _get(address)
     assert status == 200
     assert "<title>Design services together - Coproduce</title>" in html
+
+    # The worker sends the demo's "new decision" emails to the outbox and
+    # the console; beat sends its tasks (every second in this test).
+    output.wait_for("Email to aisha@example.org", process)
+    sent = list((var_dir / "outbox").glob("*.eml"))
+    assert sent
+    # Their links lead to the port served here (SITE_URL follows PORT).
+    message = email.message_from_bytes(sent[0].read_bytes(), policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()
+    assert f"http://127.0.0.1:{port}/" in text
+    assert "127.0.0.1:8000" not in text
+    output.wait_for("Scheduler: Sending due task send-due-reminders", process)
+    # Beat has run, so /healthz reports all three parts up.
     status, body = _get(address + "healthz")
     assert status == 200
     assert json.loads(body)["status"] == "ok"
     assert json.loads(body)["database"]["detail"] == "sqlite"
     assert json.loads(body)["broker"]["detail"] == "filesystem"
-
-    # The worker sends the demo's "new decision" emails to the outbox and
-    # the console; beat sends its tasks (every second in this test).
-    output.wait_for("Email to aisha@example.org", process)
-    assert list((var_dir / "outbox").glob("*.eml"))
-    output.wait_for("Scheduler: Sending due task send-due-reminders", process)
 
     children = _children(process.pid)
     assert len(children) == 3, output.text  # web server, worker, beat

@@ -1,11 +1,18 @@
+import io
 import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
 
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
 from coproduce.celery import app as celery_app
 from tests.conftest import IN_CI
@@ -25,17 +32,31 @@ PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "a-long-random-production-key-Zq8vN3xR5tW1yB7mK2pL9sD4fG6hJ0cV",
     "SITE_URL": "https://coproduce.example.org",
+    "DATABASE_URL": "postgres://coproduce:secret@db:5432/coproduce",
+    "CELERY_BROKER_URL": "redis://redis:6379/0",
+    "SMTP_HOST": "smtp.example.org",
+}
+# Settings of the machine or the test run that would change what is checked.
+DEPLOYMENT_SETTINGS = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SITE_URL",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CACHE_URL",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_SECURITY",
+    "EMAIL_TO_FILES",
+    "TIME_ZONE",
+    "COPRODUCE_DAYTIME",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 
 def _settings_check(*command, **env):
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        # (the tests' own DJANGO_ALLOW_ASYNC_UNSAFE is no part of a deployment)
-        if k
-        not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
+    clean = {k: v for k, v in os.environ.items() if k not in DEPLOYMENT_SETTINGS}
     return subprocess.run(
         [sys.executable, "manage.py", *(command or ["check"])],
         cwd=ROOT,
@@ -46,14 +67,119 @@ def _settings_check(*command, **env):
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():
-    result = _settings_check(DEBUG="false")
+    result = _settings_check(**{**PRODUCTION, "SECRET_KEY": ""})
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
 
 
-def test_production_starts_with_a_real_secret_key():
-    result = _settings_check(DEBUG="false", SECRET_KEY="k" * 50)
+def test_production_starts_with_every_required_value():
+    result = _settings_check(**PRODUCTION)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "says"),
+    [
+        ("SITE_URL", "SITE_URL is not set. Set it to the public address"),
+        ("DATABASE_URL", "DATABASE_URL is not set. Set it to your PostgreSQL database"),
+        ("CELERY_BROKER_URL", "CELERY_BROKER_URL is not set. Set it to your Redis server"),
+        (
+            "SMTP_HOST",
+            "SMTP_HOST is not set. Set it to your mail server, or EMAIL_TO_FILES=true "
+            "to keep emails in files instead.",
+        ),
+    ],
+)
+def test_production_stops_in_one_plain_line_when_a_required_value_is_blank(variable, says):
+    """Production does not fail silently later (no SMTP server: every
+    reminder marked sent and never delivered; no SITE_URL: every email link
+    leads to 127.0.0.1)."""
+    result = _settings_check(**{**PRODUCTION, variable: ""})
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Coproduce cannot start: {says}"), lines[0]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("SITE_URL", "coproduce.example.org", "SITE_URL must be an address such as https://"),
+        ("SITE_URL", "ftp://coproduce.example.org", "SITE_URL must be an address"),
+        ("DATABASE_URL", "mysqlx://nowhere", "DATABASE_URL must be an address such as postgres://"),
+        ("SMTP_PORT", "five", "SMTP_PORT must be a whole number, not 'five'"),
+        ("SMTP_SECURITY", "ssl", "SMTP_SECURITY must be one of starttls, tls, none, not 'ssl'"),
+        ("TIME_ZONE", "Europe/Londn", "TIME_ZONE must be a time zone name such as Europe/London"),
+        ("COPRODUCE_DAYTIME", "nonsense", "COPRODUCE_DAYTIME must be two times such as"),
+        ("COPRODUCE_DAYTIME", "20:00-08:00", "COPRODUCE_DAYTIME must be two times such as"),
+        ("COPRODUCE_BEAT_SECONDS", "1.5", "COPRODUCE_BEAT_SECONDS must be a whole number"),
+    ],
+)
+def test_a_bad_value_stops_start_up_in_one_plain_line_naming_it(variable, value, says):
+    result = _settings_check(**{**PRODUCTION, variable: value})
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Coproduce cannot start: {says}"), lines[0]
+
+
+def test_email_to_files_is_a_deliberate_choice_in_production(tmp_path):
+    show = "from django.conf import settings as s; print(s.MAILERS['default']['BACKEND'])"
+    result = _settings_check(
+        "shell", "-c", show, **{**PRODUCTION, "SMTP_HOST": "", "EMAIL_TO_FILES": "true"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "coproduce.mail.OutboxBackend"
+
+
+@pytest.mark.parametrize(
+    ("port", "security", "use_tls", "use_ssl"),
+    [
+        ("587", "", True, False),  # STARTTLS, the usual submission port
+        ("465", "", False, True),  # implicit TLS
+        ("2525", "tls", False, True),
+        ("25", "none", False, False),  # a relay on the same network
+    ],
+)
+def test_smtp_servers_on_port_587_and_465_can_be_used(port, security, use_tls, use_ssl):
+    show = (
+        "from django.conf import settings as s; o = s.MAILERS['default']['OPTIONS']; "
+        "print(o['port'], o['use_tls'], o['use_ssl'])"
+    )
+    result = _settings_check(
+        "shell", "-c", show, **PRODUCTION, SMTP_PORT=port, SMTP_SECURITY=security
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == f"{port} {use_tls} {use_ssl}"
+
+
+def test_the_time_zone_is_a_setting_and_new_projects_start_in_it():
+    show = (
+        "from django.conf import settings as s; from projects.models import Project; "
+        "print(s.TIME_ZONE, Project().timezone)"
+    )
+    result = _settings_check("shell", "-c", show, **PRODUCTION, TIME_ZONE="America/New_York")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "America/New_York America/New_York"
+
+
+def test_site_url_with_a_path_gives_every_address_that_path_once():
+    show = (
+        "from django.conf import settings as s; from django.urls import reverse; "
+        "from participants.emails import absolute_url; "
+        "print(s.FORCE_SCRIPT_NAME, s.STATIC_URL, s.ALLOWED_HOSTS[0], "
+        "absolute_url(reverse('account_login')))"
+    )
+    result = _settings_check(
+        "shell", "-c", show, **{**PRODUCTION, "SITE_URL": "https://example.org/coproduce/"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "/coproduce",
+        "/coproduce/static/",
+        "example.org",
+        "https://example.org/coproduce/accounts/login/",
+    ]
 
 
 def test_production_settings_pass_the_deploy_check_without_warnings():
@@ -97,13 +223,15 @@ def test_blank_settings_count_as_unset(tmp_path):
     ]
 
 
-def test_a_number_setting_that_is_not_a_number_is_refused_in_plain_words():
-    result = _settings_check(DEBUG="true", SMTP_HOST="mail.example.org", SMTP_PORT="five")
-    assert result.returncode != 0
-    assert "SMTP_PORT must be a whole number, not 'five'" in result.stderr
+@pytest.fixture
+def beat_ran(db):
+    """Celery beat ran a moment ago."""
+    from coproduce.beat import record_beat
+
+    record_beat()
 
 
-def test_healthz_reports_database_and_broker(client, db, real_broker):
+def test_healthz_reports_database_broker_and_beat(client, beat_ran, real_broker):
     response = client.get("/healthz")
     assert response.status_code == HTTPStatus.OK
     body = json.loads(response.content)
@@ -113,10 +241,46 @@ def test_healthz_reports_database_and_broker(client, db, real_broker):
     assert body["broker"]["detail"] == (
         "redis" if real_broker.startswith("redis") else "filesystem"
     )
+    assert body["beat"]["ok"] is True
+    assert body["beat"]["last_ran_seconds_ago"] < 5
     assert response["Cache-Control"].startswith("max-age=0")
 
 
-def test_healthz_answers_503_when_the_broker_is_unreachable(client, db, monkeypatch):
+def test_healthz_answers_503_when_beat_never_ran(client, db, real_broker):
+    response = client.get("/healthz")
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    body = json.loads(response.content)
+    assert body["beat"] == {"ok": False, "detail": "never ran", "last_ran_seconds_ago": None}
+    assert body["database"]["ok"] is True
+
+
+def test_healthz_answers_503_when_beat_has_been_silent_for_several_periods(
+    client, beat_ran, real_broker, settings
+):
+    """A dead beat closes no decision and sends no reminder: /healthz says so
+    once it has been silent for BEAT_SILENT_AFTER_SECONDS (5 periods)."""
+    settings.BEAT_SILENT_AFTER_SECONDS = 300
+    with time_machine.travel(timezone.now() + timedelta(seconds=290), tick=False):
+        assert client.get("/healthz").status_code == HTTPStatus.OK
+    with time_machine.travel(timezone.now() + timedelta(seconds=310), tick=False):
+        response = client.get("/healthz")
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    beat = json.loads(response.content)["beat"]
+    assert beat["ok"] is False
+    assert beat["detail"].startswith("silent for 31")
+
+
+def test_the_beat_container_health_check_reads_the_heartbeat(beat_ran, settings):
+    call_command("healthcheck", "beat", stdout=io.StringIO())
+    settings.BEAT_SILENT_AFTER_SECONDS = 60
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False),
+        pytest.raises(CommandError, match="Celery beat has been silent for 12"),
+    ):
+        call_command("healthcheck", "beat")
+
+
+def test_healthz_answers_503_when_the_broker_is_unreachable(client, beat_ran, monkeypatch):
     # Celery reads CELERY_BROKER_URL from the environment before its settings.
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
@@ -129,7 +293,7 @@ def test_healthz_answers_503_when_the_broker_is_unreachable(client, db, monkeypa
     assert body["database"]["ok"] is True
 
 
-def test_healthz_answers_dockers_check_in_production(client, db, real_broker, settings):
+def test_healthz_answers_dockers_check_in_production(client, beat_ran, real_broker, settings):
     """Docker's health check and load balancers ask over plain HTTP by the
     container's own address, which is neither an allowed host nor HTTPS."""
     settings.ALLOWED_HOSTS = ["coproduce.example.org"]

@@ -168,7 +168,7 @@ def test_the_admin_never_shows_who_voted_how(client, world, anonymous):
 
 
 def test_no_email_shows_who_voted_how(
-    world, anonymous, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+    world, anonymous, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
     """Every email about the anonymous decisions (new decision, closing soon,
     result, outcome), in every format the voters chose, sent through the
@@ -177,7 +177,7 @@ def test_no_email_shows_who_voted_how(
     from participants import reminders
 
     consent, choice, voters, members = anonymous
-    monkeypatch.setenv("COPRODUCE_DAYTIME", "always")
+    settings.COPRODUCE_DAYTIME = None  # at any hour
     for member, reminder_format in zip(
         members, ["standard", "large_print", "easy_words"], strict=True
     ):

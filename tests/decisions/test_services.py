@@ -545,11 +545,11 @@ def test_the_same_comment_sent_twice_in_a_row_is_posted_once(world, decision):
 
 
 def test_the_member_gets_an_email_when_a_vote_is_recorded_for_them(
-    world, decision, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+    world, decision, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
     from participants import reminders as sending
 
-    monkeypatch.setenv("COPRODUCE_DAYTIME", "always")
+    settings.COPRODUCE_DAYTIME = None  # at any hour
     with django_capture_on_commit_callbacks(execute=True):
         services.vote_record_on_behalf(
             recorder=world.facilitator.user,

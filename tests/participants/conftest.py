@@ -3,9 +3,9 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _reminder_test_settings(settings):
-    """Links in emails use https, as in production (EMAIL.md rule 12); the
+    """Links in emails use https, as in production (docs/email-rules.md rule 12); the
     fast password hasher keeps the factories quick."""
-    settings.SITE_URL = "https://coproduce.example.org"
+    settings.SITE_URL = settings.SITE_ORIGIN = "https://coproduce.example.org"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

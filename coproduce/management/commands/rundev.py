@@ -72,6 +72,11 @@ class Command(BaseCommand):
                 f"Something else is using port {port}. Stop it, or choose another port: "
                 f"PORT={port + 1} make run"
             )
+        local_host = EVERY_ADDRESS.get(host, host)
+        if not os.environ.get("SITE_URL", "").strip():
+            # Email links (written by the worker) lead to the address served
+            # here, whatever HOST and PORT say, unless SITE_URL is given.
+            os.environ["SITE_URL"] = f"http://{_bracketed(local_host)}:{port}"
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is ready.")
         demo_sign_ins = "" if no_demo else call_command("demo", verbosity=0, stdout=io.StringIO())
@@ -101,7 +106,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
 
-        local_host = EVERY_ADDRESS.get(host, host)
         if self._web_answers(local_host, port, children["web"], lambda: stopping):
             address = f"http://{_bracketed(local_host)}:{port}/"
             every = " (and at this machine's other addresses)" if host in EVERY_ADDRESS else ""
