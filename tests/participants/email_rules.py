@@ -1,4 +1,4 @@
-"""The rules of ../shared/EMAIL.md that a program can check, as one function
+"""The rules of docs/email-rules.md that a program can check, as one function
 that returns every problem it finds in an email (an empty list: all good).
 
 Used by the template tests for every kind of email in every format, and by
@@ -8,7 +8,7 @@ import html
 import re
 from email import message_from_bytes
 
-FORMAT_SIZES = {  # smallest body font size (px) per format, EMAIL.md rule 7
+FORMAT_SIZES = {  # smallest body font size (px) per format, docs/email-rules.md rule 7
     "standard": 16,
     "large_print": 22,
     "easy_words": 19,

@@ -70,7 +70,7 @@ def kind_of(message) -> str:
 def daytime_zone() -> str:
     """A time zone where it is the middle of the day right now, for tests
     that run on the real clock (reminders that are not urgent wait for
-    daytime, EMAIL.md rule 24)."""
+    daytime, docs/email-rules.md rule 24)."""
     import zoneinfo
 
     now = datetime.now(UTC)

@@ -1,5 +1,5 @@
 """allauth's emails (sign-in codes, confirmations, password resets, unknown
-accounts, notifications) follow EMAIL.md too: sent through the real pages
+accounts, notifications) follow docs/email-rules.md too: sent through the real pages
 where a test can reach them, and rendered directly for the rest."""
 
 import pytest

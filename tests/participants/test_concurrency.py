@@ -38,7 +38,7 @@ def due_reminders(settings):
     now = timezone.now()
     decision = DecisionFactory(closes_at=now + timedelta(days=2))
     # On the real clock: members live where it is daytime now, so nothing
-    # waits for the morning (EMAIL.md rule 24).
+    # waits for the morning (docs/email-rules.md rule 24).
     zone = daytime_zone()
     users = User.objects.bulk_create(
         User(

@@ -1,5 +1,5 @@
 """Every kind of email, in each HTML format, laid out by a real browser
-(EMAIL.md rule 6): one column at most 600 px wide on a wide screen, and
+(docs/email-rules.md rule 6): one column at most 600 px wide on a wide screen, and
 still readable on a 280 px screen, with nothing wider than the screen (long
 addresses and words wrap instead of pushing the text off the side)."""
 

@@ -1,6 +1,6 @@
 """Every kind of email, in every format, sent through the real machinery
 (services -> reminder log -> send_due -> mail) and checked against each rule
-of EMAIL.md that a program can check (tests/participants/email_rules.py)."""
+of docs/email-rules.md that a program can check (tests/participants/email_rules.py)."""
 
 from datetime import timedelta
 
@@ -153,7 +153,7 @@ def test_every_email_meets_the_rules(
 
 
 def test_the_example_of_email_md(db, django_capture_on_commit_callbacks, mailoutbox):
-    """The closing-soon reminder reads like EMAIL.md's example."""
+    """The closing-soon reminder reads like docs/email-rules.md's example."""
     with time_machine.travel(NOW - timedelta(days=1), tick=False):
         world = build_project(formats=["standard", "easy_words"])
     sent = scenario("closing_soon", world, django_capture_on_commit_callbacks, mailoutbox)
@@ -168,7 +168,7 @@ def test_the_example_of_email_md(db, django_capture_on_commit_callbacks, mailout
     easy = sent["easy_words@example.org"]
     assert easy.subject == f"Please vote by tomorrow - {PROJECT_NAME}"
     easy_lines = [line for line in easy.body.splitlines() if line.strip()]
-    # As in EMAIL.md: what it is about, in the proposer's easy words, first.
+    # As in docs/email-rules.md: what it is about, in the proposer's easy words, first.
     assert easy_lines[:7] == [
         "Please vote by tomorrow",
         f"We are deciding about: {TITLE}.",
