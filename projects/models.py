@@ -27,6 +27,19 @@ def site_time_zone() -> str:
     return settings.TIME_ZONE
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def managed_by(self, user):
+        """The organisations whose projects this person manages: those they
+        are a project manager of, or every one for a superuser (who runs the
+        site). This is the one rule of the admin dashboard and the managers'
+        dashboard: being a manager of an organisation is what gives access."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(managers=user)
+
+
 class Organisation(models.Model):
     """A charity, council team or NHS trust that owns projects."""
 
@@ -41,6 +54,8 @@ class Organisation(models.Model):
             "without being members. They vote only if they join a project as members."
         ),
     )
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
