@@ -142,3 +142,23 @@ def test_each_kind_of_message_says_what_it_is_in_words(level, title, role):
     # Each banner is named by its own title.
     assert 'aria-labelledby="notification-title-1"' in html
     assert 'id="notification-title-2"' in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/profile/", "/account/", "/settings/display/", "/no-such-page/", "/admin/"]
+)
+def test_pages_for_someone_signed_in_are_never_cached(client, user, path):
+    """On a shared computer the next person must not see these pages from the
+    browser's cache after the last person signed out."""
+    client.force_login(user)
+    response = client.get(path)
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-store", "no-cache", "max-age=0"} <= cache_control
+
+
+def test_public_pages_and_static_files_may_be_cached(client, db):
+    assert "no-store" not in client.get("/accessibility/").get("Cache-Control", "")
+    static = client.get("/static/css/coproduce.css")
+    assert static.status_code == HTTPStatus.OK
+    assert "no-store" not in static.get("Cache-Control", "")
+    static.close()
