@@ -5,13 +5,13 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from participants.models import User
-from projects.models import Project
+from projects.models import Organisation, Project
 
 
 def test_the_demo_project_is_in_its_third_stage_with_ladder_answers(client, db, settings):
     settings.DEBUG = True
     call_command("demo", verbosity=0)
-    project = Project.objects.get()
+    project = Project.objects.get(organisation__slug="riverside-council")
     stages = list(project.stages.order_by("position"))
     assert [stage.is_past for stage in stages[:2]] == [True, True]
     assert stages[2].is_current
@@ -30,3 +30,25 @@ def test_the_demo_project_is_in_its_third_stage_with_ladder_answers(client, db, 
     assert "Professionals, 3 answers" in past
     assert "Why people chose their rung" in past
     assert "The BSL interpreter at every meeting made a big difference." in past
+
+
+def test_the_demo_has_two_organisations_each_with_its_own_managers(db, settings):
+    """So that scoping is seen at once: Ravi (staff, not a superuser) and
+    Helen (the site's superuser) manage Riverside; Nina manages Northfield."""
+    settings.DEBUG = True
+    details = call_command("demo", verbosity=0)
+    ravi, nina, helen = (
+        User.objects.get(email=f"{name}@example.org") for name in ("ravi", "nina", "helen")
+    )
+    assert (ravi.is_staff, ravi.is_superuser) == (True, False)
+    assert (nina.is_staff, nina.is_superuser) == (True, False)
+    assert helen.is_superuser
+    assert [o.slug for o in Organisation.objects.managed_by(ravi)] == ["riverside-council"]
+    assert [o.slug for o in Organisation.objects.managed_by(nina)] == ["northfield-health-trust"]
+    assert Organisation.objects.managed_by(helen).count() == 2
+    assert Project.objects.filter(organisation__slug="northfield-health-trust").count() == 1
+    for email in ("helen@example.org", "ravi@example.org", "nina@example.org"):
+        assert email in details
+    # Loading again changes nothing.
+    call_command("demo", verbosity=0)
+    assert Organisation.objects.count() == 2

@@ -1,6 +1,9 @@
-"""Load a small demo: one organisation, one project in its third stage with
-participants and professionals, ladder answers, open decisions of each kind
-and a closed decision with its outcome. Running it again changes nothing."""
+"""Load a small demo: an organisation with a project in its third stage
+(participants and professionals, ladder answers, open decisions of each kind
+and a closed decision with its outcome), its two project managers (one the
+site's superuser, one an ordinary manager), and a second organisation with
+its own manager and project, so that each manager's admin shows only their
+own organisation. Running it again changes nothing."""
 
 from datetime import timedelta
 from functools import partial
@@ -27,7 +30,15 @@ PEOPLE = [
     ("priya@example.org", "Priya Shah", Membership.Label.PROFESSIONAL, False),
     ("mark@example.org", "Mark Evans", Membership.Label.PROFESSIONAL, False),
 ]
-MANAGER = ("helen@example.org", "Helen Clarke")
+MANAGER = ("helen@example.org", "Helen Clarke")  # also the site's superuser
+SECOND_MANAGER = ("ravi@example.org", "Ravi Patel")  # manages Riverside only
+OTHER_ORGANISATION = ("Northfield Health Trust", "northfield-health-trust")
+OTHER_MANAGER = ("nina@example.org", "Nina Brooks")  # manages Northfield only
+OTHER_PEOPLE = [
+    ("lee@example.org", "Lee Morgan", Membership.Label.PROFESSIONAL, True),
+    ("grace@example.org", "Grace Adeyemi", Membership.Label.PARTICIPANT, False),
+    ("owen@example.org", "Owen Hughes", Membership.Label.PARTICIPANT, False),
+]
 # A few members' access needs and reminder preferences, so facilitators see
 # them on the members page and the outbox shows each email format.
 PROFILES = {
@@ -55,7 +66,9 @@ def sign_in_details() -> str:
         "  aisha@example.org   participant",
         "  priya@example.org   professional",
         "  sam@example.org     facilitator",
-        "  helen@example.org   project manager and admin (/admin/)",
+        "  helen@example.org   project manager of Riverside Council, and site superuser",
+        "  ravi@example.org    project manager of Riverside Council (/manage/, /admin/)",
+        "  nina@example.org    project manager of Northfield Health Trust only",
         "Or sign in with a code: it is emailed, so look in the outbox.",
     ]
     return "\n".join(lines)
@@ -87,9 +100,11 @@ class Command(BaseCommand):
         for email, name, _label, _facilitator in PEOPLE:
             people[email] = _person(email, name, **PROFILES.get(email, {}))
         helen = _person(*MANAGER, is_staff=True, is_superuser=True)
+        ravi = _person(*SECOND_MANAGER, is_staff=True)
 
         organisation = Organisation.objects.create(name="Riverside Council", slug=ORGANISATION_SLUG)
-        organisation.managers.add(helen)
+        organisation.managers.add(helen, ravi)
+        _other_organisation(now)
         project = Project.objects.create(
             organisation=organisation,
             name="Riverside Day Service",
@@ -294,6 +309,50 @@ class Command(BaseCommand):
         for email in ["tom@example.org", "priya@example.org"]:
             Vote.objects.create(decision=soon, member=members[email], choice=Vote.Choice.AGREE)
         transaction.on_commit(partial(_plan_reminders, [consent.pk, choice.pk, soon.pk], soon.pk))
+
+
+def _other_organisation(now):
+    """Northfield: a second organisation, its own manager and a small project,
+    which Riverside's managers must never see (only the superuser does)."""
+    name, slug = OTHER_ORGANISATION
+    organisation = Organisation.objects.create(name=name, slug=slug)
+    organisation.managers.add(_person(*OTHER_MANAGER, is_staff=True))
+    project = Project.objects.create(
+        organisation=organisation,
+        name="Northfield Carers' Café",
+        summary="Carers and staff are planning a weekly café where carers can meet and rest.",
+        audience="Unpaid carers in Northfield, and the trust's carer support staff",
+        starts_on=(now - timedelta(days=10)).date(),
+        ends_on=(now + timedelta(days=120)).date(),
+        timezone="Europe/London",
+    )
+    members = {
+        email: Membership.objects.create(
+            project=project,
+            user=_person(email, person_name),
+            label=label,
+            is_facilitator=facilitator,
+            joined_at=now - timedelta(days=10),
+        )
+        for email, person_name, label, facilitator in OTHER_PEOPLE
+    }
+    for position, stage_name in enumerate(Stage.DEFAULT_NAMES):
+        Stage.objects.create(
+            project=project,
+            position=position,
+            name=stage_name,
+            started_at=now - timedelta(days=10) if position == 0 else None,
+            started_by=members["lee@example.org"].user if position == 0 else None,
+        )
+    Decision.objects.create(
+        project=project,
+        stage=project.stages.get(position=0),
+        proposer=members["grace@example.org"],
+        title="Hold the café on Thursday afternoons",
+        description="Thursday afternoons suit most carers: the day centre is open then.",
+        kind=Decision.Kind.CONSENT,
+        closes_at=now + timedelta(days=6),
+    )
 
 
 def _plan_reminders(decision_ids, soon_id):
