@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from django import forms
 from django.core.exceptions import ValidationError
 
+from coproduce.forms import ParagraphsField
 from decisions.kinds import kind_for
 from decisions.models import Decision, Option, Vote
 from decisions.services import COMMENT_MAX_LENGTH, MAX_OPTIONS, ON_BEHALF_CHANNELS
@@ -478,7 +479,7 @@ class RecordVoteForm(VoteForm):
 class CommentForm(forms.Form):
     prefix = "comment"
 
-    body = forms.CharField(
+    body = ParagraphsField(
         label="Your comment",
         widget=_textarea(4),
         max_length=COMMENT_MAX_LENGTH,

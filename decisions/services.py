@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from coproduce.text import clean_paragraphs
 from decisions import reminders
 from decisions.formatting import when_words
 from decisions.kinds import KINDS, kind_for
@@ -545,7 +546,7 @@ def _clean_options(kind: str, options: Sequence[str]) -> list[str]:
 
 
 def _clean_body(body: str) -> str:
-    body = body.strip()
+    body = clean_paragraphs(body)
     if not body:
         raise ValidationError({"body": ["Write your comment"]})
     if len(body) > COMMENT_MAX_LENGTH:

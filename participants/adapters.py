@@ -9,6 +9,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from coproduce.text import clean_line
 from participants.display import DisplayPreferences, display_preferences_for
 from participants.services import display_preferences_save
 
@@ -111,7 +112,7 @@ class AccountAdapter(DefaultAccountAdapter):
     error_messages = {**DefaultAccountAdapter.error_messages, **ERROR_MESSAGES}
 
     def save_user(self, request, user, form, commit=True):
-        user.display_name = form.cleaned_data.get("display_name", "").strip()
+        user.display_name = clean_line(form.cleaned_data.get("display_name", ""))
         return super().save_user(request, user, form, commit=commit)
 
     def render_mail(self, template_prefix, email, context, headers=None):

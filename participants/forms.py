@@ -22,6 +22,7 @@ from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from django import forms
 from django.core.exceptions import ValidationError
 
+from coproduce.forms import LineField
 from participants.models import User
 
 EMAIL_ERRORS = {
@@ -96,7 +97,7 @@ class NewPasswordMixin:
 class SignupForm(AllauthSignupForm):
     """allauth's sign-up form with the member's name first."""
 
-    display_name = forms.CharField(
+    display_name = LineField(
         label="Your name",
         max_length=100,
         help_text=NAME_HINT,
@@ -111,12 +112,6 @@ class SignupForm(AllauthSignupForm):
             self.fields["email"],
             hint="We will send you an email to check it is yours.",
         )
-
-    def clean_display_name(self):
-        name = self.cleaned_data["display_name"].strip()
-        if not name:
-            raise forms.ValidationError(NAME_ERRORS["required"], code="required")
-        return name
 
 
 class LoginForm(AllauthLoginForm):
@@ -291,7 +286,7 @@ class ActivateTOTPForm(AllauthActivateTOTPForm):
 
 
 class DisplayNameForm(forms.Form):
-    display_name = forms.CharField(
+    display_name = LineField(
         label="Your name",
         max_length=100,
         help_text=NAME_HINT,

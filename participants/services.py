@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from coproduce.text import clean_line
 from participants.display import SESSION_KEY
 from participants.models import User
 
@@ -20,7 +21,7 @@ def person_get_or_create(*, email: str, display_name: str, is_staff: bool = Fals
     created = user is None
     if created:
         user = User.objects.create_user(
-            email=email, display_name=display_name.strip(), is_staff=is_staff
+            email=email, display_name=clean_line(display_name), is_staff=is_staff
         )
     elif is_staff and not user.is_staff:
         user.is_staff = True
@@ -53,7 +54,7 @@ def display_preferences_save(*, request, text_size: str, high_contrast: bool, re
 @transaction.atomic
 def display_name_change(*, user: User, display_name: str) -> User:
     """Change the name other members see."""
-    user.display_name = display_name.strip()
+    user.display_name = clean_line(display_name)
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name"])
     return user
