@@ -4,7 +4,7 @@ services' messages back on these forms with ``add_service_errors``."""
 
 import re
 import zoneinfo
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from coproduce.forms import ParagraphsField
 from decisions.kinds import kind_for
 from decisions.models import Decision, Option, Vote
-from decisions.services import COMMENT_MAX_LENGTH, MAX_OPTIONS, ON_BEHALF_CHANNELS
+from decisions.services import COMMENT_MAX_LENGTH, MAX_NOTICE, MAX_OPTIONS, ON_BEHALF_CHANNELS
 
 OPTION_FIELDS = [f"option_{number}" for number in range(1, MAX_OPTIONS + 1)]
 # Option boxes shown at first; the rest are behind "Write more options".
@@ -129,6 +129,35 @@ class TimeField(forms.Field):
         if hour > 23 or minute > 59:
             raise ValidationError(message, code="invalid")
         return time(hour, minute)
+
+
+def closing_moment(on: date, at: time, tz: zoneinfo.ZoneInfo) -> datetime:
+    """The moment a vote closes, from a date and a time in the project's
+    place. Refused in plain words when that time does not happen there that
+    day (clocks go forward) or happens twice (clocks go back), or when it is
+    further ahead than a vote may run (MAX_NOTICE)."""
+    if on > datetime.now(tz).date() + MAX_NOTICE:
+        raise ValidationError(
+            f"The closing date must be within {MAX_NOTICE.days // 365} years from today",
+            code="too_far",
+        )
+    place = str(tz).rsplit("/", 1)[-1].replace("_", " ")
+    naive = datetime.combine(on, at)
+    first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        back_again = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+        if back_again != naive:
+            raise ValidationError(
+                f"The clocks go forward then in {place}, so that time does not happen "
+                "on that day. Choose a time at least an hour later or earlier",
+                code="clock_change",
+            )
+        raise ValidationError(
+            f"The clocks go back then in {place}, so that time happens twice on that day. "
+            "Choose a time at least an hour later or earlier",
+            code="clock_change",
+        )
+    return first
 
 
 def _textarea(rows=5):
@@ -288,7 +317,11 @@ class DecisionProposeForm(DecisionWordsForm):
         cleaned = super().clean()
         closes_on, closes_time = cleaned.get("closes_on"), cleaned.get("closes_time")
         if closes_on and closes_time:
-            cleaned["closes_at"] = datetime.combine(closes_on, closes_time, tzinfo=self.tzinfo)
+            try:
+                cleaned["closes_at"] = closing_moment(closes_on, closes_time, self.tzinfo)
+            except ValidationError as error:
+                field = "closes_on" if error.code == "too_far" else "closes_time"
+                self.add_error(field, error)
         return cleaned
 
     def service_arguments(self) -> dict:

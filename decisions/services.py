@@ -29,6 +29,9 @@ from projects.models import Activity, Membership, Stage
 from projects.permissions import project_access
 
 MIN_NOTICE = timedelta(hours=1)
+# A vote runs at most this long: far-off dates are typing mistakes (and the
+# furthest ones cannot be turned into a moment in every time zone).
+MAX_NOTICE = timedelta(days=2 * 365)
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 OPTION_MAX_LENGTH = Option._meta.get_field("text").max_length
@@ -85,10 +88,22 @@ def decision_propose(
         updated_at=now,
     )
     errors = _model_errors(decision)
-    if closes_at is not None and closes_at < now + MIN_NOTICE:
-        errors.setdefault("closes_at", []).append(
-            "The closing time must be at least one hour from now"
-        )
+    if closes_at is not None:
+        try:
+            # (A day's grace each side of the form's rule, which is by date
+            # in the project's place, anywhere from UTC-12 to UTC+14.)
+            too_far = closes_at > now + MAX_NOTICE + timedelta(days=2)
+            too_soon = closes_at < now + MIN_NOTICE
+        except OverflowError:  # the year 9999 west of UTC is past the year 9999 in UTC
+            too_soon, too_far = False, True
+        if too_soon:
+            errors.setdefault("closes_at", []).append(
+                "The closing time must be at least one hour from now"
+            )
+        elif too_far:
+            errors.setdefault("closes_at", []).append(
+                f"The closing date must be within {MAX_NOTICE.days // 365} years from today"
+            )
     texts = []
     if kind in KINDS:
         try:
