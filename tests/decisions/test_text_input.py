@@ -67,3 +67,20 @@ def test_a_name_of_invisible_characters_or_with_a_direction_override_is_cleaned(
     client.post(reverse("participants:account"), {"display_name": f"Pat\nParticipant{RLO}"})
     user.refresh_from_db()
     assert user.display_name == "Pat Participant"
+
+
+def test_a_copied_name_cannot_pass_for_the_facilitator(client, world, decision):
+    """Names in a project come with the member's label, and "facilitator"
+    for facilitators, so a participant who takes the facilitator's name is
+    still shown as a participant."""
+    facilitator = world.facilitator.user
+    impostor = world.participant.user
+    impostor.display_name = facilitator.display_name
+    impostor.save()
+    client.force_login(impostor)
+    client.post(f"{decision.get_absolute_url()}comments/", {"comment-body": "Voting is closed."})
+    client.force_login(world.professional.user)
+    page = client.get(decision.get_absolute_url()).content.decode()
+    name = facilitator.display_name
+    assert f"<strong>{name} (participant)</strong>" in page
+    assert f"<strong>{name} (professional, facilitator)</strong>" not in page

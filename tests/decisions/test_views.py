@@ -457,10 +457,10 @@ def test_who_has_voted_and_how_many_have_not(client, world, decision):
         "2 of 3 members have voted: 1 of 1 participants and 1 of 2 professionals. "
         "1 has not voted yet."
     ) in page
-    assert "<li>Priya Shah: <strong>Agree</strong>. Reason:" in page
+    assert "<li>Priya Shah (professional): <strong>Agree</strong>. Reason:" in page
     recorded_on = when_words(Vote.objects.get(member=world.participant).updated_at, "Europe/London")
     assert (
-        "Pat Paterson: <strong>Abstain</strong> "
+        "Pat Paterson (participant): <strong>Abstain</strong> "
         f"(recorded by Sam Okafor, by phone, on {recorded_on})" in page
     )
 
