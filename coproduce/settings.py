@@ -121,7 +121,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", f"{_site.hostname},127.0.0.1,localhost
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with Coproduce's site: managers of an organisation may use it.
+    "coproduce.apps.CoproduceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -257,6 +258,10 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Tell the account's address when a password is set or changed, an address is
+# added or becomes the main one (the old address is told too), or the account
+# joins a project: participants.adapters.AccountAdapter.send_notification_mail.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Our versions of allauth's forms: plain labels and errors, no placeholders, and
 # a login form that keeps the password box for members who set a password.
 ACCOUNT_FORMS = {

@@ -5,9 +5,7 @@ from django.views.generic import TemplateView
 
 from coproduce import views
 
-admin.site.site_header = "Coproduce admin"
-admin.site.site_title = "Coproduce admin"
-admin.site.index_title = "Dashboard"
+# admin.site is coproduce.admin_site.CoproduceAdminSite (its titles are there).
 # The admin's own sign-in form has no rate limits: send it to the site's sign-in
 # (allauth's, with its limits on wrong passwords and its two-step sign-in).
 admin.site.login = secure_admin_login(admin.site.login)

@@ -1,9 +1,11 @@
 """The admin dashboard for decisions. Read-only: every change goes through
-decisions.services (the "close now" and "hide" actions call them).
+decisions.services (the "close now" and "hide" actions call them). Each page
+shows only the organisations the person manages (projects/admin_scoping.py).
 
 Anonymous decisions never show who voted how here: there is no Vote admin (its
-list could be filtered or sorted by choice), and a decision's votes appear
-inline with their choices only when the decision is not anonymous."""
+list could be filtered or sorted by choice), a decision's votes appear inline
+with their choices only when the decision is not anonymous, and no filter goes
+into votes (?votes__choice=... is refused)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,6 +16,7 @@ from django.utils.html import format_html_join
 from decisions import services
 from decisions.models import Comment, Decision, Option, Outcome, Vote
 from decisions.results import SPLIT_HIDDEN, result_rows, result_summary, shows_split
+from projects.admin_scoping import ManagedByOrganisation, error_words
 
 
 class ReadOnlyMixin:
@@ -27,16 +30,18 @@ class ReadOnlyMixin:
         return False
 
 
-class OptionInline(ReadOnlyMixin, admin.TabularInline):
+class OptionInline(ReadOnlyMixin, ManagedByOrganisation, admin.TabularInline):
     model = Option
+    organisation_path = "decision__project__organisation"
     fields = ["position", "text"]
     extra = 0
 
 
-class NamedVoteInline(ReadOnlyMixin, admin.TabularInline):
+class NamedVoteInline(ReadOnlyMixin, ManagedByOrganisation, admin.TabularInline):
     """Votes with their choices: for decisions that show names."""
 
     model = Vote
+    organisation_path = "decision__project__organisation"
     fields = [
         "member",
         "choice",
@@ -69,9 +74,16 @@ class AnonymousVoteInline(NamedVoteInline):
 
 
 @admin.register(Decision)
-class DecisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyMixin, ManagedByOrganisation, admin.ModelAdmin):
+    organisation_path = "project__organisation"
     list_display = ["title", "project", "stage", "kind", "status", "result", "closes_at"]
-    list_filter = ["status", "result", "kind", "is_anonymous", "project"]
+    list_filter = [
+        "status",
+        "result",
+        "kind",
+        "is_anonymous",
+        ("project", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["project", "stage"]
     search_fields = ["title", "project__name"]
     date_hierarchy = "closes_at"
@@ -125,19 +137,22 @@ class DecisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
 
     def has_close_permission(self, request):
-        return request.user.has_perm("decisions.change_decision")
+        return self.has_view_permission(request)
 
     @admin.action(description="Close the selected decisions now", permissions=["close"])
     def close_now(self, request, queryset):
         closed = 0
-        for decision_id in queryset.filter(status=Decision.Status.OPEN).values_list(
-            "pk", flat=True
-        ):
-            closed += services.decision_close(
-                decision_id=decision_id,
-                closed_by=request.user,
-                reason=f"Closed from the admin dashboard by {request.user}.",
-            )
+        for decision in queryset.filter(status=Decision.Status.OPEN).select_related("project"):
+            try:
+                services.decision_close_early(
+                    user=request.user,
+                    decision=decision,
+                    reason=f"Closed from the admin dashboard by {request.user}.",
+                )
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(request, f"{decision}: {error_words(error)}", messages.ERROR)
+            else:
+                closed += 1
         self.message_user(request, f"Closed {closed} decision(s).", messages.SUCCESS)
 
 
@@ -149,7 +164,8 @@ class HideReasonForm(forms.Form):
 
 
 @admin.register(Comment)
-class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CommentAdmin(ReadOnlyMixin, ManagedByOrganisation, admin.ModelAdmin):
+    organisation_path = "decision__project__organisation"
     list_display = ["decision", "author", "created_at", "edited_at", "hidden_at"]
     list_filter = [("hidden_at", admin.EmptyFieldListFilter)]
     list_select_related = ["decision", "author__user"]
@@ -168,7 +184,7 @@ class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = fields
 
     def has_hide_permission(self, request):
-        return request.user.has_perm("decisions.change_comment")
+        return self.has_view_permission(request)
 
     @admin.action(
         description="Hide the selected comments (asks for a reason)", permissions=["hide"]
@@ -183,7 +199,7 @@ class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin):
                         user=request.user, comment=comment, reason=form.cleaned_data["reason"]
                     )
                 except (ValidationError, PermissionDenied) as error:
-                    self.message_user(request, f"{comment}: {error}", messages.ERROR)
+                    self.message_user(request, f"{comment}: {error_words(error)}", messages.ERROR)
                 else:
                     hidden += 1
             self.message_user(request, f"Hid {hidden} comment(s).", messages.SUCCESS)
@@ -203,7 +219,8 @@ class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OutcomeAdmin(ReadOnlyMixin, ManagedByOrganisation, admin.ModelAdmin):
+    organisation_path = "decision__project__organisation"
     list_display = ["decision", "who", "by_when", "written_by", "updated_at"]
     list_select_related = ["decision", "written_by"]
     search_fields = ["statement", "who", "decision__title"]

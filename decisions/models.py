@@ -167,6 +167,11 @@ class Vote(models.Model):
     """One member's vote on one decision: one per member, whatever their label
     or role, enforced by the database."""
 
+    # Whose vote this is. As with ladder answers, the admin dashboard refuses
+    # any filter or sort that goes through it, or into votes from another
+    # model, so no list shows how someone voted (projects/admin_scoping.py).
+    ANSWERED_BY = "member"
+
     class Choice(models.TextChoices):
         AGREE = "agree", "Agree"
         DISAGREE = "disagree", "Disagree"

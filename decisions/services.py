@@ -2,8 +2,10 @@
 
 Each function is keyword-only, runs in one transaction, validates before it
 writes (a ValidationError with a message a member understands, and nothing
-changed), and hands over to reminders (decisions/reminders.py) only after the
-transaction has committed, with ids.
+changed), and hands over to reminders (decisions/reminders.py) with ids: a
+request written in the same transaction, planned as soon as it commits
+(participants.reminders.plan_after_commit), so a process that dies straight
+after the commit loses nothing.
 
 Votes and closing both lock the decision's row (SELECT ... FOR NO KEY UPDATE),
 so on PostgreSQL a vote either lands before the decision closes and is
@@ -13,20 +15,22 @@ once. One vote per member is also a database constraint.
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coproduce.text import clean_paragraphs
-from decisions import reminders
 from decisions.formatting import when_words
 from decisions.kinds import KINDS, kind_for
 from decisions.models import Comment, Decision, DecisionRevision, Option, Outcome, Vote
 from decisions.permissions import COMMENT_EDIT_WINDOW, can_edit, can_write_outcome
+from participants.models import PlanningRequest
+from participants.reminders import plan_after_commit
 from projects.models import Activity, Membership, Stage
-from projects.permissions import project_access
+from projects.permissions import can_do_housekeeping, project_access
+
+Event = PlanningRequest.Event
 
 MIN_NOTICE = timedelta(hours=1)
 # A vote runs at most this long: far-off dates are typing mistakes (and the
@@ -121,7 +125,7 @@ def decision_propose(
         for position, text in enumerate(texts)
     )
     _activity(project, member.user, f"{member.user} proposed “{decision.title}”", decision, now)
-    transaction.on_commit(partial(reminders.decision_proposed, decision.pk))
+    plan_after_commit(Event.DECISION_PROPOSED, decision.pk)
     return decision
 
 
@@ -236,7 +240,7 @@ def vote_record_on_behalf(
 ) -> Vote:
     """A facilitator records the vote a member gave in a meeting, by phone or
     on paper. The vote is marked with who recorded it and when; the member sees
-    that on the decision page, is sent an email (reminders.vote_recorded), and
+    that on the decision page, is sent an email (decisions.reminders.vote_recorded), and
     can change it themselves. A vote the member cast themselves is theirs:
     only they can change it."""
     access = project_access(recorder, decision.project)
@@ -256,7 +260,7 @@ def vote_record_on_behalf(
         channel=channel,
         recorded_by=recorder,
     )
-    transaction.on_commit(partial(reminders.vote_recorded, vote.pk))
+    plan_after_commit(Event.VOTE_RECORDED, vote.pk)
     return vote
 
 
@@ -376,13 +380,11 @@ def comment_edit(*, member: Membership, comment: Comment, body: str) -> Comment:
 
 @transaction.atomic
 def comment_hide(*, user, comment: Comment, reason: str) -> Comment:
-    """A facilitator (or admin staff allowed to change comments) hides a
-    comment. It is kept, and the thread says it was hidden and why."""
+    """A facilitator, or a manager of the project's organisation (on the
+    decision page or in the admin dashboard), hides a comment. It is kept,
+    and the thread says it was hidden and why."""
     comment = Comment.objects.select_for_update().select_related("decision").get(pk=comment.pk)
-    if not (
-        project_access(user, comment.decision.project).can_facilitate
-        or (user.is_staff and user.has_perm("decisions.change_comment"))
-    ):
+    if not can_do_housekeeping(user, comment.decision.project):
         raise PermissionDenied("Only a facilitator can hide a comment")
     if comment.is_hidden:
         raise ValidationError("This comment is already hidden")
@@ -442,14 +444,16 @@ def decision_close(
         decision.closed_at,
     )
     if notify:
-        transaction.on_commit(partial(reminders.decision_closed, decision.pk))
+        plan_after_commit(Event.DECISION_CLOSED, decision.pk)
     return True
 
 
 @transaction.atomic
 def decision_close_early(*, user, decision: Decision, reason: str) -> Decision:
-    """A facilitator closes a vote before its closing time, saying why."""
-    if not project_access(user, decision.project).can_facilitate:
+    """A facilitator, or a manager of the project's organisation (on the
+    decision page or in the admin dashboard), closes a vote before its
+    closing time, saying why."""
+    if not can_do_housekeeping(user, decision.project):
         raise PermissionDenied("Only a facilitator can close a vote early")
     if not reason.strip():
         raise ValidationError({"reason": ["Explain why you are closing the vote early"]})
@@ -496,7 +500,7 @@ def outcome_write(
         _activity(
             decision.project, user, f"{user} wrote the outcome of “{decision.title}”", decision, now
         )
-        transaction.on_commit(partial(reminders.outcome_written, decision.pk))
+        plan_after_commit(Event.OUTCOME_WRITTEN, decision.pk)
     return outcome
 
 

@@ -1,12 +1,26 @@
+"""The admin dashboard for people, invitations and reminders, scoped to the
+organisations the person manages (projects/admin_scoping.py).
+
+A manager sees the people of their organisations (members and former members
+of its projects, and its managers) but changes no one's account: an account
+may be in another organisation's projects too, and its email address is how
+its owner signs in. Only a superuser adds or changes accounts, makes someone
+staff or a superuser, or grants permissions. Access needs and strengths are
+not shown here to anyone: only the member and the facilitators of their
+projects see them, on the project's pages."""
+
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.db.models.constants import LOOKUP_SEP
 
 from participants import invitations, reminders
 from participants.models import Invitation, ReminderLog, User
-from projects.models import Organisation
+from projects.admin_scoping import ManagedByOrganisation, managed_organisations, sees_everything
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -21,8 +35,32 @@ class UserChangeAdminForm(UserChangeForm):
         fields = "__all__"
 
 
+_DISPLAY = ("Display", {"fields": ["text_size", "high_contrast", "reduced_motion"]})
+_REMINDERS = (
+    "Reminder emails",
+    {
+        "fields": [
+            "reminder_format",
+            "reminder_timing",
+            "digest_time",
+            "digest_weekday",
+            "timezone",
+            "notify_new_decision",
+            "notify_closing_soon",
+            "notify_result",
+            "notify_stage",
+            "notify_vote_recorded",
+        ]
+    },
+)
+_DATES = ("Dates", {"fields": ["last_login", "date_joined"]})
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ManagedByOrganisation, DjangoUserAdmin):
+    # Plain lists to choose from: Django's two-box widget names its search
+    # boxes with aria-label on a span, which screen readers cannot use.
+    filter_horizontal = ()
     add_form = UserCreationAdminForm
     form = UserChangeAdminForm
     ordering = ["display_name"]
@@ -31,30 +69,22 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["display_name", "email"]
     fieldsets = [
         (None, {"fields": ["email", "display_name", "password"]}),
-        ("Display", {"fields": ["text_size", "high_contrast", "reduced_motion"]}),
-        ("About them", {"fields": ["access_needs", "access_needs_other", "strengths"]}),
-        (
-            "Reminder emails",
-            {
-                "fields": [
-                    "reminder_format",
-                    "reminder_timing",
-                    "digest_time",
-                    "digest_weekday",
-                    "timezone",
-                    "notify_new_decision",
-                    "notify_closing_soon",
-                    "notify_result",
-                    "notify_stage",
-                    "notify_vote_recorded",
-                ]
-            },
-        ),
+        _DISPLAY,
+        _REMINDERS,
         (
             "Permissions",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        _DATES,
+    ]
+    # What a manager who is not a superuser sees (read only): no password
+    # hash, no staff or superuser flags, no permissions.
+    manager_fieldsets = [
+        (None, {"fields": ["email", "display_name"]}),
+        _DISPLAY,
+        _REMINDERS,
+        ("Account", {"fields": ["is_active"]}),
+        _DATES,
     ]
     add_fieldsets = [
         (
@@ -66,46 +96,58 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
+    # Only the member and the facilitators of their projects see these, on
+    # the project's pages: never shown here, nor filtered on (?access_needs=).
+    private_fields = ("access_needs", "access_needs_other", "strengths")
 
-def _managed_projects_only(queryset, request):
-    """Superusers see everything; other staff (project managers) see the rows
-    of their own organisations' projects."""
-    if request.user.is_superuser:
-        return queryset
-    return queryset.filter(project__organisation__managers=request.user)
+    def lookup_allowed(self, lookup, value, request):
+        if lookup.split(LOOKUP_SEP)[0] in self.private_fields:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
-
-def _is_project_manager(request) -> bool:
-    """A member of staff who manages an organisation's projects. Being named
-    a project manager of an organisation is their permission to see (and
-    act on) its projects' reminders and invitations here, without model
-    permissions being granted one by one. Worked out once per request."""
-    if not hasattr(request, "_coproduce_project_manager"):
-        user = request.user
-        request._coproduce_project_manager = bool(
-            user.is_active and user.is_staff and Organisation.objects.filter(managers=user).exists()
+    def scope(self, request, queryset):
+        """Members and former members of the projects of the organisations
+        this person manages, and the managers of those organisations."""
+        if sees_everything(request):
+            return queryset
+        organisations = managed_organisations(request)
+        people = User.objects.filter(
+            Q(memberships__project__organisation__in=organisations)
+            | Q(managed_organisations__in=organisations)
         )
-    return request._coproduce_project_manager
+        return queryset.filter(pk__in=people.values("pk"))
 
+    def has_add_permission(self, request):
+        return sees_everything(request)
 
-class ProjectManagersMayView:
-    """Admin mixin: project managers may see their projects' rows."""
+    def has_change_permission(self, request, obj=None):
+        return sees_everything(request)
 
-    def has_module_permission(self, request):
-        return super().has_module_permission(request) or _is_project_manager(request)
+    def has_delete_permission(self, request, obj=None):
+        return sees_everything(request)
 
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or _is_project_manager(request)
+    def get_fieldsets(self, request, obj=None):
+        if sees_everything(request):
+            return super().get_fieldsets(request, obj)
+        return self.manager_fieldsets
 
-    def get_queryset(self, request):
-        return _managed_projects_only(super().get_queryset(request), request)
+    def get_list_display(self, request):
+        if sees_everything(request):
+            return self.list_display
+        return [name for name in self.list_display if name != "is_staff"]
+
+    def get_list_filter(self, request):
+        if sees_everything(request):
+            return self.list_filter
+        return [name for name in self.list_filter if name != "is_staff"]
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(ProjectManagersMayView, admin.ModelAdmin):
+class ReminderLogAdmin(ManagedByOrganisation, admin.ModelAdmin):
     """Every reminder sent or waiting. Reminders that failed after all their
     tries are counted at the top of the list; "Try again" puts them back."""
 
+    organisation_path = "project__organisation"
     list_display = [
         "kind",
         "recipient",
@@ -151,6 +193,9 @@ class ReminderLogAdmin(ProjectManagersMayView, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -172,12 +217,13 @@ class ReminderLogAdmin(ProjectManagersMayView, admin.ModelAdmin):
         description="Try again to send the chosen failed reminders", permissions=["retry"]
     )
     def try_again(self, request, queryset):
-        count = reminders.reminders_retry(reminders=queryset)
+        count = reminders.reminders_retry(reminders=queryset, actor=request.user)
         self.message_user(request, f"{count} failed reminder{'s' if count != 1 else ''} queued.")
 
 
 @admin.register(Invitation)
-class InvitationAdmin(ProjectManagersMayView, admin.ModelAdmin):
+class InvitationAdmin(ManagedByOrganisation, admin.ModelAdmin):
+    organisation_path = "project__organisation"
     list_display = [
         "email",
         "project",
@@ -213,6 +259,9 @@ class InvitationAdmin(ProjectManagersMayView, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -231,3 +280,15 @@ class InvitationAdmin(ProjectManagersMayView, admin.ModelAdmin):
         self.message_user(
             request, f"{cancelled} invitation{'s' if cancelled != 1 else ''} cancelled."
         )
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Django's groups (superusers only: Coproduce's roles come from projects
+    and organisations), with a plain list of permissions for the same reason
+    as the people's page."""
+
+    filter_horizontal = ()

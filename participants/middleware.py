@@ -1,16 +1,17 @@
 """Staff use two-step sign-in before the admin dashboard.
 
-The admin dashboard can change every project and every person's account, so
-when STAFF_MFA_REQUIRED is on (the default when DEBUG is off) a member of staff
-who has not set up an authenticator app is sent to set one up, with a message
-that says why, before any admin page. Everyone else, and every page of the site
-itself, is left alone. Signing out of the admin always works.
+The admin dashboard can change an organisation's projects and, for a
+superuser, every person's account, so when STAFF_MFA_REQUIRED is on (the
+default when DEBUG is off) anyone the admin lets in (staff, and managers of an
+organisation) who has not set up an authenticator app is sent to set one up,
+with a message that says why, before any admin page. Everyone else, and every
+page of the site itself, is left alone. Signing out of the admin always works.
 """
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -41,7 +42,8 @@ class StaffSecondFactorMiddleware:
             return False
         if request.path == reverse("admin:logout"):
             return False
-        user = request.user
-        if not (user.is_authenticated and user.is_staff):
+        # Everyone the admin lets in: staff, and managers of an organisation
+        # who are not staff.
+        if not admin.site.has_permission(request):
             return False
-        return not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+        return not is_mfa_enabled(request.user, [Authenticator.Type.TOTP])

@@ -1,13 +1,18 @@
 """The admin dashboard for organisations, projects, memberships, stages, the
 ladder check and activity. Writes with rules go through projects.services:
-saving a project or a stage, and every admin action. Ladder answers stay
-anonymous here too: no member is shown next to a rung."""
+saving a project or a stage, and every admin action. Each page shows only the
+organisations the person manages (projects/admin_scoping.py). Ladder answers
+stay anonymous here too: no member is shown next to a rung, and no filter
+narrows the answers to one member."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 
-from projects import services
+from projects import ladder, services
+from projects.admin_scoping import ManagedByOrganisation, error_words, sees_everything
+from projects.forms import ProjectAdminForm
 from projects.models import Activity, LadderAnswer, Membership, Organisation, Project, Stage
 
 
@@ -19,15 +24,29 @@ def _report(modeladmin, request, done: int, problems: list[str], what: str) -> N
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ManagedByOrganisation, admin.ModelAdmin):
+    """A manager sees and edits the organisations they manage, and chooses
+    their managers among the people of those organisations. Only a superuser
+    adds or deletes an organisation."""
+
+    organisation_path = "pk"
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["managers"]
+    # The managers are chosen from a plain list: Django's two-box widget
+    # names its search boxes with aria-label on a span, which screen readers
+    # cannot use, and the autocomplete widget has no label on its list.
+
+    def has_add_permission(self, request):
+        return sees_everything(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return sees_everything(request)
 
 
-class StageInline(admin.TabularInline):
+class StageInline(ManagedByOrganisation, admin.TabularInline):
     model = Stage
+    organisation_path = "project__organisation"
     fields = ["position", "name", "planned_start", "planned_end", "started_at", "ended_at"]
     readonly_fields = fields
     extra = 0
@@ -39,8 +58,9 @@ class StageInline(admin.TabularInline):
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ManagedByOrganisation, admin.TabularInline):
     model = Membership
+    organisation_path = "project__organisation"
     fields = ["user", "label", "is_facilitator", "joined_at", "left_at"]
     readonly_fields = fields
     extra = 0
@@ -55,9 +75,11 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ManagedByOrganisation, admin.ModelAdmin):
+    organisation_path = "organisation"
+    form = ProjectAdminForm
     list_display = ["name", "organisation", "status", "created_at"]
-    list_filter = ["status", "organisation"]
+    list_filter = ["status", ("organisation", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug", "summary"]
     list_select_related = ["organisation"]
     readonly_fields = ["slug", "status", "created_at"]
@@ -80,6 +102,11 @@ class ProjectAdmin(admin.ModelAdmin):
         # Projects are archived, not deleted: the record is kept.
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # A project stays with the organisation that started it.
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "organisation"] if obj else readonly
+
     def get_inlines(self, request, obj):
         # A new project gets its default stages from project_create.
         return [StageInline, MembershipInline] if obj else []
@@ -90,7 +117,9 @@ class ProjectAdmin(admin.ModelAdmin):
         if change:
             services.project_update(project=obj, actor=request.user, **fields)
             return
-        project = services.project_create(organisation=data["organisation"], **fields)
+        project = services.project_create(
+            organisation=data["organisation"], actor=request.user, **fields
+        )
         # The admin goes on to use obj (for the redirect and the log).
         obj.pk = project.pk
         obj.slug = project.slug
@@ -105,20 +134,27 @@ class ProjectAdmin(admin.ModelAdmin):
             try:
                 services.stage_advance(project=project, actor=request.user)
             except (ValidationError, PermissionDenied) as error:
-                problems.append(f"{project}: {' '.join(error.messages)}")
+                problems.append(f"{project}: {error_words(error)}")
             else:
                 done += 1
         _report(self, request, done, problems, "Projects moved to their next stage")
 
     @admin.action(description="Archive the selected projects")
     def archive(self, request, queryset):
+        done, problems = 0, []
         for project in queryset:
-            services.project_archive(project=project, actor=request.user)
-        _report(self, request, queryset.count(), [], "Projects archived")
+            try:
+                services.project_archive(project=project, actor=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                problems.append(f"{project}: {error_words(error)}")
+            else:
+                done += 1
+        _report(self, request, done, problems, "Projects archived")
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ManagedByOrganisation, admin.ModelAdmin):
+    organisation_path = "project__organisation"
     list_display = ["user", "project", "label", "is_facilitator", "joined_at", "left_at"]
     list_filter = ["label", "is_facilitator", ("left_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__display_name", "user__email", "project__name"]
@@ -148,7 +184,7 @@ class MembershipAdmin(admin.ModelAdmin):
             try:
                 action(membership)
             except (ValidationError, PermissionDenied) as error:
-                problems.append(f"{membership}: {' '.join(error.messages)}")
+                problems.append(f"{membership}: {error_words(error)}")
             else:
                 done += 1
         _report(self, request, done, problems, what)
@@ -186,9 +222,10 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(ManagedByOrganisation, admin.ModelAdmin):
+    organisation_path = "project__organisation"
     list_display = ["name", "project", "position", "started_at", "ended_at"]
-    list_filter = ["project__organisation"]
+    list_filter = [("project__organisation", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "project__name"]
     list_select_related = ["project"]
     ordering = ["project", "position"]
@@ -227,7 +264,8 @@ class StageAdmin(admin.ModelAdmin):
         services.stage_remove(stage=obj, actor=request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.is_future
+        # Stages that have started stay in the record of the project.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_future)
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         # Deleting many at once would skip the rule that started stages stay.
@@ -237,14 +275,44 @@ class StageAdmin(admin.ModelAdmin):
 
 
 @admin.register(LadderAnswer)
-class LadderAnswerAdmin(admin.ModelAdmin):
-    """Anonymous: the member is never shown next to their rung."""
+class LadderAnswerAdmin(ManagedByOrganisation, admin.ModelAdmin):
+    """Anonymous: the member is never shown next to their rung, and no
+    filter, search or sort goes through the member (lookup_allowed refuses
+    ?membership=...). There is no search box: a search by name would have to
+    go through the member."""
 
-    list_display = ["stage", "project", "rung", "answered_at"]
-    list_filter = ["rung", "stage__project"]
+    organisation_path = "stage__project__organisation"
+    list_display = ["stage", "project", "rung"]
+    list_filter = ["rung", ("stage__project", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["stage__project"]
-    fields = ["stage", "rung", "comment", "answered_at"]
+    fields = ["stage", "rung", "comment"]
     readonly_fields = fields
+    # Never in the order people answered: that order could be matched with
+    # who was seen answering when.
+    ordering = ["stage__project__name", "stage__position", "rung", "comment"]
+
+    def get_queryset(self, request):
+        """Only answers of stages whose results the project pages show to
+        members too (projects.ladder): answers closed, and at least
+        MIN_ANSWERS_TO_SHOW answers. While a stage is current, a list that grows by one
+        row at a time would give each new answer away."""
+        open_now = Q(
+            stage__started_at__isnull=False,
+            stage__ended_at__isnull=True,
+            stage__project__status=Project.Status.ACTIVE,
+        )
+        closed_with_enough = (
+            Stage.objects.filter(started_at__isnull=False)
+            .exclude(ended_at__isnull=True, project__status=Project.Status.ACTIVE)
+            .annotate(answers=Count("ladder_answers"))
+            .filter(answers__gte=ladder.MIN_ANSWERS_TO_SHOW)
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(open_now)
+            .filter(stage__in=closed_with_enough.values("pk"))
+        )
 
     @admin.display(ordering="stage__project__name")
     def project(self, answer):
@@ -261,9 +329,10 @@ class LadderAnswerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ManagedByOrganisation, admin.ModelAdmin):
+    organisation_path = "project__organisation"
     list_display = ["summary", "project", "actor", "created_at"]
-    list_filter = ["project"]
+    list_filter = [("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["summary"]
     list_select_related = ["project", "actor"]
     date_hierarchy = "created_at"
@@ -274,4 +343,8 @@ class ActivityAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The record of what happened is kept.
         return False

@@ -243,3 +243,54 @@ class StageAdvanceForm(forms.Form):
             del self.errors["from_stage"]
             self.add_error(None, self.OUT_OF_DATE)
         return super().clean()
+
+
+class ReminderHoursField(forms.CharField):
+    """Hours before a vote closes, written as "48, 24" and kept as [48, 24]."""
+
+    MOST = 24 * 30
+    MESSAGE = (
+        f"Write whole numbers of hours from 1 to {MOST}, with commas between them, such as 48, 24"
+    )
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(f"{hours:g}" for hours in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value).strip().strip("[]")
+        hours = set()
+        for part in filter(None, (piece.strip() for piece in text.split(","))):
+            if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= self.MOST:
+                raise forms.ValidationError(self.MESSAGE, code="invalid")
+            hours.add(int(part))
+        return sorted(hours, reverse=True)
+
+
+class ProjectAdminForm(forms.ModelForm):
+    """The project form of the admin dashboard, in plain words."""
+
+    closing_reminder_hours = ReminderHoursField(
+        label="Reminders before a vote closes (hours, comma-separated)",
+        required=False,
+        help_text=(
+            "Members who have not voted get a reminder this many hours before a vote "
+            "closes. For example: 48, 24. Leave it empty to send no reminders."
+        ),
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "organisation",
+            "name",
+            "summary",
+            "audience",
+            "starts_on",
+            "ends_on",
+            "timezone",
+            "closing_reminder_hours",
+        ]
+        labels = {**ProjectForm.Meta.labels, "organisation": "Organisation"}
+        help_texts = ProjectForm.Meta.help_texts

@@ -310,6 +310,12 @@ class LadderAnswer(models.Model):
     """One member's view of which rung of the ladder a stage is on. Anonymous
     to other members: pages show only counts."""
 
+    # The field that says whose answer this is. The admin dashboard refuses
+    # any filter or sort that goes through it, or into this model from
+    # another, so no list narrows answers down to one member
+    # (projects/admin_scoping.py).
+    ANSWERED_BY = "membership"
+
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="ladder_answers")
     membership = models.ForeignKey(
         Membership, on_delete=models.CASCADE, related_name="ladder_answers"

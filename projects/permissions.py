@@ -8,13 +8,18 @@ Members are equals, so the rules are few:
   facilitators, and the organisation's project managers.
 Everyone else gets a 404 for a private project, so its existence does not leak.
 Staff use the admin dashboard; on these pages they are treated like anyone else.
+
+The services (and so the admin dashboard, which calls them) ask
+can_do_housekeeping: a facilitator of the project, or a manager of its
+organisation by Organisation.objects.managed_by (which counts a superuser as a
+manager of every organisation). Being staff alone allows nothing.
 """
 
 from dataclasses import dataclass
 
 from django.http import Http404
 
-from projects.models import Membership, Project
+from projects.models import Membership, Organisation, Project
 
 
 @dataclass(frozen=True)
@@ -80,3 +85,20 @@ def can_participate(user, project: Project) -> bool:
 
 def can_facilitate(user, project: Project) -> bool:
     return project_access(user, project).can_facilitate
+
+
+def manages_organisation(user, organisation_id: int) -> bool:
+    """Whether this person manages the organisation (a superuser manages them all)."""
+    return Organisation.objects.managed_by(user).filter(pk=organisation_id).exists()
+
+
+def can_do_housekeeping(user, project: Project) -> bool:
+    """A facilitator of the project, or a manager of its organisation."""
+    if not user.is_authenticated:
+        return False
+    return (
+        manages_organisation(user, project.organisation_id)
+        or Membership.objects.current()
+        .filter(project=project, user=user, is_facilitator=True)
+        .exists()
+    )

@@ -3,7 +3,8 @@ check. Views and admin actions call these; nothing else writes.
 
 Each function is keyword-only, runs in one transaction, validates before it
 saves, records an Activity where members would want to see it, and sends
-projects.signals after the transaction commits (with ids, not objects).
+projects.signals (with ids, not objects) inside the transaction and again
+after it commits.
 """
 
 import datetime
@@ -26,7 +27,7 @@ from projects.models import (
     Stage,
     site_time_zone,
 )
-from projects.permissions import can_facilitate
+from projects.permissions import can_do_housekeeping, manages_organisation
 
 PROJECT_FIELDS = (
     "name",
@@ -49,9 +50,10 @@ def _activity(*, project: Project, actor, summary: str, url: str = "") -> Activi
 
 
 def _require_housekeeping(actor, project: Project) -> None:
-    """Facilitators and the organisation's project managers do housekeeping;
-    staff may do it from the admin dashboard. actor=None is the system."""
-    if actor is None or actor.is_staff or can_facilitate(actor, project):
+    """Facilitators and the managers of the project's organisation do
+    housekeeping, on the project's pages or in the admin dashboard; being
+    staff is not enough. actor=None is the system."""
+    if actor is None or can_do_housekeeping(actor, project):
         return
     raise PermissionDenied("Only facilitators and project managers can do this.")
 
@@ -63,15 +65,11 @@ def _lock(project: Project) -> Project:
 
 
 def _announce_stage_started(stage: Stage, *, actor) -> None:
-    """Tell the higher apps (reminders, decisions) once the change commits."""
-    transaction.on_commit(
-        partial(
-            signals.stage_started.send,
-            sender=Stage,
-            stage_id=stage.pk,
-            actor_id=actor.pk if actor else None,
-        )
-    )
+    """Tell the higher apps (reminders, decisions): in the transaction, so
+    they can record what must follow with the change, and once it commits."""
+    announcement = {"sender": Stage, "stage_id": stage.pk, "actor_id": actor.pk if actor else None}
+    signals.stage_started_in_transaction.send(**announcement)
+    transaction.on_commit(partial(signals.stage_started.send, **announcement))
 
 
 def _reread(stage: Stage) -> Stage:
@@ -160,12 +158,14 @@ def project_create(
     closing_reminder_hours: list[int] | None = None,
     creator=None,
     creator_label: str = Membership.Label.PROFESSIONAL,
+    actor=None,
 ) -> Project:
     """A new project with the seven default stages, the first one started.
-    The creator, when given, joins as a facilitator."""
-    if creator is not None and not (
-        creator.is_staff or organisation.managers.filter(pk=creator.pk).exists()
-    ):
+    The creator, when given, joins as a facilitator; an actor starts it
+    without joining (a manager in the admin dashboard). Either must manage
+    the organisation. With neither, the system starts it."""
+    starter = creator or actor
+    if starter is not None and not manages_organisation(starter, organisation.pk):
         raise PermissionDenied("Only the organisation's project managers can start a project.")
     project = Project(
         organisation=organisation,
@@ -186,19 +186,19 @@ def project_create(
         for position, name in enumerate(Stage.DEFAULT_NAMES)
     ]
     stages[0].started_at = started
-    stages[0].started_by = creator
+    stages[0].started_by = starter
     Stage.objects.bulk_create(stages)
     _activity(
         project=project,
-        actor=creator,
-        summary=f"{_name(creator)} started the project “{project.name}”",
+        actor=starter,
+        summary=f"{_name(starter)} started the project “{project.name}”",
         url=project.get_absolute_url(),
     )
     if creator is not None:
         membership_add(
             project=project, user=creator, label=creator_label, is_facilitator=True, actor=creator
         )
-    _announce_stage_started(Stage.objects.get(project=project, position=0), actor=creator)
+    _announce_stage_started(Stage.objects.get(project=project, position=0), actor=starter)
     return project
 
 
@@ -276,17 +276,22 @@ def membership_add(
         summary=f"{_name(user)} joined the project",
         url=project.get_absolute_url(),
     )
-    transaction.on_commit(
-        partial(signals.member_joined.send, sender=Membership, membership_id=membership.pk)
-    )
+    announcement = {"sender": Membership, "membership_id": membership.pk}
+    signals.member_joined_in_transaction.send(**announcement)
+    transaction.on_commit(partial(signals.member_joined.send, **announcement))
     return membership
 
 
 @transaction.atomic
 def membership_change_label(*, membership: Membership, label: str, actor=None) -> Membership:
     """Members choose their own label (participant or professional). It is
-    used for reporting balance only."""
-    if actor is not None and actor.pk != membership.user_id and not actor.is_staff:
+    used for reporting balance only. A manager of the project's organisation
+    may correct it for them."""
+    if (
+        actor is not None
+        and actor.pk != membership.user_id
+        and not manages_organisation(actor, membership.project.organisation_id)
+    ):
         raise PermissionDenied("Only the member can change how they are counted.")
     if not membership.is_current:
         raise ValidationError("This person is no longer a member of the project.")

@@ -53,11 +53,24 @@ def crawl(
     *,
     max_pages: int = MAX_PAGES,
     start: Sequence[str] = ("/", MISSING_PAGE),
+    only: str = "/",
+    skipped: Sequence[str] = SKIPPED_PREFIXES,
+    max_queries_per_path: int = MAX_QUERIES_PER_PATH,
 ) -> Crawl:
     """Follow links breadth first from `start` (the home page and MISSING_PAGE), and
     call visit(page, path) on each HTML page once it has loaded. Also collects
-    the forms each page holds, for states_after_empty_submits()."""
+    the forms each page holds, for states_after_empty_submits(). Only paths
+    under `only` and not under `skipped` are followed.
+
+    """
     origin = urlsplit(base_url)[:2]
+    skipped = tuple(skipped)
+
+    def outside(parts) -> bool:
+        return (
+            parts[:2] != origin or not parts.path.startswith(only) or parts.path.startswith(skipped)
+        )
+
     result = Crawl()
     queue = deque(urljoin(base_url, path) for path in start)
     seen: set[str] = set()
@@ -66,13 +79,13 @@ def crawl(
 
     def wanted(url: str) -> bool:
         parts = urlsplit(url)
-        if parts[:2] != origin or parts.path.startswith(SKIPPED_PREFIXES):
+        if outside(parts):
             return False
         key = path_key(url)
         if key in seen:
             return False
         if parts.query:
-            if queries_per_path.get(parts.path, 0) >= MAX_QUERIES_PER_PATH:
+            if queries_per_path.get(parts.path, 0) >= max_queries_per_path:
                 return False
             queries_per_path[parts.path] = queries_per_path.get(parts.path, 0) + 1
         seen.add(key)
@@ -91,7 +104,7 @@ def crawl(
         if response is None:
             continue
         final = page.url
-        if urlsplit(final)[:2] != origin or urlsplit(final).path.startswith(SKIPPED_PREFIXES):
+        if outside(urlsplit(final)):
             continue
         final_key = path_key(final)
         if final != url:

@@ -19,6 +19,7 @@ from tests.factories import (
     StageFactory,
     VoteFactory,
 )
+from tests.roles import ADMIN_ROLES, SEES, two_organisations
 
 
 @pytest.fixture
@@ -561,3 +562,34 @@ def test_the_member_gets_an_email_when_a_vote_is_recorded_for_them(
     sending.send_due()
     assert [message.to for message in mailoutbox] == [[world.participant.user.email]]
     assert "Sam Okafor" in mailoutbox[0].body
+
+
+# Closing early and hiding: the organisation's managers, not any staff -------
+
+HOUSEKEEPING = {
+    "decision_close_early": lambda org, actor: services.decision_close_early(
+        user=actor, decision=org.anonymous, reason="We agreed in the meeting."
+    ),
+    "comment_hide": lambda org, actor: services.comment_hide(
+        user=actor, comment=org.comment, reason="A phone number"
+    ),
+}
+
+
+@pytest.mark.parametrize("service", HOUSEKEEPING)
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_housekeeping_is_for_the_organisations_managers_not_for_any_staff(db, role, service):
+    world = two_organisations()
+    actor = world.people[role]
+    for key, org in world.organisations.items():
+        if key in SEES[role]:
+            HOUSEKEEPING[service](org, actor)
+        else:
+            with pytest.raises(PermissionDenied):
+                HOUSEKEEPING[service](org, actor)
+    assert Decision.objects.filter(status="closed").count() == 2 + (
+        len(SEES[role]) if service == "decision_close_early" else 0
+    )
+    assert Comment.objects.exclude(hidden_at=None).count() == (
+        len(SEES[role]) if service == "comment_hide" else 0
+    )

@@ -13,13 +13,23 @@ def admin_client_(client, world):
     return client
 
 
+def _answers_closed(world) -> LadderAnswer:
+    """Three answers for the first stage, which then ends: the admin lists
+    only answers whose results members can see too. Returns the
+    participant's answer."""
+    for role, rung in [("facilitator", 6), ("professional", 4), ("participant", 5)]:
+        answer = services.ladder_answer_save(
+            stage=world.stages[0], membership=world.memberships[role], rung=rung
+        )
+    services.stage_advance(project=world.project, actor=None)
+    return answer
+
+
 @pytest.mark.parametrize(
     "model", ["organisation", "project", "membership", "stage", "ladderanswer", "activity"]
 )
 def test_every_list_and_change_page_opens(admin_client_, world, model):
-    services.ladder_answer_save(
-        stage=world.stages[0], membership=world.memberships["participant"], rung=5
-    )
+    answer = _answers_closed(world)
     response = admin_client_.get(reverse(f"admin:projects_{model}_changelist"))
     assert response.status_code == HTTPStatus.OK
     objects = {
@@ -27,7 +37,7 @@ def test_every_list_and_change_page_opens(admin_client_, world, model):
         "project": world.project,
         "membership": world.memberships["participant"],
         "stage": world.stages[0],
-        "ladderanswer": LadderAnswer.objects.get(),
+        "ladderanswer": answer,
         "activity": Activity.objects.first(),
     }
     response = admin_client_.get(
@@ -37,12 +47,10 @@ def test_every_list_and_change_page_opens(admin_client_, world, model):
 
 
 def test_ladder_answers_in_the_admin_are_anonymous(admin_client_, world):
-    services.ladder_answer_save(
-        stage=world.stages[0], membership=world.memberships["participant"], rung=5
-    )
+    answer = _answers_closed(world)
     for url in [
         reverse("admin:projects_ladderanswer_changelist"),
-        reverse("admin:projects_ladderanswer_change", args=[LadderAnswer.objects.get().pk]),
+        reverse("admin:projects_ladderanswer_change", args=[answer.pk]),
     ]:
         html = admin_client_.get(url).content.decode()
         assert "Pat Participant" not in html
@@ -179,3 +187,35 @@ def test_started_stages_cannot_be_deleted_in_the_admin(admin_client_, world):
     )
     assert response.status_code == HTTPStatus.FOUND
     assert not Stage.objects.filter(pk=world.stages[6].pk).exists()
+
+
+def test_reminder_hours_are_written_in_plain_numbers(admin_client_, world):
+    url = reverse("admin:projects_project_change", args=[world.project.pk])
+    assert 'value="48, 24"' in admin_client_.get(url).content.decode()
+    data = {
+        "name": world.project.name,
+        "summary": world.project.summary,
+        "timezone": "Europe/London",
+        "closing_reminder_hours": "two days",
+        **_inline_management("stages", world.project.stages.order_by("position", "pk")),
+        **_inline_management("memberships", world.project.memberships.all()),
+    }
+    response = admin_client_.post(url, data)
+    assert "Write whole numbers of hours" in response.content.decode()
+    data["closing_reminder_hours"] = "24, 72,, 24"
+    assert admin_client_.post(url, data).status_code == HTTPStatus.FOUND
+    world.project.refresh_from_db()
+    assert world.project.closing_reminder_hours == [72, 24]
+
+
+def test_the_admin_lists_no_ladder_answer_while_answers_are_open(admin_client_, world):
+    """A list that grows by one row as each member answers would give each
+    answer away (the issue's before-and-after reading): while a stage is
+    current, its answers are not listed, nor reachable one by one."""
+    answer = services.ladder_answer_save(
+        stage=world.stages[0], membership=world.memberships["participant"], rung=5
+    )
+    listed = admin_client_.get(reverse("admin:projects_ladderanswer_changelist"))
+    assert "0 ladder answers" in listed.content.decode()
+    change = reverse("admin:projects_ladderanswer_change", args=[answer.pk])
+    assert admin_client_.get(change).status_code == HTTPStatus.NOT_FOUND

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from projects import services, signals
 from projects.models import Activity, LadderAnswer, Membership, Project, Stage
 from tests.factories import OrganisationFactory, UserFactory
+from tests.roles import ADMIN_ROLES, SEES, two_organisations
 
 
 @pytest.fixture
@@ -567,3 +568,59 @@ def test_ladder_answers_record_no_activity(world):
         stage=world.stages[0], membership=world.memberships["participant"], rung=5
     )
     assert Activity.objects.count() == before
+
+
+# Who does housekeeping: the organisation's managers, not staff -------------
+
+HOUSEKEEPING = {
+    "project_update": lambda org, actor: services.project_update(
+        project=org.project, actor=actor, name="Renamed"
+    ),
+    "project_archive": lambda org, actor: services.project_archive(
+        project=org.project, actor=actor
+    ),
+    "stage_add": lambda org, actor: services.stage_add(
+        project=org.project, name="One more", actor=actor
+    ),
+    "stage_update": lambda org, actor: services.stage_update(
+        stage=org.stages[2], actor=actor, name="Renamed"
+    ),
+    "stage_remove": lambda org, actor: services.stage_remove(stage=org.stages[6], actor=actor),
+    "stage_advance": lambda org, actor: services.stage_advance(project=org.project, actor=actor),
+    "membership_set_facilitator": lambda org, actor: services.membership_set_facilitator(
+        membership=org.participant, is_facilitator=True, actor=actor
+    ),
+    "membership_remove": lambda org, actor: services.membership_remove(
+        membership=org.participant, actor=actor
+    ),
+    "membership_change_label": lambda org, actor: services.membership_change_label(
+        membership=org.participant, label=Membership.Label.PROFESSIONAL, actor=actor
+    ),
+    "project_create": lambda org, actor: services.project_create(
+        organisation=org.organisation, name="New", summary="New.", actor=actor
+    ),
+}
+
+
+@pytest.mark.parametrize("service", HOUSEKEEPING)
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_housekeeping_is_for_the_organisations_managers_not_for_any_staff(db, role, service):
+    """Being staff allows nothing by itself; a superuser manages every
+    organisation (Organisation.objects.managed_by)."""
+    world = two_organisations()
+    actor = world.people[role]
+    for key, org in world.organisations.items():
+        if key in SEES[role]:
+            HOUSEKEEPING[service](org, actor)
+        else:
+            with pytest.raises(PermissionDenied):
+                HOUSEKEEPING[service](org, actor)
+
+
+def test_a_facilitator_does_housekeeping_in_their_own_project_only(db):
+    world = two_organisations()
+    a, b = world.organisations["A"], world.organisations["B"]
+    services.stage_advance(project=a.project, actor=a.facilitator.user)
+    with pytest.raises(PermissionDenied):
+        services.stage_advance(project=b.project, actor=a.facilitator.user)
+    assert b.project.stages.current().get().position == 0
