@@ -35,6 +35,18 @@ app.conf.beat_schedule = {
         "task": "decisions.close_due_decisions",
         "schedule": BEAT_SECONDS,
     },
+    # Every minute: plan the reminders of each change whose planning after
+    # commit was missed (participants.tasks.plan_missed_reminders). A change
+    # that calls for reminders (a decision proposed or closed, an outcome, a
+    # vote recorded for a member, a new stage, someone joining) writes a
+    # planning request in its own transaction, and the reminders are planned
+    # as soon as it commits; a process killed in between leaves the request,
+    # which this plans once it is a beat old. Planning is idempotent (the
+    # reminder log's unique key), so running it twice at once is safe.
+    "plan-missed-reminders": {
+        "task": "participants.tasks.plan_missed_reminders",
+        "schedule": BEAT_SECONDS,
+    },
     # Every minute: send each reminder that is due at or before now and not yet
     # sent (participants.tasks.send_due_reminders): new decisions, votes
     # closing soon (to members who have not voted), results and outcomes, new

@@ -1,7 +1,10 @@
-"""What decisions tell members, and when. Called by decisions.services after
-commit; the sending machinery is participants.reminders.
+"""What decisions tell members, and when. decisions.services hands over to
+these planners with participants.reminders.plan_after_commit (a request
+written with the change, planned as soon as it commits, or by beat's sweep if
+the process died first); the sending machinery is participants.reminders.
 
-These are the points where decisions hand over to reminders:
+These are the points where decisions hand over to reminders, one for each
+event (PlanningRequest.Event):
 - decision_proposed(decision_id): a new decision to vote on, and the
   closing-soon reminders (at the project's closing_reminder_hours, by default
   48 and 24 hours before it closes) for members who have not voted by then;
@@ -9,11 +12,12 @@ These are the points where decisions hand over to reminders:
 - outcome_written(decision_id): the outcome statement exists;
 - vote_recorded(vote_id): a facilitator recorded a member's vote for them
   (given in a meeting, by phone or on paper), so the member can check it and
-  change it while the vote is open. Call it after commit each time a vote is
-  recorded on someone's behalf (decisions.services.vote_record_on_behalf).
+  change it while the vote is open, each time a vote is recorded on someone's
+  behalf (decisions.services.vote_record_on_behalf).
 
-Each is idempotent (the reminder log's unique key) and uses a fixed number of
-queries, whatever the number of members. The kinds registered below supply
+Each is idempotent (the reminder log's unique key: planning the same event
+again, as the sweep may, adds nothing) and uses a fixed number of queries,
+whatever the number of members. The kinds registered below supply
 the words of each email (templates/emails/<kind>_*); at send time they also
 drop reminders that are not needed any more (the member voted, the decision
 closed).
@@ -39,6 +43,7 @@ from participants.kinds import facilitators_by_project, object_id, project_url
 from participants.models import ReminderLog
 
 Kind = ReminderLog.Kind
+Event = reminders.Event
 
 
 def decision_key(decision_id: int) -> str:
@@ -61,7 +66,7 @@ def closing_soon_times(decision: Decision, *, now: datetime) -> list[datetime]:
     return sorted(times)
 
 
-@reminders.planner
+@reminders.planner(Event.DECISION_PROPOSED)
 def decision_proposed(decision_id: int) -> None:
     """A decision was proposed: tell every member (but the proposer), and plan
     the closing-soon reminders for those who have not voted."""
@@ -96,7 +101,7 @@ def _plan_closing_soon(decision: Decision, members, *, now: datetime) -> None:
         )
 
 
-@reminders.planner
+@reminders.planner(Event.DECISION_CLOSED)
 def decision_closed(decision_id: int) -> None:
     """A decision closed: tell every member its result."""
     decision = Decision.objects.select_related("project").filter(pk=decision_id).first()
@@ -113,7 +118,7 @@ def decision_closed(decision_id: int) -> None:
     )
 
 
-@reminders.planner
+@reminders.planner(Event.OUTCOME_WRITTEN)
 def outcome_written(decision_id: int) -> None:
     """An outcome statement was written for a closed decision."""
     outcome = (
@@ -131,7 +136,7 @@ def outcome_written(decision_id: int) -> None:
     )
 
 
-@reminders.planner
+@reminders.planner(Event.VOTE_RECORDED)
 def vote_recorded(vote_id: int) -> None:
     """A facilitator recorded a member's vote for them: tell the member what
     was recorded, by whom and how, and that they can change it."""

@@ -14,8 +14,16 @@ class ParticipantsConfig(AppConfig):
         # Each app's reminders.py registers the kinds of reminder whose words it
         # knows (decisions/reminders.py: the decision kinds).
         autodiscover_modules("reminders")
+        signals.stage_started_in_transaction.connect(
+            receivers.on_stage_started_in_transaction,
+            dispatch_uid="participants.stage_started_in_transaction",
+        )
         signals.stage_started.connect(
             receivers.on_stage_started, dispatch_uid="participants.stage_started"
+        )
+        signals.member_joined_in_transaction.connect(
+            receivers.on_member_joined_in_transaction,
+            dispatch_uid="participants.member_joined_in_transaction",
         )
         signals.member_joined.connect(
             receivers.on_member_joined, dispatch_uid="participants.member_joined"

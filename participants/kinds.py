@@ -16,7 +16,7 @@ from participants.emails import (
     reverse_or,
 )
 from participants.invitations import LABEL_WORDS
-from participants.models import Invitation, ReminderLog
+from participants.models import Invitation, PlanningRequest, ReminderLog
 from participants.reminders import (
     Message,
     ReminderKind,
@@ -110,7 +110,7 @@ class StageReminder(ReminderKind):
         return {row.pk: by_stage.get(object_id(row)) for row in rows}
 
 
-@planner
+@planner(PlanningRequest.Event.STAGE_STARTED)
 def stage_started(stage_id: int, actor_id: int | None = None) -> int:
     """Tell every member (except whoever moved it) that the project moved to
     a new stage and the ladder check is open."""

@@ -313,3 +313,43 @@ class ReminderLog(models.Model):
         return (
             f"{self.get_kind_display()} for {self.user or self.email} ({self.get_status_display()})"
         )
+
+
+class PlanningRequest(models.Model):
+    """Reminders still to be planned about something that happened (a decision
+    proposed or closed, an outcome written, a vote recorded for a member, a
+    stage started, someone joining). It is written in the same transaction as
+    the change itself, and deleted in the transaction that plans the
+    reminders, straight after the change commits. So a request still here
+    after ``try_after`` belongs to a process that died between the two (or
+    whose planning failed): beat's sweep plans it then
+    (participants.reminders.plan_missed). Planning twice adds nothing (the
+    reminder log's unique key), so the sweep never needs to know whether
+    anyone else planned it meanwhile.
+    """
+
+    class Event(models.TextChoices):
+        DECISION_PROPOSED = "decision_proposed", "A decision was proposed"
+        DECISION_CLOSED = "decision_closed", "A decision closed"
+        OUTCOME_WRITTEN = "outcome_written", "The outcome of a decision was written"
+        VOTE_RECORDED = "vote_recorded", "A facilitator recorded a member's vote"
+        STAGE_STARTED = "stage_started", "A project moved to a new stage"
+        MEMBER_JOINED = "member_joined", "Someone joined a project"
+
+    event = models.CharField(max_length=30, choices=Event.choices)
+    args = models.JSONField(
+        default=list, help_text="What the event's planner is given: ids, such as [42]."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    try_after = models.DateTimeField(
+        help_text="When beat's sweep may plan it, if nothing has by then."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["try_after", "pk"]
+        indexes = [models.Index(fields=["try_after"], name="planning_request_due_idx")]
+
+    def __str__(self):
+        return f"{self.get_event_display()} {self.args}"

@@ -6,6 +6,12 @@ projects.
   their daytime; daily or weekly: held for their digest). Each row of the
   reminder log is keyed by (person, kind, object, due time) with a unique
   constraint, so scheduling the same thing twice adds nothing.
+- A change that calls for reminders (a decision proposed, a stage started,
+  ...) writes a PlanningRequest in its own transaction
+  (``plan_after_commit()``; projects' changes through projects.signals), and
+  its reminders are planned as soon as it commits. Beat's sweep
+  (``plan_missed()``) plans the requests of a process that died in between,
+  so a committed change never loses its reminders.
 - ``send_due()`` and ``send_due_digests()`` (Celery beat runs them every few
   seconds, and ``schedule()`` enqueues a run on commit) find rows "due at or
   before now and not yet sent", never by an exact time window, so a worker or
@@ -25,7 +31,6 @@ server, the worker and beat alike.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import uuid
@@ -34,7 +39,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from time import monotonic
 
 from django.conf import settings
@@ -42,9 +47,10 @@ from django.core.mail import mailers
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from participants.models import ReminderLog, User
-from projects.models import Membership
+from participants.models import PlanningRequest, ReminderLog, User
+from projects.models import Membership, Organisation
 
 logger = logging.getLogger(__name__)
 
@@ -270,45 +276,134 @@ def plan(
     return False, at
 
 
-# --- Planning safely after commit ----------------------------------------------
+# --- Planning, durably ----------------------------------------------------------
+#
+# A change (a decision proposed or closed, an outcome written, a vote recorded
+# for a member, a stage started, someone joining) hands over to the planner of
+# its event in two steps. Inside the change's own transaction, a
+# PlanningRequest is written with it; once that commits, the planner runs and
+# the request is deleted, in one transaction. A process that dies in between
+# (a web server or worker killed straight after the commit) leaves the request
+# behind, and beat's sweep (plan_missed) plans it a beat later. Planning is
+# idempotent (the reminder log's unique key), so the sweep and the hand-over
+# planning the same event at once, or a task trying again, add nothing.
 
-_PLANNERS: dict[str, Callable] = {}
+Event = PlanningRequest.Event
 
-
-def planner(function: Callable) -> Callable:
-    """Decorator for the functions other apps call after commit to plan
-    reminders (decisions.reminders.decision_proposed, ...). Whatever goes
-    wrong (the database is briefly locked or away) must not turn the page
-    that caused it, whose work is already saved, into an error: the failure
-    is logged and the planning tried again by a Celery task with backoff
-    (participants.tasks.plan_reminders). Planning is idempotent, so trying
-    again never plans anything twice."""
-    name = f"{function.__module__}.{function.__name__}"
-    _PLANNERS[name] = function
-
-    @functools.wraps(function)
-    def safely(*args):
-        try:
-            return function(*args)
-        except Exception:
-            logger.exception("Could not plan reminders: %s%r; trying again later", name, args)
-            _plan_later(name, args)
-            return None
-
-    return safely
+_PLANNERS: dict[str, str] = {}  # event -> the dotted name of the function that plans it
+SWEEP_BATCH = 500  # requests one sweep takes at most; the next beat takes the rest
 
 
-def planner_named(name: str) -> Callable:
-    return _PLANNERS[name]
+def planner(event: str) -> Callable[[Callable], Callable]:
+    """Decorator: the function plans the reminders of one event, given the
+    ids its requests carry (decisions.reminders.decision_proposed(decision_id),
+    ...). It must be idempotent and take a fixed number of queries, whatever
+    the number of members."""
+
+    def register_planner(function: Callable) -> Callable:
+        if event not in Event.values:
+            raise ValueError(f"Unknown event {event!r}: add it to PlanningRequest.Event")
+        _PLANNERS[event] = f"{function.__module__}.{function.__qualname__}"
+        return function
+
+    return register_planner
 
 
-def _plan_later(name: str, args) -> None:
+def planner_for(event: str) -> Callable:
+    """The planner of an event, found by its name each time (as Celery finds
+    a task), so whatever stands at that name then is what runs: a stand-in
+    put there by a test included."""
+    try:
+        name = _PLANNERS[event]
+    except KeyError:
+        raise LookupError(f"No planner is registered for {event!r}") from None
+    return import_string(name)
+
+
+def planning_grace() -> timedelta:
+    """How long the sweep leaves a new request alone. The hand-over plans it
+    within milliseconds of the commit, so one beat interval
+    (COPRODUCE_BEAT_SECONDS, a minute by default) is ample; as the sweep runs
+    at that interval too, a missed event is planned within two."""
+    return timedelta(seconds=settings.COPRODUCE_BEAT_SECONDS)
+
+
+def request_planning(event: str, *args) -> None:
+    """Record, inside the transaction of a change, that the reminders of
+    ``event`` are to be planned (one INSERT). participants.receivers calls it
+    for projects' changes; services of higher apps call plan_after_commit."""
+    now = timezone.now()
+    PlanningRequest.objects.create(
+        event=event, args=list(args), created_at=now, try_after=now + planning_grace()
+    )
+
+
+def plan_after_commit(event: str, *args) -> None:
+    """The hand-over from a service to reminders, called inside the
+    service's transaction (decisions.services): the request is written with
+    the change, and the reminders are planned as soon as it commits."""
+    request_planning(event, *args)
+    transaction.on_commit(partial(plan_committed, event, *args))
+
+
+def plan_now(event: str, *args) -> None:
+    """Plan the reminders of one event and delete its requests, in one
+    transaction: if planning fails, the requests stay. Raises what the
+    planner raises."""
+    with transaction.atomic():
+        PlanningRequest.objects.filter(event=event, args=list(args)).delete()
+        planner_for(event)(*args)
+
+
+def plan_committed(event: str, *args) -> None:
+    """Plan straight after the change committed. Whatever goes wrong (the
+    database is briefly locked or away) must not turn the page that caused
+    it, whose work is already saved, into an error: the failure is logged and
+    a Celery task tries again with backoff (participants.tasks.plan_reminders),
+    and the request stays for the sweep meanwhile."""
+    try:
+        plan_now(event, *args)
+    except Exception:
+        logger.exception("Could not plan reminders: %s%r; trying again later", event, args)
+        _plan_later(event, args)
+
+
+def _plan_later(event: str, args) -> None:
     from participants.tasks import plan_reminders
 
     try:
-        plan_reminders.apply_async(args=[name, list(args)], countdown=30, retry=False)
-    except Exception:  # noqa: BLE001  (the broker is down too: only the log is left)
-        logger.exception("Could not ask a worker to plan reminders later: %s%r", name, args)
+        plan_reminders.apply_async(args=[event, list(args)], countdown=30, retry=False)
+    except Exception:  # noqa: BLE001  (the broker is down too: beat's sweep plans it)
+        logger.exception("Could not ask a worker to plan reminders later: %s%r", event, args)
+
+
+def plan_missed(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> int:
+    """Beat's sweep: plan the reminders of every event whose request is
+    still here after its grace (the process that committed it died before
+    planning, or the planning failed), oldest first. Each event is planned in
+    its own transaction; one that fails waits with backoff (BACKOFF) and the
+    rest go on. Returns how many events it planned."""
+    now = now or timezone.now()
+    planned = 0
+    seen: set[tuple[str, str]] = set()
+    for request in PlanningRequest.objects.filter(try_after__lte=now)[:limit]:
+        key = (request.event, json.dumps(request.args))
+        if key in seen:
+            continue  # the same event twice (a vote recorded twice): planned once
+        seen.add(key)
+        try:
+            plan_now(request.event, *request.args)
+        except Exception as error:
+            logger.exception("Could not plan missed reminders: %s", request)
+            wait = BACKOFF[min(request.attempts, len(BACKOFF) - 1)]
+            PlanningRequest.objects.filter(event=request.event, args=request.args).update(
+                attempts=F("attempts") + 1,
+                try_after=now + wait,
+                last_error=_describe(error)[:2000],
+            )
+            continue
+        planned += 1
+    return planned
 
 
 # --- Scheduling -------------------------------------------------------------
@@ -937,11 +1032,15 @@ def _send_digest_batch(token: str, rows: list[ReminderLog], emails) -> SendRepor
 
 
 @transaction.atomic
-def reminders_retry(*, reminders: Iterable[ReminderLog]) -> int:
-    """An admin asked to try failed reminders again: they go back to the
-    queue with a fresh set of attempts."""
+def reminders_retry(*, reminders: Iterable[ReminderLog], actor: User) -> int:
+    """A manager asked to try failed reminders again: those of the projects
+    of organisations they manage (any, for a superuser) go back to the queue
+    with a fresh set of attempts."""
     pks = [reminder.pk for reminder in reminders]
-    count = ReminderLog.objects.filter(pk__in=pks, status=Status.FAILED).update(
+    failed = ReminderLog.objects.filter(pk__in=pks, status=Status.FAILED)
+    if not (actor.is_active and actor.is_superuser):
+        failed = failed.filter(project__organisation__in=Organisation.objects.managed_by(actor))
+    count = failed.update(
         status=Status.PENDING, attempts=0, send_after=timezone.now(), claim_token=""
     )
     if count:

@@ -1,9 +1,12 @@
 """Thin Celery tasks for the reminder machinery: they call
 participants.reminders, which does the work and keeps it exactly-once.
 
-Beat runs both every COPRODUCE_BEAT_SECONDS (see coproduce/celery.py), and
-schedule() enqueues send_due_reminders on commit when something is due now.
-Two runs at once are safe: each row is claimed by one worker only.
+Beat runs the sending tasks every COPRODUCE_BEAT_SECONDS (see
+coproduce/celery.py), and schedule() enqueues send_due_reminders on commit
+when something is due now. Two runs at once are safe: each row is claimed by
+one worker only. Beat also runs plan_missed_reminders, the sweep that plans
+what a process dying straight after a commit left unplanned; planning twice
+adds nothing.
 """
 
 import logging
@@ -58,10 +61,22 @@ def send_due_digests() -> dict:
 
 
 @shared_task(bind=True, max_retries=8, ignore_result=True)
-def plan_reminders(self, name: str, args: list) -> None:
+def plan_reminders(self, event: str, args: list) -> None:
     """Plan reminders that could not be planned straight after commit (see
-    participants.reminders.planner): tried again with backoff."""
+    participants.reminders.plan_committed): tried again with backoff. Beat's
+    sweep (plan_missed_reminders) would plan them too."""
     try:
-        reminders.planner_named(name)(*args)
+        reminders.plan_now(event, *args)
     except Exception as error:
         raise self.retry(exc=error, countdown=min(60 * 2**self.request.retries, 3600)) from error
+
+
+@shared_task(ignore_result=True)
+def plan_missed_reminders() -> int:
+    """Plan the reminders of every change whose planning after commit never
+    happened (the process died between the commit and the planning) or
+    failed. Beat runs it every COPRODUCE_BEAT_SECONDS."""
+    planned = reminders.plan_missed()
+    if planned:
+        logger.warning("Planned the reminders of %s change(s) missed after commit", planned)
+    return planned

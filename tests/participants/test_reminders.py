@@ -521,9 +521,14 @@ def test_failed_reminders_can_be_tried_again(world, django_capture_on_commit_cal
     propose(world, django_capture_on_commit_callbacks)
     ReminderLog.objects.filter(kind=Kind.CLOSING_SOON).update(status=Status.FAILED, attempts=5)
     assert rows(status=Status.FAILED).count() == 3
+    # Only a manager of the project's organisation may send them again.
+    manager = UserFactory()
+    with time_machine.travel(NOW, tick=False):
+        assert reminders.reminders_retry(reminders=ReminderLog.objects.all(), actor=manager) == 0
+    world.project.organisation.managers.add(manager)
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         retried = reminders.reminders_retry(
-            reminders=ReminderLog.objects.filter(status=Status.FAILED)
+            reminders=ReminderLog.objects.filter(status=Status.FAILED), actor=manager
         )
     assert retried == 3
     assert not rows(status=Status.FAILED).exists()
