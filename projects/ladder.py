@@ -1,27 +1,152 @@
-"""The spread of ladder check answers for one stage: counts per rung and the
-median, for everyone and split participants vs professionals.
+"""The ladder check: what may be seen of a stage's answers, and when, and the
+results themselves (counts per rung and medians, for everyone and split
+participants against professionals).
 
-Never who said what: a group is shown only when at least
-MIN_ANSWERS_TO_SHOW people in it have answered, so one person's answer cannot
-be read off a group of one or two. Participants and professionals together
-make up everyone, so when one of them is too small to show, the other is held
-back too (otherwise the small group could be worked out by subtraction).
-Comments are shown without names, rungs or labels, and only when everyone's
-answers are shown.
+Answers are anonymous, and must stay so for a reader who looks at a page
+again and again and compares. The rule, for everyone who can see the project
+(members, facilitators and the organisation's project managers alike):
+
+1. While answers are open (the stage is the project's current one and the
+   project is active), no result of the stage is shown: no counts per rung,
+   no medians, no count per group, no comments. Otherwise a page read before
+   and after one person answered would show what they said. Only the total
+   number of people who have answered is shown, and only once it is at least
+   MIN_ANSWERS_TO_SHOW ("Fewer than 3" until then, from the very first
+   answer). The total goes up by one when someone answers: that tells a
+   watcher that somebody answered, never which group they are in or what they
+   said, so it is safe. A count per group is not: with one participant, "1 of
+   1 participant" says that she answered, and together with any figure that
+   moves, what.
+2. When answers close (the project moves on, finishes or is archived), the
+   results appear, for everyone at once, and never change again: there is
+   nothing left to compare before and after.
+3. Small groups. Figures are shown only for at least MIN_ANSWERS_TO_SHOW
+   answers. Participants and professionals together make up everyone, so when
+   one of them has answers but too few to show, the other is held back too
+   (otherwise the small group could be worked out by taking the other away
+   from everyone); only everyone's figures are shown then.
+4. Comments are shown with the results and only when everyone's figures are,
+   without names, labels, rungs or times, in the order of their words
+   (never the order they were written in, which a reader could match with
+   who answered when).
+
+ladder_visibility() answers "are this stage's results shown, and which
+groups" for any page that shows anything of the ladder check; ladder_results()
+gives the results only when they may be shown.
 """
 
 import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from projects.models import LadderAnswer, Membership, Rung, Stage
+from django.db.models import Count, Q, QuerySet
+
+from projects.models import LadderAnswer, Membership, Project, Rung, Stage
 
 MIN_ANSWERS_TO_SHOW = 3
+
+EVERYONE, PARTICIPANTS, PROFESSIONALS = "everyone", "participants", "professionals"
 
 
 def rung_name(rung: int) -> str:
     """The short name of a rung, such as "Co-design"."""
     return Rung(rung).label.split(":", 1)[0]
+
+
+# Who may see what ----------------------------------------------------------
+
+
+def answers_open(stage: Stage) -> bool:
+    """Whether members can still give or change an answer for this stage: it
+    is the project's current stage and the project is active. Needs
+    stage.project (select it with the stage)."""
+    return stage.is_current and stage.project.status == Project.Status.ACTIVE
+
+
+def results_shown(stage: Stage) -> bool:
+    """Whether anyone may see this stage's results: only once its answers
+    have closed for good (the stage ended, or the project finished or was
+    archived while in it). Never while they are open, for anyone."""
+    return not stage.is_future and not answers_open(stage)
+
+
+def shown_groups(*, participants: int, professionals: int) -> frozenset[str]:
+    """The small-group rule: whose figures may be shown once answers have
+    closed, given how many answers each group gave. A group with no answers
+    is not listed (there is nothing to show), and holds nobody back."""
+    if participants + professionals < MIN_ANSWERS_TO_SHOW:
+        return frozenset()
+    sizes = {PARTICIPANTS: participants, PROFESSIONALS: professionals}
+    if any(0 < size < MIN_ANSWERS_TO_SHOW for size in sizes.values()):
+        # Showing the other group would give this one away by subtraction.
+        return frozenset({EVERYONE})
+    return frozenset({EVERYONE} | {key for key, size in sizes.items() if size})
+
+
+@dataclass(frozen=True)
+class LadderVisibility:
+    """What anyone may see of one stage's ladder check."""
+
+    # Members can still answer: nothing is shown but the total, if that.
+    answers_open: bool
+    # The results are shown (answers have closed).
+    results_shown: bool
+    # Whose figures are shown: EVERYONE, PARTICIPANTS, PROFESSIONALS. Empty
+    # while answers are open.
+    groups: frozenset[str]
+    # How many people have answered, when that number may be shown: while
+    # answers are open, only from MIN_ANSWERS_TO_SHOW up; None otherwise.
+    answered: int | None
+
+    @property
+    def minimum(self) -> int:
+        """The fewest answers any figure is shown for."""
+        return MIN_ANSWERS_TO_SHOW
+
+
+def ladder_visibility(stage: Stage, *, participants: int, professionals: int) -> LadderVisibility:
+    """Are this stage's results shown, and which groups; and how many answers
+    may be mentioned. `participants` and `professionals` are how many answers
+    each group gave (with_answer_counts() annotates them, counted by the
+    label each answer was given with, as the results count them). Needs
+    stage.project."""
+    total = participants + professionals
+    if answers_open(stage):
+        return LadderVisibility(
+            answers_open=True,
+            results_shown=False,
+            groups=frozenset(),
+            answered=total if total >= MIN_ANSWERS_TO_SHOW else None,
+        )
+    if not results_shown(stage):  # not started: nobody can have answered
+        return LadderVisibility(
+            answers_open=False, results_shown=False, groups=frozenset(), answered=None
+        )
+    return LadderVisibility(
+        answers_open=False,
+        results_shown=True,
+        groups=shown_groups(participants=participants, professionals=professionals),
+        answered=total,
+    )
+
+
+def with_answer_counts(stages: QuerySet[Stage]) -> QuerySet[Stage]:
+    """Stages with `participant_answers` and `professional_answers`: how many
+    ladder answers each group gave, for ladder_visibility(). Every answer
+    counts, including those of people who have left since, as in the
+    results: so someone leaving changes no number, and says nothing about
+    whether they had answered."""
+    return stages.annotate(
+        participant_answers=Count(
+            "ladder_answers", filter=Q(ladder_answers__label=Membership.Label.PARTICIPANT)
+        ),
+        professional_answers=Count(
+            "ladder_answers", filter=Q(ladder_answers__label=Membership.Label.PROFESSIONAL)
+        ),
+    )
+
+
+# The results -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -39,6 +164,12 @@ class GroupResults:
     rungs: list[RungCount]
     median: float | None
     shown: bool
+
+    @property
+    def too_few(self) -> bool:
+        """Answers, but too few to show (held back for this group's sake, not
+        for another's)."""
+        return 0 < self.total < MIN_ANSWERS_TO_SHOW
 
     @property
     def median_text(self) -> str:
@@ -67,8 +198,8 @@ class LadderResults:
     everyone: GroupResults
     participants: GroupResults
     professionals: GroupResults
-    # Members' reasons, without names, rungs or labels, in alphabetical order
-    # (never the order people answered in).
+    # Members' reasons, without names, rungs, labels or times, in the order
+    # of their words (never the order people answered in).
     comments: list[str]
 
     @property
@@ -114,7 +245,7 @@ class LadderResults:
     @property
     def table_rows(self) -> list[tuple[RungCount, list[int | None]]]:
         """One row per rung: the count for each group, or None where the
-        group is too small to show."""
+        group is not shown."""
         return [
             (
                 rung,
@@ -127,12 +258,8 @@ class LadderResults:
         ]
 
 
-def _big_enough(counts: dict[int, int]) -> bool:
-    return sum(counts.values()) >= MIN_ANSWERS_TO_SHOW
-
-
-def _group(key: str, title: str, counts: dict[int, int], *, shown: bool) -> GroupResults:
-    answers = [rung for rung, count in sorted(counts.items()) for _ in range(count)]
+def _group(key: str, title: str, counts: Counter[int], *, shown: bool) -> GroupResults:
+    answers = sorted(counts.elements())
     return GroupResults(
         key=key,
         title=title,
@@ -146,9 +273,14 @@ def _group(key: str, title: str, counts: dict[int, int], *, shown: bool) -> Grou
     )
 
 
-def ladder_results(stage: Stage) -> LadderResults:
-    """Counts per rung for everyone and for each label, and the comments, in
-    one query. Each answer counts under the label it was given with."""
+def ladder_results(stage: Stage) -> LadderResults | None:
+    """The results of a stage whose answers have closed, in one query: counts
+    per rung for everyone and for each label (each answer under the label it
+    was given with), the medians and the comments, with the small-group rule
+    applied. None while answers are open, or before the stage starts: there
+    is nothing anyone may see then."""
+    if not results_shown(stage):
+        return None
     everyone: Counter[int] = Counter()
     by_label: dict[str, Counter[int]] = {label: Counter() for label in Membership.Label.values}
     comments = []
@@ -161,12 +293,18 @@ def ladder_results(stage: Stage) -> LadderResults:
             comments.append(comment)
     participants = by_label[Membership.Label.PARTICIPANT]
     professionals = by_label[Membership.Label.PROFESSIONAL]
-    # Split only when no group with answers is too small to show.
-    split = all(_big_enough(counts) or not counts for counts in (participants, professionals))
-    everyone_shown = _big_enough(everyone)
+    shown = shown_groups(participants=participants.total(), professionals=professionals.total())
     return LadderResults(
-        everyone=_group("everyone", "Everyone", everyone, shown=everyone_shown),
-        participants=_group("participants", "Participants", participants, shown=split),
-        professionals=_group("professionals", "Professionals", professionals, shown=split),
-        comments=sorted(comments, key=str.casefold) if everyone_shown else [],
+        everyone=_group(EVERYONE, "Everyone", everyone, shown=EVERYONE in shown),
+        participants=_group(
+            PARTICIPANTS, "Participants", participants, shown=PARTICIPANTS in shown
+        ),
+        professionals=_group(
+            PROFESSIONALS, "Professionals", professionals, shown=PROFESSIONALS in shown
+        ),
+        # By their words: the same comments always come in the same order,
+        # whoever wrote them and whenever.
+        comments=sorted(comments, key=lambda text: (text.casefold(), text))
+        if EVERYONE in shown
+        else [],
     )

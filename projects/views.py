@@ -11,7 +11,7 @@ Members who are not facilitators get 403 on housekeeping pages.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,7 +31,12 @@ from projects.forms import (
     StageForm,
     StageMoveForm,
 )
-from projects.ladder import MIN_ANSWERS_TO_SHOW, ladder_results
+from projects.ladder import (
+    MIN_ANSWERS_TO_SHOW,
+    ladder_results,
+    ladder_visibility,
+    with_answer_counts,
+)
 from projects.models import Activity, LadderAnswer, Membership, Project, Stage
 from projects.permissions import ProjectAccess, project_access_or_404
 
@@ -94,34 +99,23 @@ def _no_longer_a_member(request, access: ProjectAccess, membership: Membership):
     return redirect("projects:members", slug=access.project.slug)
 
 
-def _answered(label: str) -> Count:
-    """How many current members with this label have answered a stage's
-    ladder check (who took part, never what they said)."""
-    return Count(
-        "ladder_answers",
-        filter=Q(
-            ladder_answers__membership__left_at__isnull=True,
-            ladder_answers__membership__label=label,
-        ),
+def _with_ladder(stage: Stage, project: Project) -> Stage:
+    """Give a stage annotated by with_answer_counts() its project (for its
+    address, without a query) and `ladder`: what may be seen of its ladder
+    check (projects/ladder.py), which every page showing stages uses."""
+    stage.project = project
+    stage.ladder = ladder_visibility(
+        stage, participants=stage.participant_answers, professionals=stage.professional_answers
     )
+    return stage
 
 
 def _stages(project: Project) -> list[Stage]:
-    """The project's stages in order, each with how many answers its ladder
-    check has, and how many of today's participants and professionals gave
-    one."""
-    stages = list(
-        Stage.objects.filter(project=project)
-        .annotate(
-            answer_count=Count("ladder_answers"),
-            participants_answered=_answered(Membership.Label.PARTICIPANT),
-            professionals_answered=_answered(Membership.Label.PROFESSIONAL),
-        )
-        .order_by("position", "pk")
-    )
-    for stage in stages:
-        stage.project = project  # for their addresses, without a query each
-    return stages
+    """The project's stages in order, each with what may be said of its
+    ladder check: while answers are open, at most how many people have
+    answered, never how many of each group."""
+    stages = with_answer_counts(Stage.objects.filter(project=project)).order_by("position", "pk")
+    return [_with_ladder(stage, project) for stage in stages]
 
 
 def _progress(stages: list[Stage]) -> dict:
@@ -243,7 +237,6 @@ def project_detail(request, slug):
     project = access.project
     participants, professionals = groups = _members_by_label(project, names_limit=NAMES_ON_HOME)
     progress = _progress(_stages(project))
-    current = progress["current_stage"]
     return _project_page(
         request,
         "projects/project_detail.html",
@@ -252,9 +245,6 @@ def project_detail(request, slug):
         activities=Activity.objects.filter(project=project)[:RECENT_ACTIVITY],
         groups=groups,
         balance=_balance(participants["count"], professionals["count"]),
-        answered=_balance(current.participants_answered, current.professionals_answered)
-        if current
-        else None,
     )
 
 
@@ -405,25 +395,25 @@ def stage_add(request, slug):
 @require_http_methods(["GET", "POST"])
 def stage_detail(request, slug, pk):
     """A stage's aims, dates, what was done and outcomes, and the ladder
-    check: the form for members while the stage is current, and the results
-    once they have answered or the stage has ended."""
+    check: while the stage is current, the form (with the member's own
+    answer) and at most how many people have answered; once answers have
+    closed, the results, for everyone (projects/ladder.py says why)."""
     access = project_access_or_404(request.user, slug)
     project = access.project
     stages = list(
-        Stage.objects.filter(project=project)
+        with_answer_counts(Stage.objects.filter(project=project))
         .select_related("started_by", "ended_by")
         .order_by("position", "pk")
     )
     stage = next((stage for stage in stages if stage.pk == pk), None)
     if stage is None:
         raise Http404("No such stage")
-    stage.project = project
+    ladder = _with_ladder(stage, project).ladder
     own_answer = None
     if access.membership is not None:
         own_answer = LadderAnswer.objects.filter(stage=stage, membership=access.membership).first()
-    answering_open = stage.is_current and project.status == Project.Status.ACTIVE
     form = None
-    if access.can_participate and answering_open:
+    if access.can_participate and ladder.answers_open:
         initial = {"rung": own_answer.rung, "comment": own_answer.comment} if own_answer else {}
         form = LadderAnswerForm(_data(request), initial=initial)
     if request.method == "POST":
@@ -448,13 +438,6 @@ def stage_detail(request, slug, pk):
         ):
             messages.success(request, "Thank you. Your answer is saved.")
             return redirect(f"{stage.get_absolute_url()}#ladder-results")
-    # Members see the results once they have answered, or once answering has
-    # closed (the stage ended, or the project finished or was archived).
-    show_results = (
-        own_answer is not None
-        or (not stage.is_future and not answering_open)
-        or access.membership is None  # a project manager who is not a member
-    )
     return _project_page(
         request,
         "projects/stage_detail.html",
@@ -464,8 +447,9 @@ def stage_detail(request, slug, pk):
         stage_count=len(stages),
         form=form,
         own_answer=own_answer,
-        show_results=show_results,
-        results=ladder_results(stage) if show_results else None,
+        ladder=ladder,
+        # Nothing of the results reaches the page while answers are open.
+        results=ladder_results(stage) if ladder.results_shown else None,
         min_answers=MIN_ANSWERS_TO_SHOW,
     )
 

@@ -1,5 +1,6 @@
 """The demo data shows the projects side working: a project in its third
-stage, with ladder answers, so a newcomer can answer and see the results."""
+stage, with ladder answers, so a newcomer can answer the current stage's
+ladder check and see the results of the stages before it."""
 
 from django.core.management import call_command
 from django.urls import reverse
@@ -23,7 +24,9 @@ def test_the_demo_project_is_in_its_third_stage_with_ladder_answers(client, db, 
     # Aisha has not answered for the current stage, so she can try it.
     current = client.get(stages[2].get_absolute_url()).content.decode()
     assert 'name="rung"' in current
-    assert "You will see what other members said after you answer." in current
+    # Answers are still open for it: only how many have answered, no results.
+    assert "5 people have answered the ladder check so far." in current
+    assert "What members said" not in current
     # An earlier stage shows the results, split participants and professionals.
     past = client.get(stages[1].get_absolute_url()).content.decode()
     assert "Participants, 3 answers" in past

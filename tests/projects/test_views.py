@@ -397,7 +397,13 @@ def _answer(world, role, rung):
     )
 
 
-def test_members_see_the_results_only_after_answering(world, client_as):
+def _end_stage(world):
+    services.stage_advance(project=world.project, actor=world.users["facilitator"])
+
+
+def test_members_see_the_results_only_once_the_stage_has_ended(world, client_as):
+    """Not when they have answered: a page read before and after someone
+    answers would show what they said (projects/ladder.py)."""
     _answer(world, "facilitator", 6)
     _answer(world, "professional", 5)
     client = client_as("participant")
@@ -405,30 +411,47 @@ def test_members_see_the_results_only_after_answering(world, client_as):
     assert '<fieldset class="fieldset"' in html
     assert "Coercion: people attend but have no say" in html
     assert "What members said" not in html
-    assert "You will see what other members said after you answer." in html
+    assert "Fewer than 3 people have answered the ladder check so far." in html
+    assert "Everyone will see what members said when this stage ends, and not before." in html
     response = client.post(_url(world, "stage_detail", pk=world.stages[0].pk), {"rung": "4"})
     assert response.status_code == FOUND
+    html = _stage_page(client, world)
+    assert "You said: <strong>rung 4, Consulting" in html
+    assert "Change my answer" in html
+    assert "3 people have answered the ladder check so far." in html
+    assert "What members said" not in html
+    assert "Rung 5, Engaging" not in html
+    _end_stage(world)
     html = _stage_page(client, world)
     assert "What members said" in html
     assert "Everyone, 3 answers: <strong>Rung 5, Engaging</strong>." in html
     # One participant and two professionals: too few to show apart.
-    assert "Participants: not shown yet, because fewer than 3 participants" in html
+    assert "Participants: too few to show, because fewer than 3 participants answered." in html
+    assert "Professionals: too few to show, because fewer than 3 professionals answered." in html
     assert "<caption>How many people chose each rung</caption>" in html
     assert '<th scope="row">5. Engaging</th>' in html
     assert '<meter min="0" max="3" value="1" aria-labelledby="rung-5 everyone-rung-5"' in html
-    assert "Change my answer" in html
+    assert "You said: <strong>rung 4, Consulting" in html
+    assert 'name="rung"' not in html
     # Never who said what.
     for name in ["Fran Facilitator", "Prof Professional"]:
         assert name not in html.split('id="ladder-heading"')[1]
 
 
-def test_managers_who_are_not_members_see_results_but_cannot_answer(world, client_as):
+def test_managers_who_are_not_members_cannot_answer_nor_see_results_before_members(
+    world, client_as
+):
     for role, rung in [("facilitator", 6), ("professional", 5), ("participant", 4)]:
         _answer(world, role, rung)
     html = _stage_page(client_as("manager"), world)
-    assert "What members said" in html
+    assert "What members said" not in html
+    assert "3 people have answered the ladder check so far." in html
     assert 'name="rung"' not in html
     assert "Only members answer" in html
+    _end_stage(world)
+    html = _stage_page(client_as("manager"), world)
+    assert "What members said" in html
+    assert "Everyone, 3 answers" in html
 
 
 def test_results_show_once_the_stage_has_ended(world, client_as):
@@ -652,7 +675,7 @@ def _grow(world, size):
     ladder answer and an activity line (joining)."""
     from tests.factories import UserFactory
 
-    _answer(world, "facilitator", 6)  # so the facilitator sees the results
+    _answer(world, "facilitator", 6)
 
     for index in range(size - 3):
         label = "participant" if index % 2 else "professional"
@@ -671,7 +694,8 @@ PAGE_QUERIES = {
     # decisions and whose voices are heard
     "members": 7,  # members, how many have left
     "stages": 6,  # stages with their ladder answer counts
-    "current stage": 8,  # stages, own ladder answer, ladder results
+    "current stage": 7,  # stages with their answer counts, own ladder answer (no
+    # results while answers are open)
 }
 
 
@@ -762,6 +786,8 @@ def test_ladder_comments_are_shown_without_names_once_enough_have_answered(world
     _answer(world, "professional", 5)
     client = client_as("participant")
     client.post(_url(world, "stage_detail", pk=world.stages[0].pk), {"rung": "4"})
+    assert "planned" not in _stage_page(client, world)  # not while answers are open
+    _end_stage(world)
     html = _stage_page(client, world)
     results = html.split('id="ladder-results"')[1]
     assert "Why people chose their rung" in results
@@ -775,8 +801,9 @@ def test_ladder_comments_wait_until_three_people_have_answered(world, client_as)
     )
     client = client_as("participant")
     client.post(_url(world, "stage_detail", pk=world.stages[0].pk), {"rung": "4"})
+    _end_stage(world)
     html = _stage_page(client, world)
-    assert "2 people have answered. To keep answers anonymous" in html
+    assert "2 people answered. That is too few to show" in html
     assert "Hi" not in html.split('id="ladder-results"')[1]
     assert "<table" not in html.split('id="ladder-results"')[1]
 
@@ -795,10 +822,14 @@ def test_project_home_shows_the_balance_of_who_is_taking_part(world, client_as):
         in html
     )
     assert "There are fewer participants than professionals." in html
-    assert (
-        "2 of 3 members have said how co-produced this stage feels so far "
-        "(1 of 1 participant, 1 of 2 professionals)."
-    ) in html
+    # How many have answered the current stage's ladder check: not per group
+    # (here "1 of 1 participant" would say that Pat answered), and no total
+    # below 3.
+    assert "Fewer than 3 people have answered the ladder check so far." in html
+    assert "(1 of 1 participant" not in html
+    _answer(world, "professional", 4)
+    html = client_as("professional").get(_url(world, "detail")).content.decode()
+    assert "3 people have answered the ladder check so far." in html
     # Whose voices are heard in decisions comes from the decisions app.
     assert "Have proposed a decision" in html
     assert "Invite people" not in html
@@ -904,7 +935,9 @@ def test_people_who_left_are_not_counted_as_taking_part(world, client_as):
     _answer(world, "professional", 5)
     services.membership_leave(membership=world.memberships["professional"])
     html = client_as("participant").get(_url(world, "detail")).content.decode()
-    assert "0 of 2 members have said how co-produced this stage feels so far" in html
+    # Their answer still counts (as it will in the results), so leaving
+    # says nothing about whether they had answered.
+    assert "Fewer than 3 people have answered the ladder check so far." in html
     assert "2 members: 1 participant" in html
 
 
