@@ -1,16 +1,27 @@
 """How allauth talks to people on Coproduce: plain words for its errors and
-messages (two-step sign-in's too), the member's name saved at sign-up, and
-display settings that go with them as they sign in and out."""
+messages (two-step sign-in's too), the member's name saved at sign-up,
+display settings that go with them as they sign in and out, the notices
+that tell an account's address what changed, and the way back to an
+invitation after signing up from one."""
 
 from dataclasses import asdict
+from datetime import datetime
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from coproduce.text import clean_line
+from participants import invitations
 from participants.display import DisplayPreferences, display_preferences_for
+from participants.emails import absolute_url, format_date, format_time, invitation_token
+from participants.invitation_views import awaiting_confirmation_redirect
+from participants.models import User
+from participants.reminders import zone
 from participants.services import display_preferences_save
 
 TRY_AGAIN_LATER = "Wait a few minutes, then try again."
@@ -108,8 +119,102 @@ PASSWORD_ERRORS = {
 }
 
 
+# The notices sent to an account's address when something changes on it
+# (ACCOUNT_EMAIL_NOTIFICATIONS), each with templates in templates/account/email/
+# that follow docs/email-rules.md. allauth's two-step sign-in notices
+# (mfa/email/...) have no such templates yet, so they are not sent.
+NOTICES = {
+    "account/email/password_set",
+    "account/email/password_changed",
+    "account/email/password_reset",
+    "account/email/email_added",  # someone asked to add an address
+    "account/email/email_changed",  # the main address changed
+    "account/email/email_deleted",
+    "account/email/project_joined",  # participants.invitations.joined_notice_send
+}
+
+
+def notice_time(moment: datetime, user: User) -> str:
+    """When something happened to an account, where its member lives:
+    "10:05am on Thursday 26 November 2026 (London time)"."""
+    tz = zone(user.timezone)
+    local = moment.astimezone(tz)
+    place = str(tz).rsplit("/", 1)[-1].replace("_", " ")
+    return f"{format_time(local)} on {format_date(local)} {local.year} ({place} time)"
+
+
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {**DefaultAccountAdapter.error_messages, **ERROR_MESSAGES}
+
+    # Nothing but allauth's own confirmation (or a sign-in code, or a password
+    # reset, which also reach the mailbox) proves an address: not an invitation
+    # link, which can be forwarded. Sessions that an older Coproduce marked from
+    # an invitation link (allauth's "account_verified_email") prove nothing.
+
+    def unstash_verified_email(self, request):
+        request.session.pop("account_verified_email", None)
+
+    def is_email_verified(self, request, email):
+        return False
+
+    def respond_email_verification_sent(self, request, user):
+        """Signed up from an invitation link: back to the invitation page,
+        which says where the confirmation email went and waits for it. (With
+        confirmation by code, allauth's page asks for the code, then goes on
+        to the invitation.)"""
+        if not account_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED:
+            address = getattr(user, "email", "") or request.POST.get("email", "")
+            response = awaiting_confirmation_redirect(request, address.strip().lower())
+            if response is not None:
+                return response
+        return super().respond_email_verification_sent(request, user)
+
+    def get_email_verification_redirect_url(self, email_address):
+        """An address confirmed in a browser that is not signed in (on a phone,
+        say, not where the account was made): on to the invitation waiting for
+        it, to sign in and join, rather than the plain sign-in page."""
+        if not self.request.user.is_authenticated:
+            invitation = invitations.invitation_waiting_for(email_address.email)
+            if invitation is not None:
+                return reverse(
+                    "participants:invitation_accept",
+                    args=[invitation_token(invitation)],
+                )
+        return super().get_email_verification_redirect_url(email_address)
+
+    def send_confirmation_mail(self, request, emailconfirmation, signup):
+        """Someone asks to add an address to an account (allauth emails it a
+        link to confirm it): tell the main address now, not once the new one is
+        confirmed, because a sign-in code sent to the new address would also
+        confirm it, without the confirmation link. Not at sign-up, and not for
+        the main address itself."""
+        super().send_confirmation_mail(request, emailconfirmation, signup)
+        address = emailconfirmation.email_address
+        if not signup and not address.primary:
+            self.send_notification_mail(
+                "account/email/email_added", address.user, {"added_email": address.email}
+            )
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        """A notice that something changed on an account, in plain words:
+        what, when (in the member's time zone), and, if it was not them, a
+        link to reset the password (which signs everyone else out). It goes
+        to the main address (``email``: the old address, for a changed main
+        address; the new one is told too). Sent with or without a request
+        (a join is told after it commits), so no IP address or browser."""
+        if not account_settings.EMAIL_NOTIFICATIONS or template_prefix not in NOTICES:
+            return
+        context = dict(context or {})
+        recipients = [email or EmailAddress.objects.get_primary_email(user)]
+        if template_prefix == "account/email/email_changed":
+            recipients.append(context.get("to_email"))
+        context.update(
+            user=user,
+            when=notice_time(timezone.now(), user),
+            reset_url=absolute_url(reverse("account_reset_password")),
+        )
+        for address in dict.fromkeys(address for address in recipients if address):
+            self.render_mail(template_prefix, address, {**context, "email": address}).send()
 
     def save_user(self, request, user, form, commit=True):
         user.display_name = clean_line(form.cleaned_data.get("display_name", ""))

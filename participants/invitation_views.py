@@ -1,14 +1,14 @@
 """Invitations: the facilitators' page (invite, resend, cancel) and the page
-the link in an invitation email opens (sign up or sign in, then join)."""
+the link in an invitation email opens (sign up or sign in, confirm the
+address, then join)."""
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, get_script_prefix, resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -123,7 +123,13 @@ def _is_member(user, invitation) -> bool:
     )
 
 
-PROBLEM_STATUS = {"bad": 404, "wrong_address": 403, "member": 200}
+PROBLEM_STATUS = {"bad": 404, "wrong_address": 403, "unconfirmed": 403, "member": 200}
+
+# Set when someone signs up from an invitation link: which invitation, and the
+# address allauth sent its confirmation email to, so the invitation page can
+# say where to look while it waits. It only changes what the page says: joining
+# needs the address confirmed (participants.invitations.address_problem).
+AWAITING_CONFIRMATION = "participants.invitation_awaiting_confirmation"
 
 
 def _problem(request, problem: services.InvitationError):
@@ -141,12 +147,60 @@ def _problem(request, problem: services.InvitationError):
     )
 
 
+def _invitation_token_in(url: str) -> str | None:
+    """The token of the invitation page that ``url`` points to, if it does."""
+    path = urlsplit(url or "").path
+    prefix = get_script_prefix()
+    if not path.startswith(prefix):
+        return None
+    try:
+        match = resolve("/" + path[len(prefix) :])
+    except Resolver404:
+        return None
+    if match.view_name != "participants:invitation_accept":
+        return None
+    return match.kwargs["token"]
+
+
+def awaiting_confirmation_redirect(request, address: str):
+    """After someone signs up from an invitation link (allauth's ``next``):
+    back to the invitation page, which says that the confirmation email went
+    to ``address`` and that opening it lets them join. None when the sign-up
+    did not start from a usable invitation link (allauth's own page then)."""
+    token = _invitation_token_in(request.POST.get("next") or request.GET.get("next"))
+    if token is None:
+        return None
+    try:
+        invitation = services.invitation_from_token(token)
+    except services.InvitationError:
+        return None
+    request.session[AWAITING_CONFIRMATION] = {
+        "invitation": str(invitation.public_id),
+        "email": address,
+    }
+    # Built again from the token, never the typed ``next``: no redirect elsewhere.
+    return redirect("participants:invitation_accept", token=token)
+
+
+def _awaiting_confirmation(request, invitation) -> str:
+    """The address this browser signed up with from this invitation, whose
+    confirmation email it waits for ("" when it did not). The page says the
+    same whether or not that address already had an account, as allauth's
+    sign-up does, so strangers learn nothing from it."""
+    waiting = request.session.get(AWAITING_CONFIRMATION) or {}
+    if waiting.get("invitation") != str(invitation.public_id):
+        return ""
+    return str(waiting.get("email") or "")
+
+
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
     """The page the invitation link opens. Signed out: create an account or
-    sign in (the link comes back here afterwards). Signed in with the invited
-    address: one button to join. Anything wrong with the link: a page saying
-    what happened and who to ask."""
+    sign in (the link comes back here afterwards); after creating one, "we have
+    sent a link to ADDRESS: open it to join", until the address is confirmed.
+    Signed in with the invited address confirmed: one button to join. Anything
+    wrong with the link or the address: a page saying what happened and who
+    to ask."""
     try:
         invitation = services.invitation_from_token(token)
     except services.InvitationError as problem:
@@ -161,17 +215,21 @@ def invitation_accept(request, token):
         "project": invitation.project,
         "label_words": services.LABEL_WORDS.get(invitation.label, "a member"),
     }
+    login_url = f"{reverse('account_login')}?{urlencode({'next': here})}"
     if not request.user.is_authenticated:
         if request.method == "POST":
-            return redirect(f"{reverse('account_login')}?{urlencode({'next': here})}")
-        # The link was emailed to this address, so signing up with it needs no
-        # second confirmation email.
-        get_adapter(request).stash_verified_email(request, invitation.email)
-        context["join_signup_url"] = f"{reverse('account_signup')}?{urlencode({'next': here})}"
-        context["join_login_url"] = f"{reverse('account_login')}?{urlencode({'next': here})}"
+            return redirect(login_url)
+        # The link alone proves nothing about the address (it may have been
+        # forwarded): a new account confirms it with allauth's own email first.
+        signup_query = {"email": invitation.email, "next": here}
+        context["join_signup_url"] = f"{reverse('account_signup')}?{urlencode(signup_query)}"
+        context["join_login_url"] = login_url
+        context["awaiting_confirmation"] = _awaiting_confirmation(request, invitation)
         return render(request, "participants/invitation_accept.html", context)
-    if not services.address_matches(invitation, request.user):
-        return _problem(request, services.InvitationError("wrong_address", invitation))
+    request.session.pop(AWAITING_CONFIRMATION, None)
+    problem = services.address_problem(invitation, request.user)
+    if problem is not None:
+        return _problem(request, services.InvitationError(problem, invitation))
     if request.method == "GET" and _is_member(request.user, invitation):
         return _problem(request, services.InvitationError("member", invitation))
     if request.method == "POST":

@@ -5,18 +5,24 @@ Every write is here: views and the admin call these services. The email
 itself goes through the reminder machinery (kind "invitation", which cannot
 be turned off), sent by a Celery task enqueued on commit.
 
-Accepting: the person must be signed in with the address the invitation was
-sent to (any verified address on their account). A link forwarded to someone
-else does not let them in: the page says so, and who to ask. This keeps
-private projects private; people with two addresses can add the invited one
-to their account, or ask for an invitation to the other.
+Accepting: the person must be signed in, and the address the invitation was
+sent to must be a confirmed address of their account. The link alone proves
+nothing (it can be forwarded, or read over a shoulder): someone new proves
+the address with allauth's own confirmation email before they can join, and
+someone with an account proved it when they confirmed it. A link forwarded to
+someone else does not let them in: the page says so, and who to ask. This
+keeps private projects private; people with two addresses can add the invited
+one to their account, or ask for an invitation to the other. Joining sends a
+notice to the account's main address, so a join nobody expected is seen.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
+from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -28,7 +34,7 @@ from participants import reminders
 from participants.emails import INVITATION_MAX_AGE, INVITATION_SALT, TokenError, read_token
 from participants.models import Invitation, ReminderLog, User
 from projects.models import Membership, Project
-from projects.permissions import can_facilitate
+from projects.permissions import can_do_housekeeping
 from projects.services import membership_add
 
 MAX_ADDRESSES = 50
@@ -107,9 +113,9 @@ def address_problems(*, project: Project, addresses: list[str]) -> list[str]:
 
 
 def _require_facilitator(actor, project: Project) -> None:
-    """Facilitators and the organisation's project managers invite; staff may
-    too, from the admin dashboard."""
-    if actor is None or not (actor.is_staff or can_facilitate(actor, project)):
+    """Facilitators and the managers of the project's organisation invite (and
+    cancel invitations, on the project's pages or in the admin dashboard)."""
+    if actor is None or not can_do_housekeeping(actor, project):
         raise PermissionDenied("Only facilitators can invite people.")
 
 
@@ -214,7 +220,8 @@ class InvitationError(Exception):
 
     def __init__(self, reason: str, invitation: Invitation | None = None):
         super().__init__(reason)
-        self.reason = reason  # bad, expired, used, revoked, declined, wrong_address, member
+        # bad, expired, used, revoked, declined, wrong_address, unconfirmed, member
+        self.reason = reason
         self.invitation = invitation
 
 
@@ -237,6 +244,18 @@ def invitation_from_token(token: str) -> Invitation:
     if invitation.expires_at <= timezone.now():
         raise InvitationError("expired", invitation)
     return invitation
+
+
+def invitation_waiting_for(email: str) -> Invitation | None:
+    """The newest invitation to this address that is still waiting for an
+    answer, if any."""
+    return (
+        Invitation.objects.pending()
+        .filter(email__iexact=email)
+        .select_related("project")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def _by_public_id(public_id) -> Invitation | None:
@@ -262,12 +281,21 @@ def _closed(invitation: Invitation) -> InvitationError | None:
     return None
 
 
-def address_matches(invitation: Invitation, user: User) -> bool:
-    """Is the person signed in with the address the invitation went to?"""
-    invited = invitation.email.lower()
-    if user.email.lower() == invited:
-        return True
-    return EmailAddress.objects.filter(user=user, verified=True, email__iexact=invited).exists()
+def address_problem(invitation: Invitation, user: User) -> str | None:
+    """None when the address the invitation went to is a confirmed address of
+    the account; "unconfirmed" when it is on the account but not confirmed
+    yet; "wrong_address" when it is not on the account. Only a confirmed
+    address counts (not ``user.email`` alone): an account can be created with
+    any address, and only allauth's confirmation email, a sign-in code or a
+    password reset proves the person reads that mailbox. One query."""
+    verified = list(
+        EmailAddress.objects.filter(user=user, email__iexact=invitation.email).values_list(
+            "verified", flat=True
+        )
+    )
+    if True in verified:
+        return None
+    return "unconfirmed" if verified else "wrong_address"
 
 
 @dataclass
@@ -288,8 +316,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Accepted:
         raise problem
     if invitation.expires_at <= timezone.now():
         raise InvitationError("expired", invitation)
-    if not address_matches(invitation, user):
-        raise InvitationError("wrong_address", invitation)
+    problem = address_problem(invitation, user)
+    if problem is not None:
+        raise InvitationError(problem, invitation)
     if Membership.objects.current().filter(project=invitation.project, user=user).exists():
         raise InvitationError("member", invitation)
     membership = membership_add(
@@ -302,4 +331,31 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Accepted:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    # robust: the person has joined even if the mail server is down; the
+    # failure is logged, and the page still says they are in.
+    transaction.on_commit(partial(joined_notice_send, invitation_id=invitation.pk), robust=True)
     return Accepted(membership=membership, project=invitation.project)
+
+
+def joined_notice_send(*, invitation_id: int) -> None:
+    """Tell the account's main address that it joined a project, as allauth's
+    notices tell it a password was set (templates/account/email/project_joined_*;
+    participants.adapters.AccountAdapter.send_notification_mail). Sent once,
+    after the join is committed."""
+    invitation = (
+        Invitation.objects.select_related("project", "accepted_by")
+        .filter(pk=invitation_id, accepted_by__isnull=False)
+        .first()
+    )
+    if invitation is None:
+        return
+    get_adapter().send_notification_mail(
+        "account/email/project_joined",
+        invitation.accepted_by,
+        {
+            "project_name": invitation.project.name,
+            "label": invitation.label,
+            "is_facilitator": invitation.is_facilitator,
+            "invited_email": invitation.email,
+        },
+    )

@@ -1,6 +1,7 @@
 """allauth's emails (sign-in codes, confirmations, password resets, unknown
-accounts, notifications) follow docs/email-rules.md too: sent through the real pages
-where a test can reach them, and rendered directly for the rest."""
+accounts, notices of changes to an account) follow docs/email-rules.md too:
+sent through the real pages where a test can reach them, and rendered
+directly for the rest."""
 
 import pytest
 from allauth.account.adapter import get_adapter
@@ -15,7 +16,14 @@ from tests.participants.email_rules import check_email, html_part
 
 FORMATS = list(User.ReminderFormat.values)
 
-# Every account email allauth can send, with the context it gives.
+# What every notice of a change to an account is given
+# (AccountAdapter.send_notification_mail): when, and where to reset the password.
+NOTICE = {
+    "when": "10:05am on Thursday 26 November 2026 (London time)",
+    "reset_url": "https://coproduce.example.org/accounts/password/reset/",
+}
+# Every account email allauth can send, and our notice of joining a project,
+# with the context each is given.
 TEMPLATES = {
     "login_code": {"code": "PWBG-XCNK"},
     "email_confirmation": {"activate_url": "https://coproduce.example.org/accounts/confirm-email/abc/"},
@@ -24,27 +32,26 @@ TEMPLATES = {
     "password_reset_code": {"code": "KQ3P-8XWM"},
     "unknown_account": {"signup_url": "https://coproduce.example.org/accounts/signup/"},
     "account_already_exists": {"password_reset_url": "https://coproduce.example.org/accounts/password/reset/"},
-    "password_changed": {"timestamp": "26 November 2026, 10:00"},
-    "password_set": {"timestamp": "26 November 2026, 10:00"},
-    "password_reset": {"timestamp": "26 November 2026, 10:00"},
-    "email_changed": {
-        "timestamp": "26 November 2026, 10:00",
-        "from_email": "a@example.org",
-        "to_email": "b@example.org",
+    "password_changed": NOTICE,
+    "password_set": NOTICE,
+    "password_reset": NOTICE,
+    "email_changed": {**NOTICE, "from_email": "a@example.org", "to_email": "b@example.org"},
+    "email_confirm": NOTICE,
+    "email_added": {**NOTICE, "added_email": "new@example.org"},
+    "email_deleted": {**NOTICE, "deleted_email": "old@example.org"},
+    "project_joined": {
+        **NOTICE,
+        "project_name": "Riverside Day Service",
+        "label": "professional",
+        "is_facilitator": True,
+        "invited_email": "person@example.org",
     },
-    "email_confirm": {"timestamp": "26 November 2026, 10:00"},
-    "email_deleted": {"timestamp": "26 November 2026, 10:00", "deleted_email": "old@example.org"},
 }  # fmt: skip
-NO_ACTION_LINK = {
-    "login_code",
-    "password_reset_code",
-    "password_changed",
-    "password_set",
-    "password_reset",
-    "email_changed",
-    "email_confirm",
-    "email_deleted",
-}
+NO_ACTION_LINK = {"login_code", "password_reset_code"}
+# Notices are mail people may not expect: their link's full address shows too.
+NOTICES = {name for name, context in TEMPLATES.items() if "reset_url" in context}
+# Emails about one project end with its name (docs/email-rules.md rule 14).
+PROJECT_NAME = {"project_joined": "Riverside Day Service"}
 
 
 def render(template, email, extra):
@@ -67,9 +74,10 @@ def test_every_account_email_meets_the_rules(template, reminder_format, db):
     problems = check_email(
         message,
         reminder_format=reminder_format if person else "standard",
-        project_name="Coproduce",
+        project_name=PROJECT_NAME.get(template, "Coproduce"),
         list_headers=person is not None,
         action_link=template not in NO_ACTION_LINK,
+        shows_full_address=template in NOTICES,
     )
     assert not problems, f"{template} in {reminder_format}:\n" + "\n".join(problems)
 
