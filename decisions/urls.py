@@ -1,12 +1,14 @@
 from django.urls import path
 
-from decisions import views
+from decisions import dashboard_views, views
 
 app_name = "decisions"
 
 DECISION = "projects/<slug:slug>/decisions/<uuid:public_id>/"
 
 urlpatterns = [
+    path("manage/", dashboard_views.dashboard_page, name="dashboard"),
+    path("manage/<slug:table>.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),
     path("projects/<slug:slug>/decisions/", views.decision_log, name="log"),
     path("projects/<slug:slug>/decisions/export.csv", views.decision_log_csv, name="export"),
     path("projects/<slug:slug>/decisions/new/", views.decision_propose, name="propose"),
