@@ -15,7 +15,13 @@ from django.utils.html import format_html_join
 
 from decisions import services
 from decisions.models import Comment, Decision, Option, Outcome, Vote
-from decisions.results import SPLIT_HIDDEN, result_rows, result_summary, shows_split
+from decisions.results import (
+    SPLIT_HIDDEN,
+    result_rows,
+    result_summary,
+    shows_split,
+    votes_hidden,
+)
 from projects.admin_scoping import ManagedByOrganisation, error_words
 
 
@@ -116,7 +122,13 @@ class DecisionAdmin(ReadOnlyMixin, ManagedByOrganisation, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         if obj is None:
             return []
-        return [OptionInline, AnonymousVoteInline if obj.is_anonymous else NamedVoteInline]
+        if not obj.is_anonymous:
+            return [OptionInline, NamedVoteInline]
+        # Anonymous: who voted is named only once it has closed with enough
+        # votes to keep each vote secret (see decisions/kinds.py).
+        if obj.is_open or votes_hidden(obj):
+            return [OptionInline]
+        return [OptionInline, AnonymousVoteInline]
 
     @admin.display(description="Counted votes")
     def counted_votes(self, obj):
@@ -124,15 +136,19 @@ class DecisionAdmin(ReadOnlyMixin, ManagedByOrganisation, admin.ModelAdmin):
         decision with small groups, without the split that could show how
         someone voted (the raw tally is not shown here)."""
         if obj.is_open:
+            if obj.is_anonymous:
+                voted = obj.votes.count()
+                return f"Counted when the decision closes. {voted} voted so far."
             return "Counted when the decision closes."
         lines = [result_summary(obj)]
+        rows = result_rows(obj)
         split = shows_split(obj)
-        for row in result_rows(obj):
+        for row in rows:
             line = f"{row['label']}: {row['total']}"
             if split:
                 line += f" (participants {row['participant']}, professionals {row['professional']})"
             lines.append(line)
-        if not split:
+        if rows and not split:
             lines.append(SPLIT_HIDDEN)
         return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
 

@@ -46,7 +46,7 @@ The shape of a tally (``TALLY_VERSION`` 1)::
                 "participant": 3, "professional": 1}, ...],
       "counts": {"agree": 4, "disagree": 1, "abstain": 0, "block": 0},
       "by_label": {"participant": {"agree": 3, ...}, "professional": {...}},
-      "recorded_on_behalf": 1, "assisted": 0
+      "recorded_on_behalf": 1, "assisted": 0, "votes_hidden": false
     }
 
 Only the votes of people who are members when the decision closes count, and
@@ -63,6 +63,11 @@ from decisions.models import Decision, Option, Vote
 from projects.models import Membership
 
 TALLY_VERSION = 1
+# An anonymous decision shows no count, and no result, until at least this
+# many people voted: with fewer, "Disagree: 1 vote" beside the list of who
+# voted says how someone voted. A decision closing with fewer is counted as
+# not decided (no quorum), and its tally keeps no counts ("votes_hidden").
+ANONYMOUS_MIN_VOTES = 3
 LABELS = list(Membership.Label.values)
 
 KINDS: dict[str, "DecisionKind"] = {}
@@ -135,6 +140,9 @@ class DecisionKind:
         quorum_met = len(counted) >= quorum_needed and (len(counted) > 0 or quorum_needed == 0)
 
         rows, result, chosen = self.count(decision, counted, options)
+        votes_hidden = decision.is_anonymous and len(counted) < ANONYMOUS_MIN_VOTES
+        if votes_hidden:
+            rows, quorum_met = [], False
         if not quorum_met:
             result, chosen = Decision.Result.NO_QUORUM, None
         tally = {
@@ -157,6 +165,7 @@ class DecisionKind:
             },
             "recorded_on_behalf": sum(1 for vote in counted if vote.recorded_by_id),
             "assisted": sum(1 for vote in counted if vote.assisted),
+            "votes_hidden": votes_hidden,
         }
         return tally, result, chosen
 

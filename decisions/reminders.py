@@ -29,7 +29,9 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from decisions.kinds import ANONYMOUS_MIN_VOTES
 from decisions.models import Decision, Outcome, Vote
+from decisions.results import TOO_FEW_RESULT, TOO_FEW_TO_SHOW, votes_hidden
 from participants import reminders
 from participants.emails import (
     absolute_url,
@@ -354,6 +356,12 @@ def _result_context(decision: Decision, helpers, *, now: datetime) -> dict:
     if decision.result == Decision.Result.CHOSEN and decision.chosen_option:
         standard = f"The option chosen is “{decision.chosen_option.text}”."
         easy = f"People chose: {decision.chosen_option.text}."
+    if votes_hidden(decision):  # anonymous, and too few voted to say anything
+        standard = f"{TOO_FEW_RESULT} {TOO_FEW_TO_SHOW}"
+        easy = (
+            f"Fewer than {ANONYMOUS_MIN_VOTES} people voted.\n"
+            "So we have no answer, and we keep everyone's vote secret."
+        )
     closed = (decision.closed_at or now).astimezone(decision.project.tzinfo)
     return {
         **_common(decision, helpers, now=now),

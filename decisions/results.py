@@ -6,6 +6,7 @@ voted how."""
 import zoneinfo
 
 from decisions.formatting import when_words
+from decisions.kinds import ANONYMOUS_MIN_VOTES
 from decisions.models import Decision
 from projects.models import Membership
 
@@ -19,6 +20,34 @@ SPLIT_HIDDEN = (
     "so the votes of participants and professionals are not shown apart: "
     "that could show how someone voted."
 )
+# An anonymous decision with fewer than ANONYMOUS_MIN_VOTES votes shows no
+# count and no result anywhere (page, log, CSV, email, admin): see kinds.py.
+TOO_FEW_TO_SHOW = (
+    f"Fewer than {ANONYMOUS_MIN_VOTES} people voted, so the votes are not shown: "
+    "that keeps everyone's vote secret."
+)
+TOO_FEW_RESULT = "Not decided: too few votes to count in secret."
+TOO_FEW_LABEL = "Not decided: too few votes"
+
+
+def votes_hidden(decision: Decision) -> bool:
+    """Whether an anonymous decision has too few votes for any count, or its
+    result, to be shown (also for a tally stored before this rule)."""
+    if not decision.is_anonymous:
+        return False
+    tally = decision.tally or {}
+    return tally.get("votes_hidden", False) or tally.get("voted", 0) < ANONYMOUS_MIN_VOTES
+
+
+def result_label(decision: Decision) -> str:
+    """The result in a few words ("Passed"), or "" while it is open."""
+    if not decision.result:
+        return ""
+    if not decision.is_open and votes_hidden(decision):
+        return TOO_FEW_LABEL
+    return decision.get_result_display()
+
+
 GROUP_NAMES = {
     Membership.Label.PARTICIPANT: "participants",
     Membership.Label.PROFESSIONAL: "professionals",
@@ -36,7 +65,9 @@ def shows_split(decision: Decision) -> bool:
 
 def result_rows(decision: Decision) -> list[dict]:
     """One row per answer: label, total, the split by label and a percentage
-    of the votes cast."""
+    of the votes cast. None when the votes are hidden (``votes_hidden``)."""
+    if votes_hidden(decision):
+        return []
     tally = decision.tally or {}
     voted = tally.get("voted", 0)
     rows = []
@@ -69,6 +100,8 @@ def result_summary(decision: Decision) -> str:
     tally = decision.tally or {}
     voted, eligible = tally.get("voted", 0), tally.get("eligible", 0)
     turnout = f"{voted} of {eligible} members voted."
+    if votes_hidden(decision):
+        return f"{TOO_FEW_RESULT} {TOO_FEW_TO_SHOW} {turnout}"
     result = decision.result
     if result == Decision.Result.NO_QUORUM:
         return (
@@ -113,7 +146,7 @@ def voices_summary(decision: Decision) -> list[str]:
     most of those who voted chose, so everyone can see whether both voices
     carried. Empty while the decision is open, or when the split is hidden."""
     tally = decision.tally or {}
-    if decision.is_open or not tally or not shows_split(decision):
+    if decision.is_open or not tally or not shows_split(decision) or votes_hidden(decision):
         return []
     sentences = []
     for label, group in GROUP_NAMES.items():
@@ -175,17 +208,20 @@ def csv_row(decision: Decision, outcome) -> list:
     loaded."""
     tz = decision.project.timezone
     tally = decision.tally or {}
-    rows = tally.get("rows", [])
+    hidden = not decision.is_open and votes_hidden(decision)
+    rows = [] if hidden else tally.get("rows", [])
     consent = decision.kind == Decision.Kind.CONSENT
-    option_rows = [row for row in rows if row["key"] != "abstain"]
+    option_rows = [] if consent else [row for row in rows if row["key"] != "abstain"]
 
     def split(label):
+        if hidden:
+            return f"Not shown: anonymous, and fewer than {ANONYMOUS_MIN_VOTES} voted"
         if not shows_split(decision):
             return f"Not shown: anonymous, and fewer than {ANONYMOUS_GROUP_MIN} in a group voted"
         return "; ".join(f"{row['label']}: {row.get(label, 0)}" for row in rows)
 
     def consent_count(key):
-        return _count(tally, key) if consent and tally else ""
+        return _count(tally, key) if consent and tally and not hidden else ""
 
     return [
         decision.title,
@@ -195,7 +231,7 @@ def csv_row(decision: Decision, outcome) -> list:
         _local(decision.created_at, tz),
         _local(decision.closed_at or decision.closes_at, tz),
         decision.get_status_display(),
-        decision.get_result_display() if decision.result else "",
+        result_label(decision),
         result_summary(decision),
         decision.quorum_percent,
         {True: "Yes", False: "No"}.get(decision.quorum_met, ""),
@@ -205,9 +241,9 @@ def csv_row(decision: Decision, outcome) -> list:
         tally.get("voted_by_label", {}).get("professional", ""),
         consent_count("agree"),
         consent_count("disagree"),
-        _count(tally, "abstain") if tally else "",
+        _count(tally, "abstain") if tally and not hidden else "",
         consent_count("block"),
-        "" if consent else "; ".join(f"{row['label']}: {row['total']}" for row in option_rows),
+        "; ".join(f"{row['label']}: {row['total']}" for row in option_rows),
         split("participant"),
         split("professional"),
         tally.get("recorded_on_behalf", ""),

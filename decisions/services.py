@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from coproduce.text import clean_paragraphs
 from decisions.formatting import when_words
-from decisions.kinds import KINDS, kind_for
+from decisions.kinds import ANONYMOUS_MIN_VOTES, KINDS, kind_for
 from decisions.models import Comment, Decision, DecisionRevision, Option, Outcome, Vote
 from decisions.permissions import COMMENT_EDIT_WINDOW, can_edit, can_write_outcome
 from participants.models import PlanningRequest
@@ -457,6 +457,17 @@ def decision_close_early(*, user, decision: Decision, reason: str) -> Decision:
         raise PermissionDenied("Only a facilitator can close a vote early")
     if not reason.strip():
         raise ValidationError({"reason": ["Explain why you are closing the vote early"]})
+    if decision.is_anonymous and decision.is_open:
+        # Watching "who has voted" and closing as soon as one member voted
+        # would show how they voted: see ANONYMOUS_MIN_VOTES.
+        voted = decision.votes.filter(member__in=Membership.objects.current()).count()
+        if voted < ANONYMOUS_MIN_VOTES:
+            raise ValidationError(
+                f"An anonymous vote can only be closed early once at least "
+                f"{ANONYMOUS_MIN_VOTES} people have voted, so that nobody's vote can be "
+                "worked out.",
+                code="too_few_votes",
+            )
     if not decision_close(decision_id=decision.pk, closed_by=user, reason=reason):
         raise ValidationError("This decision has already closed", code="already_closed")
     return Decision.objects.get(pk=decision.pk)

@@ -8,7 +8,7 @@ from http import HTTPStatus
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import BooleanField, Count, Exists, OuterRef, Value
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,17 +29,20 @@ from decisions.forms import (
     VoteForm,
     add_service_errors,
 )
-from decisions.kinds import kind_for
+from decisions.kinds import ANONYMOUS_MIN_VOTES, kind_for
 from decisions.models import Comment, Decision, Vote
 from decisions.results import (
     CSV_HEADER,
     GROUP_NAMES,
     SPLIT_HIDDEN,
+    TOO_FEW_TO_SHOW,
     csv_row,
+    result_label,
     result_rows,
     result_summary,
     shows_split,
     voices_summary,
+    votes_hidden,
 )
 from projects.models import Membership, Stage
 from projects.permissions import ProjectAccess, project_access_or_404
@@ -304,12 +307,17 @@ def _detail_context(request, access: ProjectAccess, decision: Decision, **bound)
         member_count, voted_count = decision.tally["eligible"], decision.tally["voted"]
         members_by_label = decision.tally["eligible_by_label"]
         voted_by_label = decision.tally["voted_by_label"]
+    # An anonymous decision names who voted only once it has closed with
+    # enough votes to keep each vote secret: while it is open, watching the
+    # names come in and the counts change would show how someone voted.
+    votes_hidden_now = decision.is_open or votes_hidden(decision)
+    voters_named = not (decision.is_anonymous and votes_hidden_now)
     turnout_by_group = [
         f"{voted_by_label.get(label, 0)} of {members_by_label.get(label, 0)} {group}"
         for label, group in GROUP_NAMES.items()
     ]
     reasons = []
-    if decision.is_anonymous and not decision.is_open:
+    if decision.is_anonymous and not votes_hidden_now:
         # Reasons without names, in alphabetical order so they cannot be
         # matched to the list of who voted.
         reasons = sorted(
@@ -325,6 +333,12 @@ def _detail_context(request, access: ProjectAccess, decision: Decision, **bound)
         "member_count": member_count,
         "voted_count": voted_count,
         "turnout_by_group": " and ".join(turnout_by_group),
+        "voters_named": voters_named,
+        "too_few_to_close": decision.is_anonymous
+        and decision.is_open
+        and voted_count < ANONYMOUS_MIN_VOTES,
+        "too_few_to_show": TOO_FEW_TO_SHOW,
+        "result_label": result_label(decision),
         "not_voted": max(member_count - voted_count, 0),
         "my_vote": my_vote,
         "changed_since_my_vote": changed_since_my_vote,
@@ -361,12 +375,16 @@ def _record_members(access: ProjectAccess, decision: Decision):
     themselves, marked when they have voted online (only they can change
     that vote)."""
     own_votes = Vote.objects.filter(decision=decision, member=OuterRef("pk"), recorded_by=None)
+    # On an anonymous decision, who has voted is not named while it is open.
+    voted_online = Exists(own_votes)
+    if decision.is_anonymous:
+        voted_online = Value(False, output_field=BooleanField())
     return (
         Membership.objects.current()
         .filter(project=access.project)
         .exclude(user_id=access.membership.user_id if access.membership else None)
         .select_related("user")
-        .annotate(voted_online=Exists(own_votes))
+        .annotate(voted_online=voted_online)
         .order_by("user__display_name", "pk")
     )
 

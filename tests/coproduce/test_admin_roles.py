@@ -16,6 +16,7 @@ from django.urls import reverse
 from decisions.models import Comment, Decision
 from participants.models import Invitation, ReminderLog, User
 from projects.models import Membership, Organisation, Project, Stage
+from tests.factories import VoteFactory
 from tests.roles import ADMIN_ROLES, NAMES, SEES, client_for, two_organisations, visible
 
 MODELS = [
@@ -320,6 +321,13 @@ def _project_moved(org):
     return org.project.stages.current().get().position == 2
 
 
+def _with_three_votes(org):
+    """The anonymous decision, with enough votes to be closed early."""
+    for member in (org.facilitator, org.professional):
+        VoteFactory(decision=org.anonymous, member=member)
+    return org.anonymous
+
+
 ACTIONS = {
     "advance stage": (
         "projects.project",
@@ -354,7 +362,7 @@ ACTIONS = {
     "close now": (
         "decisions.decision",
         "close_now",
-        lambda org: org.anonymous,
+        lambda org: _with_three_votes(org),
         lambda org: Decision.objects.get(pk=org.anonymous.pk).status == "closed",
     ),
     "hide comments": (

@@ -3,16 +3,20 @@ fragment, CSV export or admin page. Each rendered output is cut into its
 blocks (list items, paragraphs, table rows, ...) and no block may hold a
 voter's name together with their answer or their reason."""
 
+import csv
 import html
+import io
 import re
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from decisions import services
 from decisions.models import Decision
+from decisions.tasks import close_due_decisions
 from tests.decisions.support import VIEWERS, make_decision, sign_in
 from tests.factories import MembershipFactory
 
@@ -216,20 +220,22 @@ def test_no_email_shows_who_voted_how(
 
 
 @pytest.mark.parametrize(
-    ("extra_voters", "split_shown"), [(0, False), (3, True)], ids=["small groups", "big groups"]
+    ("extra_voters", "split_shown"),
+    [(["participant"] * 2, False), (["participant", "professional"] * 3, True)],
+    ids=["small groups", "big groups"],
 )
 def test_a_small_group_in_an_anonymous_vote_does_not_show_its_split(
     client, world, extra_voters, split_shown
 ):
     """One professional voted: "Professionals: Block 1" would say how they
-    voted, and so would the totals minus the participants' votes."""
+    voted, and so would the totals minus the participants' votes. (Enough
+    people vote in all for the counts to be shown at all.)"""
     decision = make_decision(world, is_anonymous=True, quorum_percent=0)
     services.vote_cast(member=world.professional, decision=decision, choice="block", reason="No")
     services.vote_cast(member=world.participant, decision=decision, choice="agree")
-    for _ in range(extra_voters):
-        for label in ("participant", "professional"):
-            member = MembershipFactory(project=world.project, label=label)
-            services.vote_cast(member=member, decision=decision, choice="abstain")
+    for label in extra_voters:
+        member = MembershipFactory(project=world.project, label=label)
+        services.vote_cast(member=member, decision=decision, choice="abstain")
     services.decision_close(decision_id=decision.pk, notify=False)
     client.force_login(world.participant.user)
     page = client.get(decision.get_absolute_url()).content.decode()
@@ -241,7 +247,7 @@ def test_a_small_group_in_an_anonymous_vote_does_not_show_its_split(
     assert ("Their top answer was" in page) is split_shown
     assert ("Not shown: anonymous, and fewer than 3 in a group voted" in export) is not split_shown
     if not split_shown:
-        assert "Participants who voted: 1 of 1. Professionals who voted: 1 of 2." in page
+        assert "Participants who voted: 3 of 3. Professionals who voted: 1 of 2." in page
     client.force_login(world.staff)
     admin_page = client.get(
         reverse("admin:decisions_decision_change", args=[decision.pk])
@@ -256,3 +262,170 @@ def test_a_named_vote_always_shows_the_split(client, world, decision):
     client.force_login(world.participant.user)
     page = client.get(decision.get_absolute_url()).content.decode()
     assert "Votes of participants and professionals</caption>" in page
+
+
+# Too few votes to keep them secret -------------------------------------------
+#
+# The attack: a facilitator watches "Who has voted" until one named member has
+# voted, closes the anonymous decision early, and everyone reads "Disagree: 1
+# vote" beside "Who voted: Aisha Rahman". An anonymous decision shows no count,
+# no result and no names of who voted until at least 3 people voted.
+
+TOO_FEW = "Fewer than 3 people voted, so the votes are not shown"
+REFUSED = (
+    "An anonymous vote can only be closed early once at least 3 people have voted, "
+    "so that nobody&#x27;s vote can be worked out."
+)
+
+
+def _csv_rows(client, world):
+    export = client.get(reverse("decisions:export", kwargs={"slug": world.project.slug}))
+    return list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+
+
+def _voters(page: str) -> str:
+    """The "Who has voted" section of a decision page."""
+    return page.split('<section id="voters"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_attack_closing_early_after_one_vote_shows_nothing(
+    client, world, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from participants import reminders
+
+    settings.COPRODUCE_DAYTIME = None  # emails at any hour
+    for member, reminder_format in [
+        (world.participant, "easy_words"),
+        (world.professional, "large_print"),
+    ]:
+        member.user.reminder_format = reminder_format
+        member.user.save()
+    aisha = MembershipFactory(project=world.project, user__display_name="Aisha Rahman")
+    decision = make_decision(world, title="Move the meeting", is_anonymous=True, quorum_percent=0)
+    services.vote_cast(member=aisha, decision=decision, choice="disagree", reason="Too early")
+
+    # While it is open, "who has voted" is a number, with no names.
+    client.force_login(world.facilitator.user)
+    page = client.get(decision.get_absolute_url()).content.decode()
+    assert "1 of 4 members has voted" in _voters(page)
+    assert "Aisha Rahman" not in _voters(page)
+    assert "(has voted online)" not in page  # nor in the record-a-vote form
+    assert "An anonymous vote can only be closed early once at least 3" in page
+
+    # Closing early is refused, in the service and on the form.
+    with pytest.raises(ValidationError, match="only be closed early once at least 3"):
+        services.decision_close_early(
+            user=world.facilitator.user, decision=decision, reason="We met"
+        )
+    response = client.post(decision.get_absolute_url() + "close/", {"close-reason": "We met"})
+    assert response.status_code == 200
+    assert REFUSED in response.content.decode()
+    decision.refresh_from_db()
+    assert decision.is_open
+
+    # It reaches its closing time with one vote.
+    with time_machine.travel(decision.closes_at + timedelta(minutes=1), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert close_due_decisions() == 1
+        reminders.send_due()
+    decision.refresh_from_db()
+    assert decision.result == Decision.Result.NO_QUORUM
+    assert decision.chosen_option is None
+    assert decision.tally["votes_hidden"] is True
+    assert decision.tally["rows"] == []
+    assert decision.tally["counts"] == {}
+    assert decision.tally["voted"] == 1
+
+    secrets = ["Disagree", "disagreed", "Too early", "Not passed:", "did not pass"]
+    page = client.get(decision.get_absolute_url()).content.decode()
+    log = client.get(reverse("decisions:log", kwargs={"slug": world.project.slug}))
+    client.force_login(world.staff)
+    admin_page = client.get(
+        reverse("admin:decisions_decision_change", args=[decision.pk])
+    ).content.decode()
+    outputs = {"page": page, "log": log.content.decode(), "admin": admin_page}
+    for label, output in outputs.items():
+        assert TOO_FEW in output, label
+        assert "1 vote " not in output, label
+        assert "1 vote<" not in output, label
+        assert "Aisha Rahman" not in output, label  # who voted: just a number
+        for secret in secrets:
+            assert secret not in output, f"{label}: {secret}"
+    assert "Closed: Not decided: too few votes" in page
+    assert "1 of 4 members voted" in page
+
+    client.force_login(world.facilitator.user)
+    (row,) = [row for row in _csv_rows(client, world) if row["Title"] == "Move the meeting"]
+    assert row["Result"] == "Not decided: too few votes"
+    assert row["Result in words"].startswith("Not decided: too few votes to count in secret.")
+    for column in ("Agree", "Disagree", "Abstain", "Block", "Votes for each option"):
+        assert row[column] == "", column
+    assert row["Votes of participants"].startswith("Not shown")
+    assert row["Members who voted"] == "1"
+
+    results = [message for message in mailoutbox if "result" in message.subject.lower()]
+    results += [message for message in mailoutbox if "we decided" in message.subject.lower()]
+    assert {message.to[0] for message in results} >= {
+        world.participant.user.email,
+        world.professional.user.email,
+        aisha.user.email,
+    }
+    for message in results:
+        parts = [message.subject, message.body]
+        parts += [content for content, _type in getattr(message, "alternatives", [])]
+        text = " ".join(parts)
+        assert "Fewer than 3 people voted" in text, message.subject
+        for secret in secrets + ["Aisha Rahman"]:
+            assert secret not in text, f"email “{message.subject}”: {secret}"
+
+
+def test_with_three_votes_the_counts_and_names_are_shown_after_it_closes(client, world):
+    decision = make_decision(world, title="Paint it blue", is_anonymous=True, quorum_percent=0)
+    for member, choice in [
+        (world.participant, "agree"),
+        (world.professional, "agree"),
+        (world.facilitator, "disagree"),
+    ]:
+        services.vote_cast(member=member, decision=decision, choice=choice)
+    client.force_login(world.participant.user)
+    page = client.get(decision.get_absolute_url()).content.decode()
+    assert "3 of 3 members have voted" in _voters(page)
+    assert "Priya Shah" not in _voters(page)  # no names while it is open
+
+    closed = services.decision_close_early(
+        user=world.facilitator.user, decision=decision, reason="Everyone voted"
+    )
+    assert closed.result == Decision.Result.PASSED
+    assert closed.tally["votes_hidden"] is False
+    page = client.get(decision.get_absolute_url()).content.decode()
+    assert "Passed: 2 agreed, 1 disagreed and 0 abstained." in page
+    assert "Agree: 2 votes" in page
+    assert "Priya Shah" in _voters(page)  # who voted, not how
+    assert "Sam Okafor" in _voters(page)
+    assert TOO_FEW not in page
+    (row,) = [row for row in _csv_rows(client, world) if row["Title"] == "Paint it blue"]
+    assert (row["Agree"], row["Disagree"], row["Result"]) == ("2", "1", "Passed")
+    client.force_login(world.staff)
+    admin_page = client.get(
+        reverse("admin:decisions_decision_change", args=[decision.pk])
+    ).content.decode()
+    assert "Agree: 2" in admin_page
+    assert "Priya Shah" in admin_page
+
+
+def test_who_has_voted_is_a_number_while_an_anonymous_vote_is_open(client, world, anonymous):
+    consent, _choice, voters, _members = anonymous
+    for viewer in VIEWERS:
+        sign_in(client, world, viewer)
+        page = client.get(consent.get_absolute_url()).content.decode()
+        assert "3 of 6 members have voted" in _voters(page), viewer
+        for name, _secrets in voters:
+            assert name not in _voters(page), viewer
+        assert "the names of who voted are not shown while the vote is open" in _voters(page)
+    client.force_login(world.staff)
+    admin_page = client.get(
+        reverse("admin:decisions_decision_change", args=[consent.pk])
+    ).content.decode()
+    assert "3 voted so far" in admin_page
+    for name, _secrets in voters:
+        assert name not in admin_page
