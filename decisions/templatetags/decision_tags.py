@@ -1,11 +1,10 @@
 """Decision fragments that pages of lower apps show without importing
-decisions (the project home lists open decisions and whose voices are heard),
-and the date words decision pages use."""
+decisions (the project home lists open decisions and whose voices are heard).
+Dates and times in words are the filters of coproduce/templatetags/words.py."""
 
 from django import template
 from django.db.models import Count, Exists, OuterRef, Q
 
-from decisions.formatting import date_words, when_words
 from decisions.models import Comment, Decision, Vote
 from decisions.results import GROUP_NAMES
 from projects.models import Membership
@@ -92,15 +91,3 @@ def voice_balance(project):
             if group["members"] and not group[key] and any(other[key] for other in others):
                 gaps.append(f"No {group['name']} {what} yet.")
     return {"project": project, "rows": rows, "gaps": gaps}
-
-
-@register.filter
-def when(value, tz):
-    """A moment in words, in the given timezone: "Tuesday 3 March 2027 at 5pm"."""
-    return when_words(value, tz)
-
-
-@register.filter
-def day(value):
-    """A date in words: "Tuesday 3 March 2027"."""
-    return date_words(value) if value else ""
