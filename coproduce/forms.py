@@ -1,4 +1,10 @@
+"""What every app's forms share: the renderer, cleaned text fields, the
+GOV.UK date input, and one way to put a service's refusal on a form."""
+
+from datetime import date
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 
 from coproduce.text import clean_line, clean_paragraphs
@@ -10,6 +16,27 @@ class AccessibleFormRenderer(TemplatesSetting):
 
     form_template_name = "django/forms/div.html"
     field_template_name = "django/forms/field.html"
+
+
+def form_errors_from(
+    form: forms.Form,
+    error: ValidationError,
+    *,
+    field_map: dict[str, str] | None = None,
+    otherwise: str | None = None,
+) -> None:
+    """Show a service's ValidationError on the form, with what the person
+    typed: each message on the field it is about (through ``field_map`` when
+    the service names it differently), the rest on ``otherwise`` (a field of
+    the form) or, by default, at the top of the error summary. The codes
+    stay, so a view can ask ``form.has_error(NON_FIELD_ERRORS, code)``."""
+    field_map = field_map or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(otherwise, error)
+        return
+    for field, errors in error.error_dict.items():
+        target = field_map.get(field, field)
+        form.add_error(target if target in form.fields else otherwise, errors)
 
 
 class LineField(forms.CharField):
@@ -27,3 +54,69 @@ class ParagraphsField(forms.CharField):
 
     def to_python(self, value):
         return clean_paragraphs(super().to_python(value))
+
+
+# --- the GOV.UK date input ------------------------------------------------------
+
+
+class DateInput(forms.MultiWidget):
+    """Day, month and year as three labelled boxes (the GOV.UK date input,
+    templates/django/forms/widgets/date_input.html), in a fieldset whose
+    legend is the field's label. Posted as NAME_day, NAME_month, NAME_year."""
+
+    template_name = "django/forms/widgets/date_input.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {
+                "day": forms.TextInput(attrs={"inputmode": "numeric", "class": "input--day"}),
+                "month": forms.TextInput(attrs={"inputmode": "numeric", "class": "input--month"}),
+                "year": forms.TextInput(attrs={"inputmode": "numeric", "class": "input--year"}),
+            },
+            attrs,
+        )
+
+    def decompress(self, value):
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for subwidget, label in zip(
+            context["widget"]["subwidgets"], ["Day", "Month", "Year"], strict=True
+        ):
+            subwidget["label"] = label
+        return context
+
+
+class DateField(forms.MultiValueField):
+    """A date typed into the GOV.UK date input. ``what`` names it in the
+    messages ("Enter the closing date"); ``error_messages`` may say it in
+    other words (keys: required, incomplete, invalid)."""
+
+    widget = DateInput
+
+    def __init__(self, *, what: str, error_messages=None, **kwargs):
+        self.what = what
+        messages = {
+            "required": f"Enter the {what}",
+            "incomplete": f"Enter the {what} in full: day, month and year",
+            "invalid": f"The {what} must be a real date, for example 27 3 2027",
+            **(error_messages or {}),
+        }
+        fields = [forms.CharField(required=False) for _ in range(3)]
+        super().__init__(fields=fields, error_messages=messages, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            return None
+        if not all(data_list):
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
+        try:
+            day, month, year = (int(str(part).strip()) for part in data_list)
+            if year < 1000:
+                raise ValueError
+            return date(year, month, day)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None

@@ -1,20 +1,67 @@
-"""Views that belong to the whole site rather than to one app."""
+"""Views that belong to the whole site rather than to one app, and the one
+way every app's pages send a form to a service (``save_if_valid``)."""
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponseServerError, JsonResponse, QueryDict
 from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from coproduce.celery import app as celery_app
+from coproduce.forms import form_errors_from
 from coproduce.models import Heartbeat
-from participants.display import DisplayPreferences, display_preferences_for
+from participants.profile.display import DisplayPreferences, display_preferences_for
 
 logger = logging.getLogger(__name__)
+
+
+# --- sending a form to a service ------------------------------------------------
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """A form's data: what was submitted for a POST (even nothing, so an
+    empty POST shows what is missing), None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A valid POST the service accepted, with what the service returned."""
+
+    result: Any
+
+
+def save_if_valid(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[dict], Any],
+    *,
+    field_map: dict[str, str] | None = None,
+    otherwise: str | None = None,
+) -> Saved | None:
+    """For a POST whose input is valid, call ``save(form.cleaned_data)``:
+    the service that writes. Saved, with the service's answer, when it
+    wrote. None for a GET, for input that is not valid, and when the service
+    refuses with a ValidationError: its reasons are then on the form
+    (coproduce.forms.form_errors_from, with ``field_map`` and ``otherwise``),
+    so the page shows them again with what the person typed."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = save(form.cleaned_data)
+    except ValidationError as error:
+        form_errors_from(form, error, field_map=field_map, otherwise=otherwise)
+        return None
+    return Saved(result)
 
 
 def _database_ok() -> tuple[bool, str]:

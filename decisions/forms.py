@@ -1,6 +1,7 @@
 """Forms for decisions. They check the input only; the rules (who may, when,
 how many options) live in decisions/services.py, and the views put the
-services' messages back on these forms with ``add_service_errors``."""
+services' messages back on these forms with
+``coproduce.forms.form_errors_from``."""
 
 import re
 import zoneinfo
@@ -9,7 +10,7 @@ from datetime import UTC, date, datetime, time
 from django import forms
 from django.core.exceptions import ValidationError
 
-from coproduce.forms import ParagraphsField
+from coproduce.forms import DateField, ParagraphsField, form_errors_from
 from decisions.kinds import kind_for
 from decisions.models import Decision, Option, Vote
 from decisions.services import COMMENT_MAX_LENGTH, MAX_NOTICE, MAX_OPTIONS, ON_BEHALF_CHANNELS
@@ -23,81 +24,7 @@ MEDIUM_TEXT = 5_000
 SHORT_TEXT = 2_000
 
 
-def add_service_errors(form: forms.Form, error: ValidationError, field_map=None) -> None:
-    """Show a service's ValidationError on the form: each message on the field
-    it is about (through ``field_map`` when the names differ), the rest at the
-    top of the error summary."""
-    field_map = field_map or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        target = field_map.get(field, field)
-        if target not in form.fields:
-            target = None
-        form.add_error(target, errors)
-
-
-# --- GOV.UK date and time inputs ------------------------------------------------
-
-
-class DateInput(forms.MultiWidget):
-    """Day, month and year as three labelled boxes (the GOV.UK date input)."""
-
-    template_name = "decisions/widgets/date_input.html"
-
-    def __init__(self, attrs=None):
-        super().__init__(
-            {
-                "day": forms.TextInput(attrs={"inputmode": "numeric", "class": "input--day"}),
-                "month": forms.TextInput(attrs={"inputmode": "numeric", "class": "input--month"}),
-                "year": forms.TextInput(attrs={"inputmode": "numeric", "class": "input--year"}),
-            },
-            attrs,
-        )
-
-    def decompress(self, value):
-        if isinstance(value, date):
-            return [value.day, value.month, value.year]
-        return [None, None, None]
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        for subwidget, label in zip(
-            context["widget"]["subwidgets"], ["Day", "Month", "Year"], strict=True
-        ):
-            subwidget["label"] = label
-        return context
-
-
-class DateField(forms.MultiValueField):
-    widget = DateInput
-
-    def __init__(self, *, what: str, **kwargs):
-        self.what = what
-        error_messages = {
-            "required": f"Enter the {what}",
-            "incomplete": f"Enter the {what} in full: day, month and year",
-        }
-        fields = [forms.CharField(required=False) for _ in range(3)]
-        super().__init__(
-            fields=fields, error_messages=error_messages, require_all_fields=False, **kwargs
-        )
-
-    def compress(self, data_list):
-        if not data_list or not any(data_list):
-            return None
-        if not all(data_list):
-            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
-        try:
-            day, month, year = (int(str(part).strip()) for part in data_list)
-            if year < 1000:
-                raise ValueError
-            return date(year, month, day)
-        except ValueError:
-            raise ValidationError(
-                f"The {self.what} must be a real date, for example 27 3 2027", code="invalid"
-            ) from None
+# --- times ---------------------------------------------------------------------
 
 
 TIME_PATTERN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
@@ -434,7 +361,7 @@ class VoteForm(forms.Form):
                     self.decision, value, self.options
                 )
             except ValidationError as error:
-                add_service_errors(self, error)
+                form_errors_from(self, error)
                 return cleaned
             if cleaned["vote_choice"] == Vote.Choice.BLOCK and not cleaned.get("reason", ""):
                 self.add_error("reason", "Explain why you block: a block needs a reason")
@@ -617,19 +544,7 @@ class DecisionLogFilterForm(forms.Form):
             (stage.pk, stage.name) for stage in stages
         ]
 
-    def filter(self, queryset):
-        if not self.is_valid():
-            return queryset
-        if self.cleaned_data["stage"]:
-            queryset = queryset.filter(stage_id=self.cleaned_data["stage"])
-        result = self.cleaned_data["result"]
-        if result == "open":
-            queryset = queryset.filter(status=Decision.Status.OPEN)
-        elif result:
-            queryset = queryset.filter(result=result)
-        outcome = self.cleaned_data["outcome"]
-        if outcome == "written":
-            queryset = queryset.filter(outcome__isnull=False)
-        elif outcome == "missing":
-            queryset = queryset.filter(status=Decision.Status.CLOSED, outcome__isnull=True)
-        return queryset
+    def filters(self) -> dict:
+        """What to show, for decisions.selectors.log_decisions: nothing
+        chosen (every decision) until the form is filled in validly."""
+        return dict(self.cleaned_data) if self.is_bound and self.is_valid() else {}

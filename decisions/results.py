@@ -1,11 +1,14 @@
 """A stored tally (see decisions/kinds.py) in words and rows: for the result
-section of the decision page, the decision log and its CSV export. Reads
-only the decision and its tally, never the votes, so nothing here can say who
-voted how."""
+section of the decision page, the decision log and its CSV export; and the
+privacy rules that say what the decision page may show of the votes
+themselves (``voters_named``, ``reasons_without_names``,
+``marks_who_voted_online``). The tally functions read only the decision and
+its tally, never the votes, so nothing there can say who voted how."""
 
 import zoneinfo
+from dataclasses import dataclass
 
-from decisions.formatting import when_words
+from coproduce.words import date_and_time_in
 from decisions.kinds import ANONYMOUS_MIN_VOTES
 from decisions.models import Decision
 from projects.models import Membership
@@ -37,6 +40,78 @@ def votes_hidden(decision: Decision) -> bool:
         return False
     tally = decision.tally or {}
     return tally.get("votes_hidden", False) or tally.get("voted", 0) < ANONYMOUS_MIN_VOTES
+
+
+def voters_named(decision: Decision) -> bool:
+    """Whether the page may list who voted. An anonymous decision names who
+    voted only once it has closed with enough votes to keep each vote
+    secret: while it is open, watching the names come in and the counts
+    change would show how someone voted."""
+    if not decision.is_anonymous:
+        return True
+    return not decision.is_open and not votes_hidden(decision)
+
+
+def reasons_without_names(decision: Decision, votes) -> list[tuple[str, str]]:
+    """The reasons of an anonymous decision, as (answer, reason) pairs
+    without names, once it may name who voted (``voters_named``): in
+    alphabetical order, so they cannot be matched to the list of who voted.
+    Each vote needs its ``choice_label``. Empty for a named decision (its
+    reasons are shown with each vote) and while the votes are secret."""
+    if not (decision.is_anonymous and voters_named(decision)):
+        return []
+    return sorted(
+        ((vote.choice_label, vote.reason) for vote in votes if vote.reason),
+        key=lambda pair: (pair[0], pair[1].casefold()),
+    )
+
+
+def marks_who_voted_online(decision: Decision) -> bool:
+    """Whether a facilitator recording a vote sees which members have voted
+    online: never on an anonymous decision, where who has voted is not
+    named while it is open."""
+    return not decision.is_anonymous
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """Who could vote and who did, in all and by label."""
+
+    eligible: int
+    voted: int
+    eligible_by_label: dict[str, int]
+    voted_by_label: dict[str, int]
+
+    @property
+    def not_voted(self) -> int:
+        return max(self.eligible - self.voted, 0)
+
+    @property
+    def by_group(self) -> str:
+        """ "1 of 2 participants and 3 of 4 professionals"."""
+        return " and ".join(
+            f"{self.voted_by_label.get(label, 0)} of {self.eligible_by_label.get(label, 0)} {group}"
+            for label, group in GROUP_NAMES.items()
+        )
+
+
+def turnout(
+    decision: Decision, *, members_by_label: dict[str, int], voted_by_label: dict[str, int]
+) -> Turnout:
+    """While the decision is open: the current members and votes given.
+    Once it has closed: who could vote and who did as counted then, whoever
+    has joined or left since."""
+    if not decision.is_open and decision.tally:
+        tally = decision.tally
+        return Turnout(
+            tally["eligible"], tally["voted"], tally["eligible_by_label"], tally["voted_by_label"]
+        )
+    return Turnout(
+        sum(members_by_label.values()),
+        sum(voted_by_label.values()),
+        members_by_label,
+        voted_by_label,
+    )
 
 
 def result_label(decision: Decision) -> str:
@@ -95,7 +170,7 @@ def result_summary(decision: Decision) -> str:
     tz = decision.project.timezone
     if decision.is_open:
         if decision.accepts_votes:
-            return f"Open for votes until {when_words(decision.closes_at, tz)}."
+            return f"Open for votes until {date_and_time_in(decision.closes_at, tz)}."
         return "Voting has ended. The votes are being counted."
     tally = decision.tally or {}
     voted, eligible = tally.get("voted", 0), tally.get("eligible", 0)

@@ -2,14 +2,8 @@
 
 from django import forms
 
+from coproduce.forms import DateField
 from projects.models import Membership, Organisation, Project, Rung, Stage
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _required(message: str) -> dict[str, str]:
@@ -35,8 +29,22 @@ class DetailsForm(forms.ModelForm):
         pass
 
 
+def _date(what: str, label: str, help_text: str = "") -> DateField:
+    """An optional date, typed into the GOV.UK date input."""
+    return DateField(
+        what=what,
+        label=label,
+        help_text=help_text,
+        required=False,
+        error_messages={"invalid": f"Enter a real {what}"},
+    )
+
+
 class ProjectForm(DetailsForm):
     dates_in_order = ("starts_on", "ends_on", "The end date must be on or after the start date")
+
+    starts_on = _date("start date", "Start date")
+    ends_on = _date("end date", "Planned end date", "You can change this later.")
 
     class Meta:
         model = Project
@@ -57,8 +65,6 @@ class ProjectForm(DetailsForm):
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "off"}),
             "summary": forms.Textarea(attrs={"rows": 5}),
-            "starts_on": DateInput(),
-            "ends_on": DateInput(),
         }
         error_messages = {
             "name": {
@@ -67,8 +73,6 @@ class ProjectForm(DetailsForm):
             },
             "summary": _required("Say what the project is about"),
             "audience": {"max_length": "Keep “Who is it for?” to 300 characters or fewer"},
-            "starts_on": {"invalid": "Enter a real start date"},
-            "ends_on": {"invalid": "Enter a real end date"},
             "timezone": {
                 "required": "Choose a time zone",
                 "invalid_choice": "Choose a time zone from the list",
@@ -115,6 +119,9 @@ class StageForm(DetailsForm):
         "The planned end date must be on or after the planned start date",
     )
 
+    planned_start = _date("planned start date", "Planned start date")
+    planned_end = _date("planned end date", "Planned end date")
+
     class Meta:
         model = Stage
         fields = ["name", "aims", "planned_start", "planned_end", "what_was_done", "outcomes"]
@@ -135,16 +142,12 @@ class StageForm(DetailsForm):
             "aims": forms.Textarea(attrs={"rows": 4}),
             "what_was_done": forms.Textarea(attrs={"rows": 4}),
             "outcomes": forms.Textarea(attrs={"rows": 4}),
-            "planned_start": DateInput(),
-            "planned_end": DateInput(),
         }
         error_messages = {
             "name": {
                 **_required("Enter a name for the stage"),
                 "max_length": "The stage name must be 120 characters or fewer",
             },
-            "planned_start": {"invalid": "Enter a real planned start date"},
-            "planned_end": {"invalid": "Enter a real planned end date"},
         }
 
 

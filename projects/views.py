@@ -1,5 +1,6 @@
-"""Project pages. Views are thin: they check access, validate a form and call
-a service.
+"""Project pages. Views are thin: they check access, read through
+projects.selectors, send a valid form to a service (coproduce.views.
+save_if_valid) and pick the template.
 
 Access: a signed-out visitor is sent to sign in for every project address,
 whether or not the project exists, so the redirect says nothing about it.
@@ -11,14 +12,14 @@ Members who are not facilitators get 403 on housekeeping pages.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Window
-from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from projects import services
+from coproduce.forms import form_errors_from
+from coproduce.views import posted, save_if_valid
+from projects import selectors, services
 from projects.forms import (
     ConfirmForm,
     FacilitatorForm,
@@ -31,46 +32,8 @@ from projects.forms import (
     StageForm,
     StageMoveForm,
 )
-from projects.ladder import (
-    MIN_ANSWERS_TO_SHOW,
-    ladder_results,
-    ladder_visibility,
-    with_answer_counts,
-)
-from projects.models import Activity, LadderAnswer, Membership, Project, Stage
+from projects.models import Membership, Stage
 from projects.permissions import ProjectAccess, project_access_or_404
-
-RECENT_ACTIVITY = 10
-NAMES_ON_HOME = 12
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names when
-    the form has that field, otherwise at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _data(request):
-    """The submitted data for a POST (even an empty one), None for a GET."""
-    return request.POST if request.method == "POST" else None
-
-
-def _saved(request, form, save) -> bool:
-    """For a POST with valid input, call save(cleaned_data): the service that
-    writes. True when it saved; when the service refuses, its reasons go on
-    the form, to be shown with what the person typed."""
-    if request.method != "POST" or not form.is_valid():
-        return False
-    try:
-        save(form.cleaned_data)
-    except ValidationError as error:
-        _add_errors(form, error)
-        return False
-    return True
 
 
 def _project_page(request, template: str, access: ProjectAccess, **context):
@@ -99,105 +62,11 @@ def _no_longer_a_member(request, access: ProjectAccess, membership: Membership):
     return redirect("projects:members", slug=access.project.slug)
 
 
-def _with_ladder(stage: Stage, project: Project) -> Stage:
-    """Give a stage annotated by with_answer_counts() its project (for its
-    address, without a query) and `ladder`: what may be seen of its ladder
-    check (projects/ladder.py), which every page showing stages uses."""
-    stage.project = project
-    stage.ladder = ladder_visibility(
-        stage, participants=stage.participant_answers, professionals=stage.professional_answers
-    )
-    return stage
-
-
-def _stages(project: Project) -> list[Stage]:
-    """The project's stages in order, each with what may be said of its
-    ladder check: while answers are open, at most how many people have
-    answered, never how many of each group."""
-    stages = with_answer_counts(Stage.objects.filter(project=project)).order_by("position", "pk")
-    return [_with_ladder(stage, project) for stage in stages]
-
-
-def _progress(stages: list[Stage]) -> dict:
-    """Where the project is: the current stage and "Stage 3 of 7"."""
-    current = next((stage for stage in stages if stage.is_current), None)
-    future = [stage for stage in stages if stage.is_future]
-    return {
-        "stages": stages,
-        "current_stage": current,
-        "stage_number": len(stages) - len(future),
-        "stage_count": len(stages),
-        "done_count": sum(1 for stage in stages if stage.is_past),
-        "to_come_count": len(future),
-        "next_stage": future[0] if future else None,
-    }
-
-
-def _members_by_label(project: Project, *, names_limit: int | None = None) -> list[dict]:
-    """The current members in two groups, participants then professionals,
-    each with its size. With names_limit, only the first few names of each
-    group are loaded: still one query, however many members there are."""
-    members = (
-        Membership.objects.current()
-        .filter(project=project)
-        .select_related("user")
-        .annotate(group_size=Window(Count("pk"), partition_by=[F("label")]))
-    )
-    if names_limit is not None:
-        members = members.annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=[F("label")],
-                order_by=[F("user__display_name").asc(), F("pk").asc()],
-            )
-        ).filter(place__lte=names_limit)
-    members = list(members.order_by("user__display_name", "pk"))
-    groups = []
-    for label in Membership.Label.values:
-        in_group = [member for member in members if member.label == label]
-        size = in_group[0].group_size if in_group else 0
-        groups.append(
-            {
-                "label": label,
-                "title": "Participants"
-                if label == Membership.Label.PARTICIPANT
-                else "Professionals",
-                "members": in_group,
-                "count": size,
-                "more": size - len(in_group),
-            }
-        )
-    return groups
-
-
-def _balance(participants: int, professionals: int) -> dict[str, int]:
-    return {
-        "participants": participants,
-        "professionals": professionals,
-        "members": participants + professionals,
-    }
-
-
 @require_http_methods(["GET", "HEAD"])
 def home(request):
     context = {}
     if request.user.is_authenticated:
-        user = request.user
-        context["projects"] = (
-            Project.objects.visible_to(user)
-            .select_related("organisation")
-            .with_progress()
-            .annotate(
-                is_member=Exists(
-                    Membership.objects.current().filter(project=OuterRef("pk"), user=user)
-                )
-            )
-            .prefetch_related(
-                Prefetch("stages", queryset=Stage.objects.current(), to_attr="current_stages")
-            )
-            .order_by("status", "name")
-        )
-        context["can_start_project"] = user.managed_organisations.exists()
+        context = selectors.your_projects(user=request.user)
     return render(request, "projects/home.html", context)
 
 
@@ -207,26 +76,25 @@ def project_create(request):
     organisations = request.user.managed_organisations.all()
     if not organisations.exists():
         raise PermissionDenied("Only project managers of an organisation can start a project.")
-    form = ProjectCreateForm(_data(request), organisations=organisations)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            project = services.project_create(
-                organisation=data["organisation"],
-                name=data["name"],
-                summary=data["summary"],
-                audience=data["audience"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                timezone=data["timezone"],
-                creator=request.user,
-                creator_label=data["creator_label"],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"You started the project “{project.name}”.")
-            return redirect(project)
+    form = ProjectCreateForm(posted(request), organisations=organisations)
+    saved = save_if_valid(
+        request,
+        form,
+        lambda data: services.project_create(
+            organisation=data["organisation"],
+            name=data["name"],
+            summary=data["summary"],
+            audience=data["audience"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            timezone=data["timezone"],
+            actor=request.user,
+            joins_as=data["creator_label"],
+        ),
+    )
+    if saved:
+        messages.success(request, f"You started the project “{saved.result.name}”.")
+        return redirect(saved.result)
     return render(request, "projects/project_form.html", {"form": form, "creating": True})
 
 
@@ -234,17 +102,11 @@ def project_create(request):
 @require_http_methods(["GET", "HEAD"])
 def project_detail(request, slug):
     access = project_access_or_404(request.user, slug)
-    project = access.project
-    participants, professionals = groups = _members_by_label(project, names_limit=NAMES_ON_HOME)
-    progress = _progress(_stages(project))
     return _project_page(
         request,
         "projects/project_detail.html",
         access,
-        **progress,
-        activities=Activity.objects.filter(project=project)[:RECENT_ACTIVITY],
-        groups=groups,
-        balance=_balance(participants["count"], professionals["count"]),
+        **selectors.project_home(project=access.project),
     )
 
 
@@ -254,8 +116,8 @@ def project_edit(request, slug):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
     project = access.project
-    form = ProjectForm(_data(request), instance=project)
-    if _saved(
+    form = ProjectForm(posted(request), instance=project)
+    if save_if_valid(
         request,
         form,
         lambda data: services.project_update(project=project, actor=request.user, **data),
@@ -274,8 +136,7 @@ def members(request, slug):
         request,
         "projects/members.html",
         access,
-        groups=_members_by_label(project),
-        left_count=Membership.objects.filter(project=project, left_at__isnull=False).count(),
+        **selectors.members_page(project=project),
         label_form=LabelForm(initial={"label": getattr(access.membership, "label", "")}),
     )
 
@@ -287,8 +148,8 @@ def member_label(request, slug):
     access = project_access_or_404(request.user, slug)
     if access.membership is None:
         raise PermissionDenied("Only members have a label.")
-    form = LabelForm(_data(request), initial={"label": access.membership.label})
-    if _saved(
+    form = LabelForm(posted(request), initial={"label": access.membership.label})
+    if save_if_valid(
         request,
         form,
         lambda data: services.membership_change_label(
@@ -337,8 +198,8 @@ def member_remove(request, slug, pk):
         return _no_longer_a_member(request, access, membership)
     if access.membership is not None and access.membership.pk == membership.pk:
         return redirect("projects:leave", slug=slug)
-    form = ConfirmForm(_data(request))
-    if _saved(
+    form = ConfirmForm(posted(request))
+    if save_if_valid(
         request,
         form,
         lambda _: services.membership_remove(membership=membership, actor=request.user),
@@ -356,8 +217,10 @@ def leave(request, slug):
     access = project_access_or_404(request.user, slug)
     if access.membership is None:
         raise PermissionDenied("You are not a member of this project.")
-    form = ConfirmForm(_data(request))
-    if _saved(request, form, lambda _: services.membership_leave(membership=access.membership)):
+    form = ConfirmForm(posted(request))
+    if save_if_valid(
+        request, form, lambda _: services.membership_leave(membership=access.membership)
+    ):
         messages.success(request, f"You have left the project “{access.project.name}”.")
         return redirect("home")
     return _project_page(request, "projects/leave.html", access, form=form)
@@ -367,12 +230,9 @@ def leave(request, slug):
 @require_http_methods(["GET", "HEAD"])
 def timeline(request, slug):
     access = project_access_or_404(request.user, slug)
-    stages = _stages(access.project)
-    for index, stage in enumerate(stages):
-        # Only stages that have not started move, and only among themselves.
-        stage.can_move_up = stage.is_future and index > 0 and stages[index - 1].is_future
-        stage.can_move_down = stage.is_future and index + 1 < len(stages)
-    return _project_page(request, "projects/timeline.html", access, **_progress(stages))
+    return _project_page(
+        request, "projects/timeline.html", access, **selectors.timeline(project=access.project)
+    )
 
 
 @login_required
@@ -380,8 +240,8 @@ def timeline(request, slug):
 def stage_add(request, slug):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
-    form = StageAddForm(_data(request))
-    if _saved(
+    form = StageAddForm(posted(request))
+    if save_if_valid(
         request,
         form,
         lambda data: services.stage_add(project=access.project, actor=request.user, **data),
@@ -399,23 +259,14 @@ def stage_detail(request, slug, pk):
     answer) and at most how many people have answered; once answers have
     closed, the results, for everyone (projects/ladder.py says why)."""
     access = project_access_or_404(request.user, slug)
-    project = access.project
-    stages = list(
-        with_answer_counts(Stage.objects.filter(project=project))
-        .select_related("started_by", "ended_by")
-        .order_by("position", "pk")
-    )
-    stage = next((stage for stage in stages if stage.pk == pk), None)
-    if stage is None:
+    page = selectors.stage_page(project=access.project, stage_id=pk, membership=access.membership)
+    if page is None:
         raise Http404("No such stage")
-    ladder = _with_ladder(stage, project).ladder
-    own_answer = None
-    if access.membership is not None:
-        own_answer = LadderAnswer.objects.filter(stage=stage, membership=access.membership).first()
+    stage, ladder, own_answer = page["stage"], page["ladder"], page["own_answer"]
     form = None
     if access.can_participate and ladder.answers_open:
         initial = {"rung": own_answer.rung, "comment": own_answer.comment} if own_answer else {}
-        form = LadderAnswerForm(_data(request), initial=initial)
+        form = LadderAnswerForm(posted(request), initial=initial)
     if request.method == "POST":
         if form is None:
             if access.can_participate:
@@ -429,7 +280,7 @@ def stage_detail(request, slug, pk):
                 )
                 return redirect(stage)
             raise PermissionDenied("Only members can answer the ladder check.")
-        if _saved(
+        if save_if_valid(
             request,
             form,
             lambda data: services.ladder_answer_save(
@@ -442,15 +293,8 @@ def stage_detail(request, slug, pk):
         request,
         "projects/stage_detail.html",
         access,
-        stage=stage,
-        stage_number=stages.index(stage) + 1,
-        stage_count=len(stages),
+        **page,
         form=form,
-        own_answer=own_answer,
-        ladder=ladder,
-        # Nothing of the results reaches the page while answers are open.
-        results=ladder_results(stage) if ladder.results_shown else None,
-        min_answers=MIN_ANSWERS_TO_SHOW,
     )
 
 
@@ -460,8 +304,8 @@ def stage_edit(request, slug, pk):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
     stage = _stage_or_404(access, pk)
-    form = StageForm(_data(request), instance=stage)
-    if _saved(
+    form = StageForm(posted(request), instance=stage)
+    if save_if_valid(
         request,
         form,
         lambda data: services.stage_update(stage=stage, actor=request.user, **data),
@@ -506,8 +350,10 @@ def stage_remove(request, slug, pk):
         return redirect("projects:stages", slug=slug)
     if stage is None:
         raise Http404("No such stage")
-    form = ConfirmForm(_data(request))
-    if _saved(request, form, lambda _: services.stage_remove(stage=stage, actor=request.user)):
+    form = ConfirmForm(posted(request))
+    if save_if_valid(
+        request, form, lambda _: services.stage_remove(stage=stage, actor=request.user)
+    ):
         messages.success(request, f"You removed the stage “{stage.name}”.")
         return redirect("projects:stages", slug=slug)
     return _project_page(request, "projects/stage_remove.html", access, form=form, stage=stage)
@@ -522,9 +368,9 @@ def stage_advance(request, slug):
     access = project_access_or_404(request.user, slug)
     _facilitate_or_403(access)
     project = access.project
-    progress = _progress(_stages(project))
+    progress = selectors.stage_progress(stages=selectors.stages_with_ladder(project=project))
     form = StageAdvanceForm(
-        _data(request), project=project, initial={"from_stage": progress["current_stage"]}
+        posted(request), project=project, initial={"from_stage": progress["current_stage"]}
     )
     if request.method == "POST":
         error = None
@@ -546,9 +392,9 @@ def stage_advance(request, slug):
                     )
                 return redirect("projects:stages", slug=slug)
         # Show the project as it is now, ready to move on from there.
-        progress = _progress(_stages(project))
+        progress = selectors.stage_progress(stages=selectors.stages_with_ladder(project=project))
         current = progress["current_stage"]
         form = StageAdvanceForm({"from_stage": current.pk if current else ""}, project=project)
         form.is_valid()
-        _add_errors(form, error)
+        form_errors_from(form, error)
     return _project_page(request, "projects/stage_advance.html", access, form=form, **progress)

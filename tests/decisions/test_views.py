@@ -13,9 +13,10 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
+from coproduce.words import date_and_time_in
 from decisions import services
-from decisions.formatting import when_words
 from decisions.models import Comment, Decision, Outcome, Vote
+from projects.permissions import SYSTEM
 from tests.decisions.support import ROLES, make_decision, sign_in
 from tests.factories import CommentFactory, MembershipFactory, StageFactory, VoteFactory
 
@@ -120,7 +121,7 @@ def _case_close_early(client, world, decision):
 
 
 def _case_outcome(client, world, decision):
-    services.decision_close(decision_id=decision.pk, notify=False)
+    services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     return client.post(
         _url("outcome", decision),
         {"outcome-statement": "We open later", "outcome-who": "Sam"},
@@ -391,7 +392,7 @@ def test_a_vote_after_closing_is_refused_with_a_clear_message(client, world, dec
     client.force_login(world.participant.user)
     page = _html(client.get(decision.get_absolute_url()))  # the form, before it closes
     assert "Send my vote" in page
-    services.decision_close(decision_id=decision.pk, notify=False)
+    services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     response = client.post(_url("vote", decision), {"vote-choice": "agree"})
     page = _html(response)
     assert "There is a problem" in page
@@ -458,7 +459,8 @@ def test_who_has_voted_and_how_many_have_not(client, world, decision):
         "1 has not voted yet."
     ) in page
     assert "<li>Priya Shah (professional): <strong>Agree</strong>. Reason:" in page
-    recorded_on = when_words(Vote.objects.get(member=world.participant).updated_at, "Europe/London")
+    recorded_at = Vote.objects.get(member=world.participant).updated_at
+    recorded_on = date_and_time_in(recorded_at, "Europe/London")
     assert (
         "Pat Paterson (participant): <strong>Abstain</strong> "
         f"(recorded by Sam Okafor, by phone, on {recorded_on})" in page
@@ -587,7 +589,7 @@ def test_closing_early_shows_the_result_with_bars_numbers_and_the_split(client, 
 
 
 def test_the_proposer_is_prompted_for_the_outcome_until_it_exists(client, world, decision):
-    services.decision_close(decision_id=decision.pk, notify=False)
+    services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     client.force_login(world.participant.user)
     page = _html(client.get(decision.get_absolute_url()))
     assert "You proposed this decision. Please write the outcome" in page
@@ -646,7 +648,7 @@ def test_the_log_filters_by_stage_and_result(client, world, decision):
     old = make_decision(world, stage=earlier, title="Meet on Tuesdays")
     VoteFactory(decision=old, member=world.participant, choice="agree")
     VoteFactory(decision=old, member=world.professional, choice="agree")
-    services.decision_close(decision_id=old.pk, notify=False)
+    services.decision_close(decision_id=old.pk, notify=False, actor=SYSTEM)
     client.force_login(world.participant.user)
     page = _html(client.get(_log_url(world)))
     assert "All decisions: 2" in page
@@ -688,7 +690,7 @@ def test_the_csv_export_has_one_row_per_decision_with_tallies(client, world, dec
     friday = closed.options.last()
     VoteFactory(decision=closed, member=world.participant, choice="option", option=friday)
     VoteFactory(decision=closed, member=world.professional, choice="option", option=friday)
-    services.decision_close(decision_id=closed.pk, notify=False)
+    services.decision_close(decision_id=closed.pk, notify=False, actor=SYSTEM)
     client.force_login(world.manager)
     rows = list(
         csv.DictReader(io.StringIO(client.get(_log_url(world, "export")).content.decode()[1:]))
@@ -708,7 +710,7 @@ def test_open_decisions_tag_lists_open_decisions_in_one_query(
     world, decision, django_assert_num_queries
 ):
     closed = make_decision(world, title="Already decided")
-    services.decision_close(decision_id=closed.pk, notify=False)
+    services.decision_close(decision_id=closed.pk, notify=False, actor=SYSTEM)
     template = Template("{% load decision_tags %}{% open_decisions project %}")
     with django_assert_num_queries(1):
         html = template.render(Context({"project": world.project}))
@@ -741,7 +743,7 @@ def test_the_decision_page_query_count_does_not_grow(
     VoteFactory(decision=decision, member=world.facilitator)
     decision.revisions.create(title="Old", description="Old words")
     if closed:
-        services.decision_close(decision_id=decision.pk, notify=False)
+        services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     client.force_login(world.facilitator.user)
     with django_assert_max_num_queries(12):
         response = client.get(decision.get_absolute_url())
@@ -755,7 +757,7 @@ def test_the_decision_log_query_count_does_not_grow(
     for index in range(size):
         decision = make_decision(world, title=f"Decision {index}")
         if index % 2:
-            services.decision_close(decision_id=decision.pk, notify=False)
+            services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
             Outcome.objects.create(decision=decision, statement="Done", who="Sam")
     client.force_login(world.participant.user)
     with django_assert_max_num_queries(7):
@@ -776,7 +778,7 @@ def test_a_member_hears_when_the_words_change_after_they_voted(client, world, de
     assert "changed after you voted" not in _html(client.get(decision.get_absolute_url()))
     services.decision_edit(
         decision=decision,
-        editor=world.participant.user,
+        actor=world.participant.user,
         title="Open the day centre until 7pm",
         description="Later still.",
     )
@@ -817,7 +819,7 @@ def test_closing_early_twice_says_it_is_already_closed(client, world, decision):
 
 
 def test_changing_a_closed_decision_says_it_has_closed(client, world, decision):
-    services.decision_close(decision_id=decision.pk, notify=False)
+    services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     client.force_login(world.participant.user)  # the proposer
     response = client.get(_url("edit", decision))
     assert response.status_code == FOUND
@@ -831,7 +833,7 @@ def test_changing_a_closed_decision_says_it_has_closed(client, world, decision):
 def test_a_closed_decision_counts_who_could_vote_when_it_closed(client, world, decision):
     VoteFactory(decision=decision, member=world.participant, choice="agree")
     VoteFactory(decision=decision, member=world.professional, choice="agree")
-    services.decision_close(decision_id=decision.pk, notify=False)
+    services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     MembershipFactory(project=world.project)  # joined after it closed
     client.force_login(world.participant.user)
     page = _html(client.get(decision.get_absolute_url()))
@@ -847,7 +849,7 @@ def test_the_result_says_what_each_group_chose(client, world, decision):
     VoteFactory(decision=decision, member=world.participant, choice="agree")
     VoteFactory(decision=decision, member=world.professional, choice="disagree")
     VoteFactory(decision=decision, member=world.facilitator, choice="disagree")
-    services.decision_close(decision_id=decision.pk, notify=False)
+    services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     client.force_login(world.participant.user)
     page = _html(client.get(decision.get_absolute_url()))
     assert "<li>Participants: 1 of 1 voted. Their top answer was “Agree”, with 1 of 1.</li>" in page
@@ -858,9 +860,9 @@ def test_the_result_says_what_each_group_chose(client, world, decision):
 
 
 def test_the_log_asks_who_can_write_the_outcome_to_write_it(client, world, decision):
-    services.decision_close(decision_id=decision.pk, notify=False)
+    services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     written = make_decision(world, title="Meet on Tuesdays")
-    services.decision_close(decision_id=written.pk, notify=False)
+    services.decision_close(decision_id=written.pk, notify=False, actor=SYSTEM)
     Outcome.objects.create(decision=written, statement="We meet on Tuesdays", who="Sam")
     write_link = f'href="{decision.get_absolute_url()}#outcome">Write the outcome'
     for role, asked in [("participant", True), ("facilitator", True), ("professional", False)]:
@@ -895,7 +897,7 @@ def test_the_project_home_says_whether_you_voted_and_asks_for_outcomes(
     VoteFactory(decision=decision, member=world.participant, choice="agree")
     unvoted = make_decision(world, title="Paint the garden room")
     closed = make_decision(world, title="Meet on Tuesdays")
-    services.decision_close(decision_id=closed.pk, notify=False)
+    services.decision_close(decision_id=closed.pk, notify=False, actor=SYSTEM)
     template = Template("{% load decision_tags %}{% open_decisions project %}")
 
     def home_for(membership_or_user):

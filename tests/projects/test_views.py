@@ -95,7 +95,9 @@ def test_a_real_project_and_a_missing_one_look_the_same_from_outside(world, clie
 
 
 def test_stages_of_another_project_are_not_found(world, client_as):
-    other = services.project_create(organisation=world.organisation, name="Other", summary="x")
+    other = services.project_create(
+        organisation=world.organisation, name="Other", summary="x", actor=world.users["manager"]
+    )
     stage = other.stages.first()
     response = client_as("facilitator").get(_url(world, "stage_detail", pk=stage.pk))
     assert response.status_code == NOT_FOUND
@@ -313,7 +315,9 @@ def test_home_shows_outsiders_nothing_of_the_project(world, client_as, role):
 
 
 def test_project_home_says_what_is_happening_now(world, client_as):
-    services.stage_update(stage=world.stages[0], aims="Meet.\nAgree how we work.")
+    services.stage_update(
+        stage=world.stages[0], aims="Meet.\nAgree how we work.", actor=world.users["facilitator"]
+    )
     html = client_as("participant").get(_url(world, "detail")).content.decode()
     assert "Stage 1 of 7: <strong>Getting started</strong>" in html
     assert '<progress max="7" value="1"' in html
@@ -326,7 +330,11 @@ def test_project_home_says_what_is_happening_now(world, client_as):
 
 
 def test_user_text_is_escaped(world, client_as):
-    services.stage_update(stage=world.stages[0], outcomes="<script>alert(1)</script>")
+    services.stage_update(
+        stage=world.stages[0],
+        outcomes="<script>alert(1)</script>",
+        actor=world.users["facilitator"],
+    )
     html = client_as("participant").get(_url(world, "stage_detail", pk=world.stages[0].pk))
     html = html.content.decode()
     assert "<script>alert(1)</script>" not in html
@@ -497,6 +505,11 @@ def test_bad_ladder_answers_get_a_clear_error(world, client_as, data, message):
 # Bad input on the housekeeping pages -------------------------------------------
 
 
+def _date(name, day, month, year):
+    """A date as the GOV.UK date input posts it: three boxes."""
+    return {f"{name}_day": str(day), f"{name}_month": str(month), f"{name}_year": str(year)}
+
+
 @pytest.mark.parametrize(
     ("data", "message", "kept"),
     [
@@ -515,16 +528,21 @@ def test_bad_ladder_answers_get_a_clear_error(world, client_as, data, message):
                 "name": "Dates",
                 "summary": "x",
                 "timezone": "Europe/London",
-                "starts_on": "2027-05-01",
-                "ends_on": "2027-04-01",
+                **_date("starts_on", 1, 5, 2027),
+                **_date("ends_on", 1, 4, 2027),
             },
             "The end date must be on or after the start date",
-            'value="2027-04-01"',
+            'name="ends_on_month" value="4"',
         ),
         (
-            {"name": "Dates", "summary": "x", "timezone": "Europe/London", "starts_on": "31/02"},
+            {
+                "name": "Dates",
+                "summary": "x",
+                "timezone": "Europe/London",
+                **_date("starts_on", 31, 2, 2027),
+            },
             "Enter a real start date",
-            'value="31/02"',
+            'name="starts_on_day" value="31"',
         ),
         (
             {"name": "Zone", "summary": "x", "timezone": "Nowhere/Land"},
@@ -548,7 +566,11 @@ def test_project_edit_bad_input(world, client_as, data, message, kept):
     [
         ({"name": ""}, "Enter a name for the stage"),
         (
-            {"name": "Later", "planned_start": "2027-05-02", "planned_end": "2027-05-01"},
+            {
+                "name": "Later",
+                **_date("planned_start", 2, 5, 2027),
+                **_date("planned_end", 1, 5, 2027),
+            },
             "The planned end date must be on or after the planned start date",
         ),
     ],
@@ -680,7 +702,10 @@ def _grow(world, size):
     for index in range(size - 3):
         label = "participant" if index % 2 else "professional"
         membership = services.membership_add(
-            project=world.project, user=UserFactory(display_name=f"Person {index}"), label=label
+            project=world.project,
+            user=UserFactory(display_name=f"Person {index}"),
+            label=label,
+            actor=world.users["facilitator"],
         )
         services.ladder_answer_save(
             stage=world.stages[0], membership=membership, rung=index % 7 + 1
@@ -718,7 +743,10 @@ def test_home_query_count_does_not_grow_with_projects(
 ):
     for index in range(size // 5):
         services.project_create(
-            organisation=world.organisation, name=f"Project {index}", summary="x"
+            organisation=world.organisation,
+            name=f"Project {index}",
+            summary="x",
+            actor=world.users["manager"],
         )
     client = client_as("manager")
     with django_assert_max_num_queries(5):  # session, user, managed, projects, stages
@@ -729,7 +757,9 @@ def test_home_query_count_does_not_grow_with_projects(
 def test_dates_are_shown_in_the_projects_time_zone(world, client_as):
     import datetime
 
-    services.project_update(project=world.project, timezone="America/New_York")
+    services.project_update(
+        project=world.project, timezone="America/New_York", actor=world.users["facilitator"]
+    )
     Stage.objects.filter(pk=world.stages[0].pk).update(
         started_at=datetime.datetime(2027, 3, 1, 2, 0, tzinfo=datetime.UTC)
     )
@@ -849,6 +879,7 @@ def test_project_home_names_the_first_few_of_each_group(world, client_as):
             project=world.project,
             user=UserFactory(display_name=f"Zed {index:02}"),
             label="participant",
+            actor=world.users["facilitator"],
         )
     html = client_as("participant").get(_url(world, "detail")).content.decode()
     assert "<h3>Participants: 14</h3>" in html
@@ -894,7 +925,9 @@ def test_a_second_press_of_remove_stage_gives_a_message(world, client_as):
 @pytest.mark.parametrize("from_stage", ["other project", "abc", "999999"])
 def test_a_forged_or_stale_stage_to_move_on_from_moves_nothing(world, client_as, from_stage):
     if from_stage == "other project":
-        other = services.project_create(organisation=world.organisation, name="Other", summary="x")
+        other = services.project_create(
+            organisation=world.organisation, name="Other", summary="x", actor=world.users["manager"]
+        )
         from_stage = other.stages.first().pk
     response = client_as("facilitator").post(
         _url(world, "stage_advance"), {"from_stage": from_stage}
@@ -943,9 +976,14 @@ def test_people_who_left_are_not_counted_as_taking_part(world, client_as):
 
 @pytest.mark.parametrize("name", ["member_remove", "member_facilitator"])
 def test_members_of_another_project_are_not_found(world, client_as, name):
-    other = services.project_create(organisation=world.organisation, name="Other", summary="x")
+    other = services.project_create(
+        organisation=world.organisation, name="Other", summary="x", actor=world.users["manager"]
+    )
     stranger = services.membership_add(
-        project=other, user=world.users["outsider"], label="participant"
+        project=other,
+        user=world.users["outsider"],
+        label="participant",
+        actor=world.users["outsider"],
     )
     response = client_as("facilitator").post(
         _url(world, name, pk=stranger.pk), {"is_facilitator": "1"}
