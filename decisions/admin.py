@@ -161,7 +161,7 @@ class DecisionAdmin(ReadOnlyMixin, ManagedByOrganisation, admin.ModelAdmin):
         for decision in queryset.filter(status=Decision.Status.OPEN).select_related("project"):
             try:
                 services.decision_close_early(
-                    user=request.user,
+                    actor=request.user,
                     decision=decision,
                     reason=f"Closed from the admin dashboard by {request.user}.",
                 )
@@ -212,7 +212,7 @@ class CommentAdmin(ReadOnlyMixin, ManagedByOrganisation, admin.ModelAdmin):
             for comment in queryset.filter(hidden_at__isnull=True):
                 try:
                     services.comment_hide(
-                        user=request.user, comment=comment, reason=form.cleaned_data["reason"]
+                        actor=request.user, comment=comment, reason=form.cleaned_data["reason"]
                     )
                 except (ValidationError, PermissionDenied) as error:
                     self.message_user(request, f"{comment}: {error_words(error)}", messages.ERROR)

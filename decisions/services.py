@@ -4,8 +4,16 @@ Each function is keyword-only, runs in one transaction, validates before it
 writes (a ValidationError with a message a member understands, and nothing
 changed), and hands over to reminders (decisions/reminders.py) with ids: a
 request written in the same transaction, planned as soon as it commits
-(participants.reminders.plan_after_commit), so a process that dies straight
+(participants.reminders.planning.plan_after_commit), so a process that dies straight
 after the commit loses nothing.
+
+Who acts is a required keyword: ``member`` (a Membership) for what a member
+does as themselves (propose, vote, comment), otherwise ``actor`` (a person,
+or projects.permissions.SYSTEM when the beat closes a decision whose time has
+come). Permissions are checked the one way every app checks them,
+``require(decision_access(actor, decision), "edit")``; whether a member is
+still a member is a ValidationError the form shows, as it can change while
+they are on the page.
 
 Votes and closing both lock the decision's row (SELECT ... FOR NO KEY UPDATE),
 so on PostgreSQL a vote either lands before the decision closes and is
@@ -16,21 +24,20 @@ once. One vote per member is also a database constraint.
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coproduce.text import clean_paragraphs
-from decisions.formatting import when_words
+from coproduce.words import date_and_time_in
+from decisions import reminders
 from decisions.kinds import ANONYMOUS_MIN_VOTES, KINDS, kind_for
 from decisions.models import Comment, Decision, DecisionRevision, Option, Outcome, Vote
-from decisions.permissions import COMMENT_EDIT_WINDOW, can_edit, can_write_outcome
-from participants.models import PlanningRequest
-from participants.reminders import plan_after_commit
-from projects.models import Activity, Membership, Stage
-from projects.permissions import can_do_housekeeping, project_access
-
-Event = PlanningRequest.Event
+from decisions.permissions import COMMENT_EDIT_WINDOW, decision_access, member_decision_access
+from participants.reminders.planning import plan_after_commit
+from projects.models import Membership, Stage
+from projects.permissions import person, require
+from projects.services import activity_record
 
 MIN_NOTICE = timedelta(hours=1)
 # A vote runs at most this long: far-off dates are typing mistakes (and the
@@ -124,8 +131,14 @@ def decision_propose(
         Option(decision=decision, position=position, text=text)
         for position, text in enumerate(texts)
     )
-    _activity(project, member.user, f"{member.user} proposed “{decision.title}”", decision, now)
-    plan_after_commit(Event.DECISION_PROPOSED, decision.pk)
+    activity_record(
+        project=project,
+        actor=member.user,
+        summary=f"{member.user} proposed “{decision.title}”",
+        url=decision.get_absolute_url(),
+        at=now,
+    )
+    plan_after_commit(reminders.DECISION_PROPOSED, decision.pk)
     return decision
 
 
@@ -133,7 +146,7 @@ def decision_propose(
 def decision_edit(
     *,
     decision: Decision,
-    editor,
+    actor,
     title: str,
     description: str,
     easy_words: str = "",
@@ -145,11 +158,9 @@ def decision_edit(
     Once someone has voted, the earlier words are kept as a DecisionRevision
     that the decision page shows, and the options and anonymity are fixed."""
     locked = _lock(decision)
-    access = project_access(editor, locked.project)
-    if not can_edit(access, locked):
-        if not locked.is_open:
-            raise ValidationError("This decision has closed, so it cannot be changed")
-        raise PermissionDenied("Only the proposer or a facilitator can change this decision")
+    if not locked.is_open:
+        raise ValidationError("This decision has closed, so it cannot be changed")
+    require(decision_access(actor, locked), "edit")
     has_votes = locked.votes.exists()
     current_options = list(locked.options.all())
     errors = {}
@@ -186,7 +197,7 @@ def decision_edit(
             title=old[0],
             description=old[1],
             easy_words=old[2],
-            edited_by=editor,
+            edited_by=person(actor),
             edited_at=now,
         )
     locked.updated_at = now
@@ -228,7 +239,7 @@ def vote_cast(
 @transaction.atomic
 def vote_record_on_behalf(
     *,
-    recorder,
+    actor,
     member: Membership,
     decision: Decision,
     choice: str,
@@ -243,13 +254,11 @@ def vote_record_on_behalf(
     that on the decision page, is sent an email (decisions.reminders.vote_recorded), and
     can change it themselves. A vote the member cast themselves is theirs:
     only they can change it."""
-    access = project_access(recorder, decision.project)
-    if not access.can_facilitate:
-        raise PermissionDenied("Only a facilitator can record a vote for someone else")
+    require(decision_access(actor, decision), "record_vote")
     errors = {}
     if channel not in ON_BEHALF_CHANNELS:
         errors["channel"] = ["Choose how the member gave their vote"]
-    if member.user_id == recorder.pk:
+    if member.user_id == actor.pk:
         errors["member"] = ["Use the vote form for your own vote"]
     if errors:
         raise ValidationError(errors)
@@ -258,9 +267,9 @@ def vote_record_on_behalf(
         decision=decision,
         answer=(choice, option, reason, assisted, supporter),
         channel=channel,
-        recorded_by=recorder,
+        recorded_by=person(actor),
     )
-    plan_after_commit(Event.VOTE_RECORDED, vote.pk)
+    plan_after_commit(reminders.VOTE_RECORDED, vote.pk)
     return vote
 
 
@@ -269,7 +278,7 @@ def _vote_save(*, member, decision, answer, channel, recorded_by) -> Vote:
     locked = _lock(decision)
     if not locked.accepts_votes:
         raise ValidationError(
-            f"Voting closed on {when_words(locked.closes_at, locked.project.timezone)}, "
+            f"Voting closed on {date_and_time_in(locked.closes_at, locked.project.timezone)}, "
             "so votes can no longer be cast or changed",
             code="closed",
         )
@@ -361,9 +370,12 @@ def comment_post(*, member: Membership, decision: Decision, body: str) -> Commen
 @transaction.atomic
 def comment_edit(*, member: Membership, comment: Comment, body: str) -> Comment:
     """The author corrects their comment, within 15 minutes of posting it."""
-    comment = Comment.objects.select_for_update().select_related("decision").get(pk=comment.pk)
-    if comment.author_id != member.pk:
-        raise PermissionDenied("Only the person who wrote a comment can change it")
+    comment = (
+        Comment.objects.select_for_update(of=("self", "decision"))
+        .select_related("decision__project")
+        .get(pk=comment.pk)
+    )
+    require(member_decision_access(member, comment.decision, comment), "edit_comment")
     _require_current_member(member, comment.decision.project_id, "Only members can comment")
     if comment.is_hidden:
         raise ValidationError("A facilitator has hidden this comment, so it cannot be changed")
@@ -379,20 +391,23 @@ def comment_edit(*, member: Membership, comment: Comment, body: str) -> Comment:
 
 
 @transaction.atomic
-def comment_hide(*, user, comment: Comment, reason: str) -> Comment:
+def comment_hide(*, actor, comment: Comment, reason: str) -> Comment:
     """A facilitator, or a manager of the project's organisation (on the
     decision page or in the admin dashboard), hides a comment. It is kept,
     and the thread says it was hidden and why."""
-    comment = Comment.objects.select_for_update().select_related("decision").get(pk=comment.pk)
-    if not can_do_housekeeping(user, comment.decision.project):
-        raise PermissionDenied("Only a facilitator can hide a comment")
+    comment = (
+        Comment.objects.select_for_update(of=("self", "decision"))
+        .select_related("decision__project")
+        .get(pk=comment.pk)
+    )
+    require(decision_access(actor, comment.decision), "hide_comment")
     if comment.is_hidden:
         raise ValidationError("This comment is already hidden")
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": ["Explain why you are hiding this comment"]})
     comment.hidden_at = timezone.now()
-    comment.hidden_by = user
+    comment.hidden_by = person(actor)
     comment.hidden_reason = reason
     comment.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     return comment
@@ -402,10 +417,10 @@ def comment_hide(*, user, comment: Comment, reason: str) -> Comment:
 
 
 @transaction.atomic
-def decision_close(
-    *, decision_id: int, closed_by=None, reason: str = "", notify: bool = True
-) -> bool:
-    """Close a decision and count its votes, once.
+def decision_close(*, decision_id: int, actor, reason: str = "", notify: bool = True) -> bool:
+    """Close a decision and count its votes, once: by the system when its
+    closing time has come (actor SYSTEM), or by someone who does housekeeping
+    in the project.
 
     Idempotent: it locks the decision and does nothing unless it is still
     open, so running it twice, or from two workers at once, closes it once,
@@ -418,7 +433,15 @@ def decision_close(
         .filter(pk=decision_id)
         .first()
     )
-    if decision is None or not decision.is_open:
+    if decision is None:
+        return False
+    require(decision_access(actor, decision), "close")
+    return _close(decision, actor=actor, reason=reason, notify=notify)
+
+
+def _close(decision: Decision, *, actor, reason: str, notify: bool) -> bool:
+    """Close the locked decision (whose closing the caller has allowed)."""
+    if not decision.is_open:
         return False
     now = timezone.now()
     options = list(decision.options.all())
@@ -428,7 +451,7 @@ def decision_close(
 
     decision.status = Decision.Status.CLOSED
     decision.closed_at = min(now, decision.closes_at)
-    decision.closed_by = closed_by
+    decision.closed_by = person(actor)
     decision.close_reason = reason.strip()
     decision.result = result
     decision.quorum_met = tally["quorum_met"]
@@ -436,25 +459,24 @@ def decision_close(
     decision.tally = tally
     decision.updated_at = now
     decision.save()
-    _activity(
-        decision.project,
-        closed_by,
-        f"“{decision.title}” closed: {decision.get_result_display()}",
-        decision,
-        decision.closed_at,
+    activity_record(
+        project=decision.project,
+        actor=actor,
+        summary=f"“{decision.title}” closed: {decision.get_result_display()}",
+        url=decision.get_absolute_url(),
+        at=decision.closed_at,
     )
     if notify:
-        plan_after_commit(Event.DECISION_CLOSED, decision.pk)
+        plan_after_commit(reminders.DECISION_CLOSED, decision.pk)
     return True
 
 
 @transaction.atomic
-def decision_close_early(*, user, decision: Decision, reason: str) -> Decision:
+def decision_close_early(*, actor, decision: Decision, reason: str) -> Decision:
     """A facilitator, or a manager of the project's organisation (on the
     decision page or in the admin dashboard), closes a vote before its
     closing time, saying why."""
-    if not can_do_housekeeping(user, decision.project):
-        raise PermissionDenied("Only a facilitator can close a vote early")
+    require(decision_access(actor, decision), "close_early")
     if not reason.strip():
         raise ValidationError({"reason": ["Explain why you are closing the vote early"]})
     if decision.is_anonymous and decision.is_open:
@@ -468,7 +490,7 @@ def decision_close_early(*, user, decision: Decision, reason: str) -> Decision:
                 "worked out.",
                 code="too_few_votes",
             )
-    if not decision_close(decision_id=decision.pk, closed_by=user, reason=reason):
+    if not _close(_lock(decision), actor=actor, reason=reason, notify=True):
         raise ValidationError("This decision has already closed", code="already_closed")
     return Decision.objects.get(pk=decision.pk)
 
@@ -476,7 +498,7 @@ def decision_close_early(*, user, decision: Decision, reason: str) -> Decision:
 @transaction.atomic
 def outcome_write(
     *,
-    user,
+    actor,
     decision: Decision,
     statement: str,
     who: str,
@@ -489,11 +511,9 @@ def outcome_write(
     # Locking the decision makes two saves at once (a double click) take turns:
     # the second changes the outcome the first wrote, and members hear once.
     decision = _lock(decision)
-    access = project_access(user, decision.project)
     if decision.is_open:
         raise ValidationError("You can write the outcome when the decision has closed")
-    if not can_write_outcome(access, decision):
-        raise PermissionDenied("Only the proposer or a facilitator can write the outcome")
+    require(decision_access(actor, decision), "write_outcome")
     now = timezone.now()
     outcome = Outcome.objects.filter(decision=decision).first()
     created = outcome is None
@@ -503,15 +523,19 @@ def outcome_write(
     outcome.who = who.strip()
     outcome.by_when = by_when
     outcome.easy_words = easy_words.strip()
-    outcome.written_by = user
+    outcome.written_by = person(actor)
     outcome.updated_at = now
     outcome.full_clean()
     outcome.save()
     if created:
-        _activity(
-            decision.project, user, f"{user} wrote the outcome of “{decision.title}”", decision, now
+        activity_record(
+            project=decision.project,
+            actor=actor,
+            summary=f"{actor} wrote the outcome of “{decision.title}”",
+            url=decision.get_absolute_url(),
+            at=now,
         )
-        plan_after_commit(Event.OUTCOME_WRITTEN, decision.pk)
+        plan_after_commit(reminders.OUTCOME_WRITTEN, decision.pk)
     return outcome
 
 
@@ -590,13 +614,3 @@ def _model_errors(instance) -> dict[str, list[str]]:
     except ValidationError as exc:
         return exc.message_dict
     return {}
-
-
-def _activity(project, actor, summary: str, decision: Decision, at: datetime) -> None:
-    Activity.objects.create(
-        project=project,
-        actor=actor,
-        summary=summary[:300],
-        url=decision.get_absolute_url(),
-        created_at=at,
-    )

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from decisions.models import Decision
 from decisions.services import decision_close
+from projects.permissions import SYSTEM
 
 
 @shared_task(name="decisions.close_due_decisions")
@@ -14,5 +15,5 @@ def close_due_decisions() -> int:
     Returns how many this run closed."""
     closed = 0
     for decision_id in Decision.objects.due_to_close().values_list("pk", flat=True):
-        closed += decision_close(decision_id=decision_id)
+        closed += decision_close(decision_id=decision_id, actor=SYSTEM)
     return closed

@@ -1,16 +1,18 @@
 """Every write to organisations, projects, memberships, stages and the ladder
 check. Views and admin actions call these; nothing else writes.
 
-Each function is keyword-only, runs in one transaction, validates before it
-saves, records an Activity where members would want to see it, and sends
-projects.signals (with ids, not objects) inside the transaction and again
+Each function is keyword-only, names who acts (``actor``: a person, or
+SYSTEM when Coproduce itself acts), checks it with
+``require(access, ability)`` (projects/permissions.py), runs in one
+transaction, validates before it saves, records an Activity where members
+would want to see it (``activity_record``, which decisions uses too), and
+sends projects.signals (with ids, not objects) inside the transaction and again
 after it commits.
 """
 
 import datetime
-from functools import partial
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
@@ -27,7 +29,13 @@ from projects.models import (
     Stage,
     site_time_zone,
 )
-from projects.permissions import can_do_housekeeping, manages_organisation
+from projects.permissions import (
+    OrganisationAccess,
+    member_access,
+    person,
+    project_access,
+    require,
+)
 
 PROJECT_FIELDS = (
     "name",
@@ -41,21 +49,25 @@ PROJECT_FIELDS = (
 STAGE_FIELDS = ("name", "aims", "planned_start", "planned_end", "what_was_done", "outcomes")
 
 
-def _name(user) -> str:
-    return str(user) if user is not None else "Someone"
-
-
-def _activity(*, project: Project, actor, summary: str, url: str = "") -> Activity:
-    return Activity.objects.create(project=project, actor=actor, summary=summary[:300], url=url)
+def activity_record(
+    *, project: Project, actor, summary: str, url: str = "", at: datetime.datetime | None = None
+) -> Activity:
+    """A line in the project's activity: what happened, who did it (nobody
+    when the system did) and where to read more. For the services of every
+    app, which have checked the actor's permission already; it runs in their
+    transaction."""
+    activity = Activity(project=project, actor=person(actor), summary=summary[:300], url=url)
+    if at is not None:
+        activity.created_at = at
+    activity.save()
+    return activity
 
 
 def _require_housekeeping(actor, project: Project) -> None:
     """Facilitators and the managers of the project's organisation do
     housekeeping, on the project's pages or in the admin dashboard; being
-    staff is not enough. actor=None is the system."""
-    if actor is None or can_do_housekeeping(actor, project):
-        return
-    raise PermissionDenied("Only facilitators and project managers can do this.")
+    staff is not enough."""
+    require(project_access(actor, project), "housekeeping")
 
 
 def _lock(project: Project) -> Project:
@@ -64,12 +76,16 @@ def _lock(project: Project) -> Project:
     return Project.objects.select_for_update().get(pk=project.pk)
 
 
+def _actor_id(actor) -> int | None:
+    """The id of the person who acted, for the higher apps; None when the
+    system acted."""
+    return getattr(actor, "pk", None)
+
+
 def _announce_stage_started(stage: Stage, *, actor) -> None:
-    """Tell the higher apps (reminders, decisions): in the transaction, so
-    they can record what must follow with the change, and once it commits."""
-    announcement = {"sender": Stage, "stage_id": stage.pk, "actor_id": actor.pk if actor else None}
-    signals.stage_started_in_transaction.send(**announcement)
-    transaction.on_commit(partial(signals.stage_started.send, **announcement))
+    """Tell the higher apps (reminders), inside the transaction, so they
+    record what must follow together with the change."""
+    signals.stage_started.send(sender=Stage, stage_id=stage.pk, actor_id=_actor_id(actor))
 
 
 def _reread(stage: Stage) -> Stage:
@@ -122,13 +138,14 @@ def _save_changes(instance, fields: dict) -> bool:
 
 
 @transaction.atomic
-def organisation_manager_add(*, organisation_name: str, user) -> tuple[Organisation, bool]:
+def organisation_manager_add(*, organisation_name: str, user, actor) -> tuple[Organisation, bool]:
     """Make someone a project manager of the organisation of this name,
     starting the organisation when there is none yet: the first step of a new
-    install (`manage.py createmanager`), run by whoever runs the server.
-    Returns the organisation and whether it is new."""
+    install (`manage.py createmanager`, actor SYSTEM), run by whoever runs the
+    server. Returns the organisation and whether it is new."""
     name = _clean_text(organisation_name)
     organisation = Organisation.objects.filter(name__iexact=name).first()
+    require(OrganisationAccess(actor, organisation.pk if organisation else None), "add_manager")
     created = organisation is None
     if created:
         base = slugify(name)[:70] or "organisation"
@@ -156,17 +173,14 @@ def project_create(
     ends_on: datetime.date | None = None,
     timezone: str | None = None,
     closing_reminder_hours: list[int] | None = None,
-    creator=None,
-    creator_label: str = Membership.Label.PROFESSIONAL,
-    actor=None,
+    joins_as: str | None = None,
+    actor,
 ) -> Project:
-    """A new project with the seven default stages, the first one started.
-    The creator, when given, joins as a facilitator; an actor starts it
-    without joining (a manager in the admin dashboard). Either must manage
-    the organisation. With neither, the system starts it."""
-    starter = creator or actor
-    if starter is not None and not manages_organisation(starter, organisation.pk):
-        raise PermissionDenied("Only the organisation's project managers can start a project.")
+    """A new project with the seven default stages, the first one started,
+    by a manager of the organisation. With joins_as (a label) they join it as
+    a facilitator (starting it on the site); without, they start it without
+    joining (the admin dashboard)."""
+    require(OrganisationAccess(actor, organisation.pk), "start_project")
     project = Project(
         organisation=organisation,
         name=_clean_text(name),
@@ -186,41 +200,41 @@ def project_create(
         for position, name in enumerate(Stage.DEFAULT_NAMES)
     ]
     stages[0].started_at = started
-    stages[0].started_by = starter
+    stages[0].started_by = person(actor)
     Stage.objects.bulk_create(stages)
-    _activity(
+    activity_record(
         project=project,
-        actor=starter,
-        summary=f"{_name(starter)} started the project “{project.name}”",
+        actor=actor,
+        summary=f"{actor} started the project “{project.name}”",
         url=project.get_absolute_url(),
     )
-    if creator is not None:
+    if joins_as is not None:
         membership_add(
-            project=project, user=creator, label=creator_label, is_facilitator=True, actor=creator
+            project=project, user=actor, label=joins_as, is_facilitator=True, actor=actor
         )
-    _announce_stage_started(Stage.objects.get(project=project, position=0), actor=starter)
+    _announce_stage_started(Stage.objects.get(project=project, position=0), actor=actor)
     return project
 
 
 @transaction.atomic
-def project_update(*, project: Project, actor=None, **fields) -> Project:
+def project_update(*, project: Project, actor, **fields) -> Project:
     """Change the name, summary, who it is for, dates or timezone."""
     _only(fields, PROJECT_FIELDS, "project_update")
     _require_housekeeping(actor, project)
     project = _lock(project)
     if not _save_changes(project, fields):
         return project
-    _activity(
+    activity_record(
         project=project,
         actor=actor,
-        summary=f"{_name(actor)} changed the project details",
+        summary=f"{actor} changed the project details",
         url=project.get_absolute_url(),
     )
     return project
 
 
 @transaction.atomic
-def project_archive(*, project: Project, actor=None) -> Project:
+def project_archive(*, project: Project, actor) -> Project:
     """Archive a project: it stays readable for its members, and nothing more
     happens in it."""
     _require_housekeeping(actor, project)
@@ -229,7 +243,7 @@ def project_archive(*, project: Project, actor=None) -> Project:
         return project
     project.status = Project.Status.ARCHIVED
     project.save(update_fields=["status"])
-    _activity(project=project, actor=actor, summary=f"{_name(actor)} archived the project")
+    activity_record(project=project, actor=actor, summary=f"{actor} archived the project")
     return project
 
 
@@ -247,10 +261,16 @@ def _other_facilitators(membership: Membership) -> bool:
 
 @transaction.atomic
 def membership_add(
-    *, project: Project, user, label: str, is_facilitator: bool = False, actor=None
+    *, project: Project, user, label: str, is_facilitator: bool = False, actor
 ) -> Membership:
     """Make someone a member. A person who left before gets their old row back,
-    so their earlier votes and comments stay joined to them."""
+    so their earlier votes and comments stay joined to them.
+
+    Who acts: the person joining (the caller has checked what lets them in,
+    such as their invitation, which also says their role), or someone who
+    does housekeeping in the project."""
+    if actor.pk is None or actor.pk != user.pk:
+        _require_housekeeping(actor, project)
     if label not in Membership.Label.values:
         raise ValidationError({"label": "Choose participant or professional"})
     _lock(project)
@@ -270,29 +290,27 @@ def membership_add(
             membership.save()
     except IntegrityError:
         raise ValidationError(f"{user} is already a member of this project.") from None
-    _activity(
+    activity_record(
         project=project,
-        actor=actor or user,
-        summary=f"{_name(user)} joined the project",
+        actor=actor,
+        summary=f"{user} joined the project",
         url=project.get_absolute_url(),
     )
-    announcement = {"sender": Membership, "membership_id": membership.pk}
-    signals.member_joined_in_transaction.send(**announcement)
-    transaction.on_commit(partial(signals.member_joined.send, **announcement))
+    signals.member_joined.send(sender=Membership, membership_id=membership.pk)
     return membership
 
 
 @transaction.atomic
-def membership_change_label(*, membership: Membership, label: str, actor=None) -> Membership:
+def membership_change_label(*, membership: Membership, label: str, actor) -> Membership:
     """Members choose their own label (participant or professional). It is
     used for reporting balance only. A manager of the project's organisation
     may correct it for them."""
-    if (
-        actor is not None
-        and actor.pk != membership.user_id
-        and not manages_organisation(actor, membership.project.organisation_id)
-    ):
-        raise PermissionDenied("Only the member can change how they are counted.")
+    if actor.pk is None or actor.pk != membership.user_id:
+        require(
+            project_access(actor, membership.project),
+            "manage",
+            "Only the member can change how they are counted.",
+        )
     if not membership.is_current:
         raise ValidationError("This person is no longer a member of the project.")
     if label not in Membership.Label.values:
@@ -306,7 +324,7 @@ def membership_change_label(*, membership: Membership, label: str, actor=None) -
 
 @transaction.atomic
 def membership_set_facilitator(
-    *, membership: Membership, is_facilitator: bool, actor=None
+    *, membership: Membership, is_facilitator: bool, actor
 ) -> Membership:
     """Name a member as a facilitator, or take the role away. A project always
     keeps at least one facilitator."""
@@ -324,10 +342,10 @@ def membership_set_facilitator(
     membership.is_facilitator = is_facilitator
     membership.save(update_fields=["is_facilitator"])
     if is_facilitator:
-        summary = f"{_name(actor)} made {membership.user} a facilitator"
+        summary = f"{actor} made {membership.user} a facilitator"
     else:
         summary = f"{membership.user} is no longer a facilitator"
-    _activity(project=project, actor=actor, summary=summary)
+    activity_record(project=project, actor=actor, summary=summary)
     return membership
 
 
@@ -352,26 +370,29 @@ def _end_membership(membership: Membership, *, removed_by, is_self: bool) -> Mem
 
 @transaction.atomic
 def membership_leave(*, membership: Membership) -> Membership:
-    """A member leaves. What they said and did stays in the record."""
+    """A member leaves (the member is who acts). What they said and did stays
+    in the record."""
     project = _lock(membership.project)
     membership = _end_membership(membership, removed_by=None, is_self=True)
-    _activity(project=project, actor=membership.user, summary=f"{membership.user} left the project")
+    activity_record(
+        project=project, actor=membership.user, summary=f"{membership.user} left the project"
+    )
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor=None) -> Membership:
+def membership_remove(*, membership: Membership, actor) -> Membership:
     """A facilitator removes a member. What they said and did stays in the
     record."""
     project = _lock(membership.project)
     _require_housekeeping(actor, project)
-    if actor is not None and actor.pk == membership.user_id:
+    if actor.pk == membership.user_id:
         return membership_leave(membership=membership)
-    membership = _end_membership(membership, removed_by=actor, is_self=False)
-    _activity(
+    membership = _end_membership(membership, removed_by=person(actor), is_self=False)
+    activity_record(
         project=project,
         actor=actor,
-        summary=f"{_name(actor)} removed {membership.user} from the project",
+        summary=f"{actor} removed {membership.user} from the project",
     )
     return membership
 
@@ -394,7 +415,7 @@ def stage_add(
     aims: str = "",
     planned_start: datetime.date | None = None,
     planned_end: datetime.date | None = None,
-    actor=None,
+    actor,
 ) -> Stage:
     """Add a stage at the end of the list."""
     _require_housekeeping(actor, project)
@@ -411,17 +432,17 @@ def stage_add(
     )
     stage.full_clean()
     stage.save()
-    _activity(
+    activity_record(
         project=project,
         actor=actor,
-        summary=f"{_name(actor)} added the stage “{stage.name}”",
+        summary=f"{actor} added the stage “{stage.name}”",
         url=stage.get_absolute_url(),
     )
     return stage
 
 
 @transaction.atomic
-def stage_update(*, stage: Stage, actor=None, **fields) -> Stage:
+def stage_update(*, stage: Stage, actor, **fields) -> Stage:
     """Change a stage's name, aims, planned dates, what was done or outcomes."""
     _only(fields, STAGE_FIELDS, "stage_update")
     _require_housekeeping(actor, stage.project)
@@ -429,17 +450,17 @@ def stage_update(*, stage: Stage, actor=None, **fields) -> Stage:
     stage = _reread(stage)
     if not _save_changes(stage, fields):
         return stage
-    _activity(
+    activity_record(
         project=project,
         actor=actor,
-        summary=f"{_name(actor)} updated the stage “{stage.name}”",
+        summary=f"{actor} updated the stage “{stage.name}”",
         url=stage.get_absolute_url(),
     )
     return stage
 
 
 @transaction.atomic
-def stage_move(*, stage: Stage, direction: str, actor=None) -> Stage:
+def stage_move(*, stage: Stage, direction: str, actor) -> Stage:
     """Move a stage that has not started one place up or down. Stages that
     have started stay in the order they happened."""
     if direction not in {"up", "down"}:
@@ -470,17 +491,17 @@ def stage_move(*, stage: Stage, direction: str, actor=None) -> Stage:
     Stage.objects.filter(pk=stage.pk).update(position=neighbour.position)
     Stage.objects.filter(pk=neighbour.pk).update(position=stage.position)
     stage.position, neighbour.position = neighbour.position, stage.position
-    _activity(
+    activity_record(
         project=project,
         actor=actor,
-        summary=f"{_name(actor)} moved the stage “{stage.name}” {direction}",
+        summary=f"{actor} moved the stage “{stage.name}” {direction}",
         url=stage.get_absolute_url(),
     )
     return stage
 
 
 @transaction.atomic
-def stage_remove(*, stage: Stage, actor=None) -> None:
+def stage_remove(*, stage: Stage, actor) -> None:
     """Remove a stage that has not started. Activity that linked to it
     keeps its words and loses the link."""
     _require_housekeeping(actor, stage.project)
@@ -500,11 +521,11 @@ def stage_remove(*, stage: Stage, actor=None) -> None:
     # Earlier activity about the stage stays, without a link to a missing page.
     Activity.objects.filter(project=project, url=address).update(url="")
     _renumber(project)
-    _activity(project=project, actor=actor, summary=f"{_name(actor)} removed the stage “{name}”")
+    activity_record(project=project, actor=actor, summary=f"{actor} removed the stage “{name}”")
 
 
 @transaction.atomic
-def stage_advance(*, project: Project, actor=None, from_stage: Stage | None = None) -> Stage | None:
+def stage_advance(*, project: Project, actor, from_stage: Stage | None = None) -> Stage | None:
     """End the current stage and start the next one, recording when and by
     whom. After the last stage the project has finished. Returns the stage
     that is now current, or None when the project has finished.
@@ -528,26 +549,29 @@ def stage_advance(*, project: Project, actor=None, from_stage: Stage | None = No
     moment = now()
     if current is not None:
         current.ended_at = moment
-        current.ended_by = actor
+        current.ended_by = person(actor)
         current.save(update_fields=["ended_at", "ended_by"])
     if not upcoming:
         project.status = Project.Status.FINISHED
         project.save(update_fields=["status"])
-        _activity(
+        activity_record(
             project=project,
             actor=actor,
-            summary=f"{_name(actor)} ended the last stage. The project has finished",
+            summary=f"{actor} ended the last stage. The project has finished",
             url=project.get_absolute_url(),
+        )
+        signals.project_finished.send(
+            sender=Project, project_id=project.pk, actor_id=_actor_id(actor)
         )
         return None
     following = upcoming[0]
     following.started_at = moment
-    following.started_by = actor
+    following.started_by = person(actor)
     following.save(update_fields=["started_at", "started_by"])
-    _activity(
+    activity_record(
         project=project,
         actor=actor,
-        summary=f"{_name(actor)} moved the project to the stage “{following.name}”",
+        summary=f"{actor} moved the project to the stage “{following.name}”",
         url=following.get_absolute_url(),
     )
     _announce_stage_started(following, actor=actor)
@@ -566,9 +590,12 @@ def ladder_answer_save(
     The answer keeps the label the member has now, so changing their label
     later does not move it between groups. Answers are anonymous, so no
     activity is recorded."""
-    if not membership.is_current or membership.project_id != stage.project_id:
-        raise PermissionDenied("Only members of this project can answer.")
     stage = _reread(stage)
+    require(
+        member_access(membership, stage.project),
+        "participate",
+        "Only members of this project can answer.",
+    )
     if not stage.is_current or stage.project.status != Project.Status.ACTIVE:
         raise ValidationError(
             "You can only answer for the stage the project is in now. This stage is not current."

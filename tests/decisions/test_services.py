@@ -11,6 +11,7 @@ from decisions import reminders, services
 from decisions.models import Comment, Decision, DecisionRevision, Option, Outcome, Vote
 from decisions.tasks import close_due_decisions
 from projects.models import Activity
+from projects.permissions import SYSTEM
 from tests.decisions.support import make_decision
 from tests.factories import (
     CommentFactory,
@@ -125,7 +126,7 @@ def test_edits_before_the_first_vote_leave_no_history_and_may_change_options(
 ):
     services.decision_edit(
         decision=choice_decision,
-        editor=world.participant.user,
+        actor=world.participant.user,
         title="New title",
         description="New words",
         options=["Tuesday", "Thursday"],
@@ -143,7 +144,7 @@ def test_edits_after_the_first_vote_keep_the_old_words(world, choice_decision):
     VoteFactory(decision=choice_decision, choice="option", option=option)
     services.decision_edit(
         decision=choice_decision,
-        editor=world.facilitator.user,
+        actor=world.facilitator.user,
         title="Choose the new drop-in time",
         description="Which time suits you?",
         options=["Monday 2pm", "Wednesday 10am", "Friday 1pm"],
@@ -163,7 +164,7 @@ def test_edits_after_the_first_vote_keep_the_old_words(world, choice_decision):
         with pytest.raises(ValidationError) as error:
             services.decision_edit(
                 decision=choice_decision,
-                editor=world.facilitator.user,
+                actor=world.facilitator.user,
                 title="Another title",
                 description="Other words",
                 **change,
@@ -179,9 +180,9 @@ def test_edits_after_the_first_vote_keep_the_old_words(world, choice_decision):
 def test_only_the_proposer_or_a_facilitator_edits(world, decision):
     with pytest.raises(PermissionDenied):
         services.decision_edit(
-            decision=decision, editor=world.professional.user, title="X", description="Y"
+            decision=decision, actor=world.professional.user, title="X", description="Y"
         )
-    services.decision_edit(decision=decision, editor=world.manager, title="X", description="Y")
+    services.decision_edit(decision=decision, actor=world.manager, title="X", description="Y")
     assert Decision.objects.get().title == "X"
 
 
@@ -207,7 +208,7 @@ def test_a_block_needs_a_reason(world, decision):
 
 def test_votes_after_closing_are_refused_and_change_nothing(world, decision):
     services.vote_cast(member=world.participant, decision=decision, choice="agree")
-    services.decision_close(decision_id=decision.pk)
+    services.decision_close(decision_id=decision.pk, actor=SYSTEM)
     with pytest.raises(ValidationError, match="Voting closed on .* so votes can no longer"):
         services.vote_cast(member=world.participant, decision=decision, choice="disagree")
     assert Vote.objects.get().choice == "agree"
@@ -280,7 +281,7 @@ def test_an_assisted_vote_names_the_supporter(world, decision):
 def test_a_facilitator_records_a_vote_and_the_member_can_change_it(world, decision):
     with time_machine.travel(timezone.now(), tick=False):
         vote = services.vote_record_on_behalf(
-            recorder=world.facilitator.user,
+            actor=world.facilitator.user,
             member=world.participant,
             decision=decision,
             choice="agree",
@@ -299,7 +300,7 @@ def test_a_facilitator_records_a_vote_and_the_member_can_change_it(world, decisi
 def test_recording_on_behalf_is_for_facilitators_and_managers_only(world, decision):
     with pytest.raises(PermissionDenied):
         services.vote_record_on_behalf(
-            recorder=world.professional.user,
+            actor=world.professional.user,
             member=world.participant,
             decision=decision,
             choice="agree",
@@ -307,7 +308,7 @@ def test_recording_on_behalf_is_for_facilitators_and_managers_only(world, decisi
         )
     with pytest.raises(ValidationError) as error:
         services.vote_record_on_behalf(
-            recorder=world.facilitator.user,
+            actor=world.facilitator.user,
             member=world.facilitator,
             decision=decision,
             choice="agree",
@@ -316,7 +317,7 @@ def test_recording_on_behalf_is_for_facilitators_and_managers_only(world, decisi
     assert set(error.value.message_dict) == {"channel", "member"}
     assert not Vote.objects.exists()
     services.vote_record_on_behalf(
-        recorder=world.manager,
+        actor=world.manager,
         member=world.participant,
         decision=decision,
         choice="abstain",
@@ -335,7 +336,7 @@ def test_members_comment_while_the_decision_is_open(world, decision):
         services.comment_post(member=world.professional, decision=decision, body="   ")
     with pytest.raises(ValidationError, match="Only members"):
         services.comment_post(member=MembershipFactory(), decision=decision, body="Hello")
-    services.decision_close(decision_id=decision.pk)
+    services.decision_close(decision_id=decision.pk, actor=SYSTEM)
     decision.refresh_from_db()
     with pytest.raises(ValidationError, match="discussion closed"):
         services.comment_post(member=world.professional, decision=decision, body="Late")
@@ -362,14 +363,14 @@ def test_authors_edit_their_comment_for_fifteen_minutes(world, decision):
 def test_a_facilitator_hides_a_comment_with_a_reason(world, decision):
     comment = CommentFactory(decision=decision, author=world.participant)
     with pytest.raises(PermissionDenied):
-        services.comment_hide(user=world.professional.user, comment=comment, reason="Rude")
+        services.comment_hide(actor=world.professional.user, comment=comment, reason="Rude")
     with pytest.raises(ValidationError):
-        services.comment_hide(user=world.facilitator.user, comment=comment, reason=" ")
-    comment = services.comment_hide(user=world.manager, comment=comment, reason="Personal details")
+        services.comment_hide(actor=world.facilitator.user, comment=comment, reason=" ")
+    comment = services.comment_hide(actor=world.manager, comment=comment, reason="Personal details")
     assert (comment.hidden_by, comment.hidden_reason) == (world.manager, "Personal details")
     assert comment.body == "I think this is a good idea."  # kept, not deleted
     with pytest.raises(ValidationError, match="already hidden"):
-        services.comment_hide(user=world.facilitator.user, comment=comment, reason="Again")
+        services.comment_hide(actor=world.facilitator.user, comment=comment, reason="Again")
     with pytest.raises(ValidationError, match="hidden"):
         services.comment_edit(member=world.participant, comment=comment, body="Sorry")
 
@@ -383,8 +384,8 @@ def test_closing_counts_once_and_hands_over_once(
     VoteFactory(decision=decision, member=world.participant, choice="agree")
     VoteFactory(decision=decision, member=world.professional, choice="agree")
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.decision_close(decision_id=decision.pk) is True
-        assert services.decision_close(decision_id=decision.pk) is False
+        assert services.decision_close(decision_id=decision.pk, actor=SYSTEM) is True
+        assert services.decision_close(decision_id=decision.pk, actor=SYSTEM) is False
     decision.refresh_from_db()
     assert (decision.status, decision.result, decision.quorum_met) == ("closed", "passed", True)
     assert decision.tally["voted"] == 2
@@ -392,7 +393,7 @@ def test_closing_counts_once_and_hands_over_once(
     assert handovers == [("decision_closed", decision.pk)]
     first_tally = decision.tally
     Vote.objects.filter(member=world.participant).update(choice="disagree")
-    services.decision_close(decision_id=decision.pk)
+    services.decision_close(decision_id=decision.pk, actor=SYSTEM)
     decision.refresh_from_db()
     assert decision.tally == first_tally
 
@@ -423,13 +424,13 @@ def test_the_task_closes_only_due_decisions_and_catches_up(world, handovers):
 
 def test_closing_early_needs_a_facilitator_and_a_reason(world, decision):
     with pytest.raises(PermissionDenied):
-        services.decision_close_early(user=world.participant.user, decision=decision, reason="x")
+        services.decision_close_early(actor=world.participant.user, decision=decision, reason="x")
     with pytest.raises(ValidationError):
-        services.decision_close_early(user=world.facilitator.user, decision=decision, reason=" ")
+        services.decision_close_early(actor=world.facilitator.user, decision=decision, reason=" ")
     assert Decision.objects.get().is_open
     with time_machine.travel(timezone.now(), tick=False):
         closed = services.decision_close_early(
-            user=world.facilitator.user, decision=decision, reason="We agreed in the meeting"
+            actor=world.facilitator.user, decision=decision, reason="We agreed in the meeting"
         )
         assert closed.closed_at == timezone.now()
     assert (closed.closed_by, closed.close_reason) == (
@@ -437,7 +438,7 @@ def test_closing_early_needs_a_facilitator_and_a_reason(world, decision):
         "We agreed in the meeting",
     )
     with pytest.raises(ValidationError, match="already closed"):
-        services.decision_close_early(user=world.facilitator.user, decision=decision, reason="x")
+        services.decision_close_early(actor=world.facilitator.user, decision=decision, reason="x")
 
 
 def test_the_proposer_or_a_facilitator_writes_the_outcome(
@@ -445,20 +446,20 @@ def test_the_proposer_or_a_facilitator_writes_the_outcome(
 ):
     arguments = {"statement": "We open until 6pm", "who": "Sam", "by_when": None}
     with pytest.raises(ValidationError, match="when the decision has closed"):
-        services.outcome_write(user=world.participant.user, decision=decision, **arguments)
-    services.decision_close(decision_id=decision.pk)
+        services.outcome_write(actor=world.participant.user, decision=decision, **arguments)
+    services.decision_close(decision_id=decision.pk, actor=SYSTEM)
     decision.refresh_from_db()
     with pytest.raises(PermissionDenied):
-        services.outcome_write(user=world.professional.user, decision=decision, **arguments)
+        services.outcome_write(actor=world.professional.user, decision=decision, **arguments)
     with pytest.raises(ValidationError):
         services.outcome_write(
-            user=world.participant.user, decision=decision, statement=" ", who="Sam"
+            actor=world.participant.user, decision=decision, statement=" ", who="Sam"
         )
     assert not Outcome.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        services.outcome_write(user=world.participant.user, decision=decision, **arguments)
+        services.outcome_write(actor=world.participant.user, decision=decision, **arguments)
         outcome = services.outcome_write(
-            user=world.facilitator.user,
+            actor=world.facilitator.user,
             decision=decision,
             statement="We open until 6pm from May",
             who="Sam",
@@ -480,7 +481,7 @@ def test_a_facilitator_cannot_change_a_vote_the_member_cast_themselves(world, de
     services.vote_cast(member=world.participant, decision=decision, choice="agree")
     with pytest.raises(ValidationError) as error:
         services.vote_record_on_behalf(
-            recorder=world.facilitator.user,
+            actor=world.facilitator.user,
             member=world.participant,
             decision=decision,
             choice="disagree",
@@ -500,7 +501,7 @@ def test_a_facilitator_can_correct_a_vote_recorded_for_the_member(
     with django_capture_on_commit_callbacks(execute=True):
         for choice in ("agree", "abstain"):
             services.vote_record_on_behalf(
-                recorder=world.facilitator.user,
+                actor=world.facilitator.user,
                 member=world.participant,
                 decision=decision,
                 choice=choice,
@@ -548,12 +549,12 @@ def test_the_same_comment_sent_twice_in_a_row_is_posted_once(world, decision):
 def test_the_member_gets_an_email_when_a_vote_is_recorded_for_them(
     world, decision, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from participants import reminders as sending
+    from participants.reminders import sending
 
     settings.COPRODUCE_DAYTIME = None  # at any hour
     with django_capture_on_commit_callbacks(execute=True):
         services.vote_record_on_behalf(
-            recorder=world.facilitator.user,
+            actor=world.facilitator.user,
             member=world.participant,
             decision=decision,
             choice="agree",
@@ -572,14 +573,14 @@ def _close_early(org, actor):
     for member in (org.facilitator, org.professional):
         VoteFactory(decision=org.anonymous, member=member)
     return services.decision_close_early(
-        user=actor, decision=org.anonymous, reason="We agreed in the meeting."
+        actor=actor, decision=org.anonymous, reason="We agreed in the meeting."
     )
 
 
 HOUSEKEEPING = {
     "decision_close_early": _close_early,
     "comment_hide": lambda org, actor: services.comment_hide(
-        user=actor, comment=org.comment, reason="A phone number"
+        actor=actor, comment=org.comment, reason="A phone number"
     ),
 }
 
@@ -601,3 +602,62 @@ def test_housekeeping_is_for_the_organisations_managers_not_for_any_staff(db, ro
     assert Comment.objects.exclude(hidden_at=None).count() == (
         len(SEES[role]) if service == "comment_hide" else 0
     )
+
+
+# Who acts: the system closes decisions, and nothing else here ----------------
+
+
+def test_the_system_closes_a_decision_and_is_recorded_as_nobody(world, decision):
+    assert services.decision_close(decision_id=decision.pk, actor=SYSTEM, notify=False)
+    decision.refresh_from_db()
+    assert (decision.status, decision.closed_by) == (Decision.Status.CLOSED, None)
+    line = Activity.objects.get(project=world.project, summary__contains="closed:")
+    assert line.actor is None
+
+
+@pytest.mark.parametrize("role", ["participant", "professional"])
+def test_a_member_who_does_no_housekeeping_cannot_close_a_decision(world, decision, role):
+    member = getattr(world, role)
+    with pytest.raises(PermissionDenied):
+        services.decision_close(decision_id=decision.pk, actor=member.user)
+    with pytest.raises(PermissionDenied):
+        services.decision_close(decision_id=decision.pk, actor=world.outsider)
+    decision.refresh_from_db()
+    assert decision.is_open
+
+
+def test_the_system_is_refused_where_a_person_acts(world, decision):
+    comment = CommentFactory(decision=decision, author=world.participant)
+    refusals = [
+        lambda: services.decision_close_early(actor=SYSTEM, decision=decision, reason="Done"),
+        lambda: services.comment_hide(actor=SYSTEM, comment=comment, reason="Rude"),
+        lambda: services.decision_edit(
+            actor=SYSTEM, decision=decision, title="New", description="New words"
+        ),
+        lambda: services.vote_record_on_behalf(
+            actor=SYSTEM,
+            member=world.participant,
+            decision=decision,
+            choice="agree",
+            channel="phone",
+        ),
+    ]
+    for refused in refusals:
+        with pytest.raises(PermissionDenied):
+            refused()
+    services.decision_close(decision_id=decision.pk, actor=SYSTEM, notify=False)
+    with pytest.raises(PermissionDenied):
+        services.outcome_write(
+            actor=SYSTEM, decision=decision, statement="We will.", who="Everyone"
+        )
+    assert not Comment.objects.filter(pk=comment.pk, hidden_at__isnull=False).exists()
+    assert not Vote.objects.exists()
+
+
+def test_decisions_write_activity_through_the_projects_service(world, decision):
+    """One activity service: decisions/services.py never writes the
+    projects.Activity table itself."""
+    import inspect
+
+    source = inspect.getsource(services)
+    assert "Activity" not in source.replace("activity_record", "")

@@ -1,4 +1,5 @@
-"""A project with one person in each role, made through the services."""
+"""A project with one person in each role (tests/roles.py), its members
+added through the services."""
 
 from types import SimpleNamespace
 
@@ -7,68 +8,57 @@ import pytest
 from projects import services
 from projects.models import Membership
 from tests.factories import OrganisationFactory, UserFactory
+from tests.roles import (
+    FACILITATOR,
+    PARTICIPANT,
+    PROFESSIONAL,
+    ROLES,
+    people_around,
+    sign_in,
+)
 
 PROJECT_NAME = "Secret Garden Project"
 
-# Every role a page is tested for (see COMMON.md).
-ROLES = [
-    "signed_out",
-    "outsider",
-    "participant",
-    "professional",
-    "facilitator",
-    "manager",
-    "staff",
-]
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The real password hasher is slow on purpose; tests do not need that."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+__all__ = ["PROJECT_NAME", "ROLES"]
 
 
 @pytest.fixture
 def world(db):
     organisation = OrganisationFactory(name="Riverside Trust")
-    manager = UserFactory(display_name="Mo Manager")
-    organisation.managers.add(manager)
+    # A manager who has since moved on started the project.
+    founder = UserFactory(display_name="Sam Starter")
+    organisation.managers.add(founder)
     project = services.project_create(
         organisation=organisation,
         name=PROJECT_NAME,
         summary="Making the garden work for everyone.",
+        actor=founder,
     )
-    facilitator = UserFactory(display_name="Fran Facilitator")
-    participant = UserFactory(display_name="Pat Participant")
-    professional = UserFactory(display_name="Prof Professional")
+    organisation.managers.remove(founder)
+    professional, participant = Membership.Label.PROFESSIONAL, Membership.Label.PARTICIPANT
+    members = {
+        FACILITATOR: (UserFactory(display_name="Fran Facilitator"), professional),
+        PARTICIPANT: (UserFactory(display_name="Pat Participant"), participant),
+        PROFESSIONAL: (UserFactory(display_name="Prof Professional"), professional),
+    }
     memberships = {
-        "facilitator": services.membership_add(
-            project=project,
-            user=facilitator,
-            label=Membership.Label.PROFESSIONAL,
-            is_facilitator=True,
-        ),
-        "participant": services.membership_add(
-            project=project, user=participant, label=Membership.Label.PARTICIPANT
-        ),
-        "professional": services.membership_add(
-            project=project, user=professional, label=Membership.Label.PROFESSIONAL
-        ),
+        role: services.membership_add(
+            project=project, user=user, label=label, is_facilitator=role == FACILITATOR, actor=user
+        )
+        for role, (user, label) in members.items()
     }
-    users = {
-        "signed_out": None,
-        "outsider": UserFactory(display_name="Olly Outsider"),
-        "participant": participant,
-        "professional": professional,
-        "facilitator": facilitator,
-        "manager": manager,
-        "staff": UserFactory(display_name="Sid Staff", is_staff=True, is_superuser=True),
-    }
+    users = people_around(
+        project,
+        manager={"display_name": "Mo Manager"},
+        outsider={"display_name": "Olly Outsider"},
+        staff={"display_name": "Sid Staff"},
+    )
+    users.update({role: membership.user for role, membership in memberships.items()})
     project.refresh_from_db()
     return SimpleNamespace(
         organisation=organisation,
         project=project,
-        users=users,
+        users={role: users[role] for role in ROLES},
         memberships=memberships,
         stages=list(project.stages.order_by("position")),
     )
@@ -78,11 +68,8 @@ def world(db):
 def client_as(client, world):
     """client_as("participant") gives the test client signed in as that role."""
 
-    def sign_in(role):
-        client.logout()
-        user = world.users[role]
-        if user is not None:
-            client.force_login(user)
+    def _client_as(role):
+        sign_in(client, world.users[role])
         return client
 
-    return sign_in
+    return _client_as

@@ -47,8 +47,8 @@ def test_project_create_gives_seven_stages_with_the_first_started_and_the_creato
             organisation=organisation,
             name="  Better buses  ",
             summary="Make the buses work.",
-            creator=creator,
-            creator_label=Membership.Label.PARTICIPANT,
+            actor=creator,
+            joins_as=Membership.Label.PARTICIPANT,
         )
     assert project.name == "Better buses"
     assert project.slug.startswith("better-buses-")
@@ -72,13 +72,24 @@ def test_project_create_gives_seven_stages_with_the_first_started_and_the_creato
     assert Activity.objects.filter(project=project).count() == 2
 
 
-def test_signals_wait_for_the_transaction_to_commit(
+def test_signals_are_heard_inside_the_transaction_and_planning_waits_for_its_commit(
     db, django_capture_on_commit_callbacks, received
 ):
+    """Receivers record what must follow with the change (a planning request
+    for reminders, in the same transaction); the planning itself runs only
+    once the change has committed."""
+    from participants.models import PlanningRequest
+
     organisation = OrganisationFactory()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.project_create(organisation=organisation, name="Quiet", summary="Shh.")
-    assert received == []
+        services.project_create(
+            organisation=organisation,
+            name="Quiet",
+            summary="Shh.",
+            actor=UserFactory(is_superuser=True),
+        )
+    assert [name for name, _kwargs in received] == ["stage_started"]
+    assert list(PlanningRequest.objects.values_list("event", flat=True)) == ["stage_started"]
     assert len(callbacks) == 1
 
 
@@ -86,7 +97,7 @@ def test_only_the_organisations_managers_may_start_a_project(db):
     organisation = OrganisationFactory()
     with pytest.raises(PermissionDenied):
         services.project_create(
-            organisation=organisation, name="No", summary="No.", creator=UserFactory()
+            organisation=organisation, name="No", summary="No.", actor=UserFactory()
         )
     assert not Project.objects.exists()
 
@@ -110,7 +121,9 @@ def test_only_the_organisations_managers_may_start_a_project(db):
 )
 def test_project_create_refuses_bad_input(db, fields, field):
     with pytest.raises(ValidationError) as caught:
-        services.project_create(organisation=OrganisationFactory(), **fields)
+        services.project_create(
+            organisation=OrganisationFactory(), actor=UserFactory(is_superuser=True), **fields
+        )
     assert field in caught.value.message_dict
     assert not Project.objects.exists()
 
@@ -165,7 +178,7 @@ def test_membership_add_sends_member_joined_after_commit(
     person = UserFactory(display_name="Newcomer")
     with django_capture_on_commit_callbacks(execute=True):
         membership = services.membership_add(
-            project=world.project, user=person, label=Membership.Label.PARTICIPANT
+            project=world.project, user=person, label=Membership.Label.PARTICIPANT, actor=person
         )
     assert received == [
         ("member_joined", {"signal": signals.member_joined, "membership_id": membership.pk})
@@ -179,12 +192,15 @@ def test_membership_add_refuses_a_current_member(world):
             project=world.project,
             user=world.users["participant"],
             label=Membership.Label.PARTICIPANT,
+            actor=world.users["participant"],
         )
 
 
 def test_membership_add_refuses_an_unknown_label(world):
     with pytest.raises(ValidationError):
-        services.membership_add(project=world.project, user=UserFactory(), label="boss")
+        services.membership_add(
+            project=world.project, user=UserFactory(), label="boss", actor=world.users["manager"]
+        )
 
 
 def test_rejoining_reuses_the_old_membership(world):
@@ -195,6 +211,7 @@ def test_rejoining_reuses_the_old_membership(world):
         user=world.users["participant"],
         label=Membership.Label.PROFESSIONAL,
         is_facilitator=True,
+        actor=world.users["participant"],
     )
     assert again.pk == old.pk
     again.refresh_from_db()
@@ -514,7 +531,9 @@ def test_members_answer_and_change_their_answer_while_the_stage_is_current(world
 def test_an_answer_keeps_the_label_the_member_had_when_they_gave_it(world):
     stage, membership = world.stages[0], world.memberships["participant"]
     services.ladder_answer_save(stage=stage, membership=membership, rung=4)
-    services.membership_change_label(membership=membership, label=Membership.Label.PROFESSIONAL)
+    services.membership_change_label(
+        membership=membership, label=Membership.Label.PROFESSIONAL, actor=membership.user
+    )
     assert LadderAnswer.objects.get().label == Membership.Label.PARTICIPANT
     # Answering again, while the stage is still on, counts them as they are now.
     services.ladder_answer_save(stage=stage, membership=membership, rung=4)
@@ -554,9 +573,14 @@ def test_former_members_and_members_of_other_projects_cannot_answer(world):
         services.ladder_answer_save(
             stage=world.stages[0], membership=world.memberships["participant"], rung=5
         )
-    other = services.project_create(organisation=world.organisation, name="Other", summary="x")
+    other = services.project_create(
+        organisation=world.organisation, name="Other", summary="x", actor=world.users["manager"]
+    )
     outsider = services.membership_add(
-        project=other, user=world.users["outsider"], label=Membership.Label.PARTICIPANT
+        project=other,
+        user=world.users["outsider"],
+        label=Membership.Label.PARTICIPANT,
+        actor=world.users["outsider"],
     )
     with pytest.raises(PermissionDenied):
         services.ladder_answer_save(stage=world.stages[0], membership=outsider, rung=5)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from participants.services import person_get_or_create
+from projects.permissions import SYSTEM
 from projects.services import organisation_manager_add
 
 
@@ -39,10 +40,13 @@ class Command(BaseCommand):
             raise CommandError("Give the organisation a name: --organisation 'Riverside Council'")
         with transaction.atomic():
             user, new_person = person_get_or_create(
-                email=email, display_name=name.strip() or email.split("@")[0], is_staff=True
+                email=email,
+                display_name=name.strip() or email.split("@")[0],
+                is_staff=True,
+                actor=SYSTEM,
             )
             found, new_organisation = organisation_manager_add(
-                organisation_name=organisation, user=user
+                organisation_name=organisation, user=user, actor=SYSTEM
             )
         sign_in = settings.SITE_ORIGIN + reverse("account_login")
         self.stdout.write(
