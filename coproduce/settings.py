@@ -155,7 +155,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "participants.middleware.StaffSecondFactorMiddleware",
+    "participants.accounts.middleware.StaffSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "coproduce.urls"
@@ -176,7 +176,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "participants.context_processors.display_preferences",
+                "participants.profile.context_processors.display_preferences",
             ],
         },
     },
@@ -260,37 +260,37 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Tell the account's address when a password is set or changed, an address is
 # added or becomes the main one (the old address is told too), or the account
-# joins a project: participants.adapters.AccountAdapter.send_notification_mail.
+# joins a project: participants.accounts.adapters.AccountAdapter.send_notification_mail.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Our versions of allauth's forms: plain labels and errors, no placeholders, and
 # a login form that keeps the password box for members who set a password.
 ACCOUNT_FORMS = {
-    "signup": "participants.forms.SignupForm",
-    "login": "participants.forms.LoginForm",
-    "request_login_code": "participants.forms.RequestLoginCodeForm",
-    "confirm_login_code": "participants.forms.ConfirmLoginCodeForm",
-    "reset_password": "participants.forms.ResetPasswordForm",
-    "reset_password_from_key": "participants.forms.ResetPasswordKeyForm",
-    "set_password": "participants.forms.SetPasswordForm",
-    "change_password": "participants.forms.ChangePasswordForm",
-    "add_email": "participants.forms.AddEmailForm",
-    "reauthenticate": "participants.forms.ReauthenticateForm",
+    "signup": "participants.accounts.forms.SignupForm",
+    "login": "participants.accounts.forms.LoginForm",
+    "request_login_code": "participants.accounts.forms.RequestLoginCodeForm",
+    "confirm_login_code": "participants.accounts.forms.ConfirmLoginCodeForm",
+    "reset_password": "participants.accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "participants.accounts.forms.ResetPasswordKeyForm",
+    "set_password": "participants.accounts.forms.SetPasswordForm",
+    "change_password": "participants.accounts.forms.ChangePasswordForm",
+    "add_email": "participants.accounts.forms.AddEmailForm",
+    "reauthenticate": "participants.accounts.forms.ReauthenticateForm",
 }
-ACCOUNT_ADAPTER = "participants.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "participants.accounts.adapters.AccountAdapter"
 # Two-step sign-in (allauth.mfa): a code from an authenticator app, with
 # recovery codes for when the phone is lost. Staff must set it up before they
-# can use the admin dashboard (participants.middleware), unless
+# can use the admin dashboard (participants.accounts.middleware), unless
 # STAFF_MFA_REQUIRED=false; it is on by default when DEBUG is off.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Coproduce"
 # A code from the 30 seconds before (or after) still works: time to read it
 # and type it with a screen reader, a magnifier or switch access.
 MFA_TOTP_TOLERANCE = 1
-MFA_ADAPTER = "participants.adapters.MFAAdapter"
+MFA_ADAPTER = "participants.accounts.adapters.MFAAdapter"
 MFA_FORMS = {
-    "authenticate": "participants.forms.MFAAuthenticateForm",
-    "reauthenticate": "participants.forms.MFAReauthenticateForm",
-    "activate_totp": "participants.forms.ActivateTOTPForm",
+    "authenticate": "participants.accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "participants.accounts.forms.MFAReauthenticateForm",
+    "activate_totp": "participants.accounts.forms.ActivateTOTPForm",
 }
 STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", not DEBUG)
 

@@ -1,19 +1,22 @@
 """What decisions tell members, and when. decisions.services hands over to
-these planners with participants.reminders.plan_after_commit (a request
-written with the change, planned as soon as it commits, or by beat's sweep if
-the process died first); the sending machinery is participants.reminders.
+these planners with participants.reminders.planning.plan_after_commit (a
+request written with the change, planned as soon as it commits, or by
+beat's sweep if the process died first); the sending machinery is
+participants.reminders.
 
-These are the points where decisions hand over to reminders, one for each
-event (PlanningRequest.Event):
-- decision_proposed(decision_id): a new decision to vote on, and the
+These are the events decisions plans reminders for (each a name the
+planner below registers):
+- DECISION_PROPOSED (decision_id): a new decision to vote on, and the
   closing-soon reminders (at the project's closing_reminder_hours, by default
   48 and 24 hours before it closes) for members who have not voted by then;
-- decision_closed(decision_id): its result (and outcome when written);
-- outcome_written(decision_id): the outcome statement exists;
-- vote_recorded(vote_id): a facilitator recorded a member's vote for them
+- DECISION_CLOSED (decision_id): its result (and outcome when written);
+- OUTCOME_WRITTEN (decision_id): the outcome statement exists;
+- VOTE_RECORDED (vote_id): a facilitator recorded a member's vote for them
   (given in a meeting, by phone or on paper), so the member can check it and
-  change it while the vote is open, each time a vote is recorded on someone's
-  behalf (decisions.services.vote_record_on_behalf).
+  change it while the vote is open;
+- PROJECT_FINISHED (project_id): the project ended (projects announces it
+  with a signal, decisions.apps connects it here): every member learns it,
+  with a link to its decisions and what came of them.
 
 Each is idempotent (the reminder log's unique key: planning the same event
 again, as the sweep may, adds nothing) and uses a fixed number of queries,
@@ -27,25 +30,32 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
+from coproduce.words import day_and_date, relative_day, time_of_day
 from decisions.kinds import ANONYMOUS_MIN_VOTES
 from decisions.models import Decision, Outcome, Vote
 from decisions.results import TOO_FEW_RESULT, TOO_FEW_TO_SHOW, votes_hidden
-from participants import reminders
-from participants.emails import (
-    absolute_url,
-    format_date,
-    format_time,
-    one_line,
-    sentence,
-    when_words,
-)
-from participants.kinds import facilitators_by_project, object_id, project_url
+from participants.mail.links import absolute_url
 from participants.models import ReminderLog
+from participants.reminders.planning import plan_after_commit
+from participants.reminders.project_kinds import (
+    facilitators_by_project,
+    object_id,
+    project_key,
+)
+from participants.reminders.registry import Message, ReminderKind, planner, register
+from participants.reminders.scheduling import cancel, project_recipients, schedule
+from projects.models import Project, Stage
 
-Kind = ReminderLog.Kind
-Event = reminders.Event
+# The events decisions hands over (decisions.services), by name.
+DECISION_PROPOSED = "decision_proposed"
+DECISION_CLOSED = "decision_closed"
+OUTCOME_WRITTEN = "outcome_written"
+VOTE_RECORDED = "vote_recorded"
+PROJECT_FINISHED = "project_finished"
 
 
 def decision_key(decision_id: int) -> str:
@@ -68,7 +78,7 @@ def closing_soon_times(decision: Decision, *, now: datetime) -> list[datetime]:
     return sorted(times)
 
 
-@reminders.planner(Event.DECISION_PROPOSED)
+@planner(DECISION_PROPOSED)
 def decision_proposed(decision_id: int) -> None:
     """A decision was proposed: tell every member (but the proposer), and plan
     the closing-soon reminders for those who have not voted."""
@@ -76,9 +86,9 @@ def decision_proposed(decision_id: int) -> None:
     if decision is None or not decision.is_open:
         return
     now = timezone.now()
-    members = list(reminders.project_recipients(decision.project_id))
-    reminders.schedule(
-        kind=Kind.NEW_DECISION,
+    members = list(project_recipients(decision.project_id))
+    schedule(
+        kind="new_decision",
         object_key=decision_key(decision.pk),
         due_at=min(decision.created_at, now),
         recipients=[user for user in members if user.pk != decision.proposer.user_id],
@@ -92,8 +102,8 @@ def decision_proposed(decision_id: int) -> None:
 def _plan_closing_soon(decision: Decision, members, *, now: datetime) -> None:
     due_times = closing_soon_times(decision, now=now)
     if due_times:
-        reminders.schedule(
-            kind=Kind.CLOSING_SOON,
+        schedule(
+            kind="closing_soon",
             object_key=decision_key(decision.pk),
             due_at=due_times,
             recipients=members,
@@ -103,24 +113,24 @@ def _plan_closing_soon(decision: Decision, members, *, now: datetime) -> None:
         )
 
 
-@reminders.planner(Event.DECISION_CLOSED)
+@planner(DECISION_CLOSED)
 def decision_closed(decision_id: int) -> None:
     """A decision closed: tell every member its result."""
     decision = Decision.objects.select_related("project").filter(pk=decision_id).first()
     if decision is None or decision.is_open:
         return
     key = decision_key(decision.pk)
-    reminders.cancel(kind=Kind.CLOSING_SOON, object_key=key, reason="The vote closed")
-    reminders.schedule(
-        kind=Kind.RESULT,
+    cancel(kind="closing_soon", object_key=key, reason="The vote closed")
+    schedule(
+        kind="result",
         object_key=key,
         due_at=decision.closed_at,
-        recipients=reminders.project_recipients(decision.project_id),
+        recipients=project_recipients(decision.project_id),
         project=decision.project,
     )
 
 
-@reminders.planner(Event.OUTCOME_WRITTEN)
+@planner(OUTCOME_WRITTEN)
 def outcome_written(decision_id: int) -> None:
     """An outcome statement was written for a closed decision."""
     outcome = (
@@ -129,16 +139,16 @@ def outcome_written(decision_id: int) -> None:
     if outcome is None:
         return
     decision = outcome.decision
-    reminders.schedule(
-        kind=Kind.OUTCOME,
+    schedule(
+        kind="outcome",
         object_key=decision_key(decision.pk),
         due_at=outcome.created_at,
-        recipients=reminders.project_recipients(decision.project_id),
+        recipients=project_recipients(decision.project_id),
         project=decision.project,
     )
 
 
-@reminders.planner(Event.VOTE_RECORDED)
+@planner(VOTE_RECORDED)
 def vote_recorded(vote_id: int) -> None:
     """A facilitator recorded a member's vote for them: tell the member what
     was recorded, by whom and how, and that they can change it."""
@@ -150,11 +160,11 @@ def vote_recorded(vote_id: int) -> None:
     if vote is None:
         return
     decision = vote.decision
-    reminders.schedule(
-        kind=Kind.VOTE_RECORDED,
+    schedule(
+        kind="vote_recorded",
         object_key=f"vote:{vote.pk}",
         due_at=vote.updated_at,
-        recipients=reminders.project_recipients(decision.project_id).filter(pk=vote.member.user_id),
+        recipients=project_recipients(decision.project_id).filter(pk=vote.member.user_id),
         project=decision.project,
         deadline=decision.closes_at if decision.is_open else None,
     )
@@ -184,10 +194,7 @@ RESULT_WORDS = {
 
 
 def decision_url(decision: Decision) -> str:
-    try:
-        return absolute_url(decision.get_absolute_url())
-    except Exception:  # noqa: BLE001  (the page is not there yet: link the project)
-        return project_url(decision.project)
+    return absolute_url(decision.get_absolute_url())
 
 
 def _decisions_for(rows) -> dict[int, Decision]:
@@ -199,28 +206,29 @@ def _decisions_for(rows) -> dict[int, Decision]:
 def _common(decision: Decision, helpers: dict[int, str], *, now: datetime) -> dict:
     tz = decision.project.tzinfo
     closes = decision.closes_at.astimezone(tz)
-    when = when_words(decision.closes_at, now=now, tz=tz)
+    when = relative_day(decision.closes_at, now=now, tz=tz)
     return {
         "deadline_words": (
-            f"{format_time(closes)} {when}"
+            f"{time_of_day(closes)} {when}"
             if when in ("today", "tomorrow")
-            else format_date(closes, now=now)
+            else day_and_date(closes, now=now)
         ),
         "title": decision.title,
         "easy_words": decision.easy_words,
         "project_name": decision.project.name,
         "url": decision_url(decision),
-        "closes_time": format_time(closes),
-        "closes_date": format_date(closes, now=now),
+        "closes_time": time_of_day(closes),
+        "closes_date": day_and_date(closes, now=now),
         "closes_when": when,
         "facilitator_name": helpers.get(decision.project_id, ""),
     }
 
 
-@reminders.register
-class NewDecisionReminder(reminders.ReminderKind):
-    name = Kind.NEW_DECISION
-    preference = "notify_new_decision"
+@register
+class NewDecisionReminder(ReminderKind):
+    name = "new_decision"
+    label = "A new decision to vote on"
+    listed = 10
     digest_rank = 20
 
     def messages(self, rows, *, now):
@@ -232,20 +240,10 @@ class NewDecisionReminder(reminders.ReminderKind):
                 by_decision[pk] = None
                 continue
             context = _common(decision, helpers, now=now)
-            by_decision[pk] = reminders.Message(
+            by_decision[pk] = Message(
                 template="new_decision",
                 context=context,
                 project_name=decision.project.name,
-                digest_line=(
-                    f"A new decision in {decision.project.name}: “{decision.title}”. "
-                    f"Voting closes at {context['closes_time']} on {context['closes_date']}."
-                ),
-                easy_digest_line=(
-                    f"We have a new decision to make: {sentence(decision.title)}\n"
-                    f"Voting stops {context['closes_when']} at {context['closes_time']}."
-                ),
-                link_text=f"Read and vote on “{decision.title}”",
-                easy_link_text=f"Vote about “{decision.title}”",
                 url=context["url"],
                 deadline=decision.closes_at,
             )
@@ -256,13 +254,14 @@ class NewDecisionReminder(reminders.ReminderKind):
         return decision.closes_at if decision else None
 
 
-@reminders.register
-class ClosingSoonReminder(reminders.ReminderKind):
+@register
+class ClosingSoonReminder(ReminderKind):
     """Sent only to members who have not voted yet, and only while the vote
     is open."""
 
-    name = Kind.CLOSING_SOON
-    preference = "notify_closing_soon"
+    name = "closing_soon"
+    label = "A vote is closing soon and you have not voted"
+    listed = 20
     digest_rank = 10
 
     def messages(self, rows, *, now):
@@ -279,22 +278,10 @@ class ClosingSoonReminder(reminders.ReminderKind):
             if not decision.is_open or decision.closes_at <= now:
                 continue
             context = _common(decision, helpers, now=now)
-            by_decision[pk] = reminders.Message(
+            by_decision[pk] = Message(
                 template="closing_soon",
                 context=context,
                 project_name=decision.project.name,
-                digest_line=(
-                    f"Voting on “{decision.title}” in {decision.project.name} closes "
-                    f"{context['closes_when']} at {context['closes_time']}. "
-                    "You have not voted yet."
-                ),
-                easy_digest_line=(
-                    f"Voting about {decision.title} stops "
-                    f"{context['closes_when']} at {context['closes_time']}.\n"
-                    "You have not voted yet."
-                ),
-                link_text=f"Vote on “{decision.title}”",
-                easy_link_text=f"Vote about “{decision.title}”",
                 url=context["url"],
                 deadline=decision.closes_at,
             )
@@ -314,7 +301,7 @@ class ClosingSoonReminder(reminders.ReminderKind):
     def member_joined(self, membership) -> None:
         """A newcomer hears when open votes are about to close, like everyone."""
         now = timezone.now()
-        user = reminders.project_recipients(membership.project_id).filter(pk=membership.user_id)
+        user = project_recipients(membership.project_id).filter(pk=membership.user_id)
         members = list(user)
         if not members:
             return
@@ -369,7 +356,7 @@ def _result_context(decision: Decision, helpers, *, now: datetime) -> dict:
         "easy_result_words": easy,
         "voted": tally.get("voted"),
         "eligible": tally.get("eligible"),
-        "closed_date": format_date(closed, now=now),
+        "closed_date": day_and_date(closed, now=now),
     }
 
 
@@ -381,12 +368,13 @@ def _closed_decisions(rows) -> tuple[dict[int, Decision], dict[int, str]]:
     return decisions, helpers
 
 
-@reminders.register
-class ResultReminder(reminders.ReminderKind):
+@register
+class ResultReminder(ReminderKind):
     """The result of a closed decision, with its outcome when it is written."""
 
-    name = Kind.RESULT
-    preference = "notify_result"
+    name = "result"
+    label = "The result of a decision, and what will happen next"
+    listed = 30
     digest_rank = 40
 
     def messages(self, rows, *, now):
@@ -400,36 +388,23 @@ class ResultReminder(reminders.ReminderKind):
             context.update(_outcome_context(outcome))
             # The outcome, when it is written, is part of the result: its own
             # email is not sent to anyone this one reaches (OutcomeReminder).
-            digest_line = (
-                f"Voting on “{decision.title}” in {decision.project.name} has closed. "
-                f"{context['result_words']}"
-            )
-            easy_digest_line = (
-                f"The vote about {decision.title} has finished.\n{context['easy_result_words']}"
-            )
-            if outcome is not None:
-                digest_line += f" What will happen: {one_line(outcome.statement)}"
-                easy_digest_line += "\nWe know what happens next."
-            by_decision[pk] = reminders.Message(
+            by_decision[pk] = Message(
                 template="result",
                 context=context,
                 project_name=decision.project.name,
-                digest_line=digest_line,
-                easy_digest_line=easy_digest_line,
-                link_text=f"See the result of “{decision.title}”",
-                easy_link_text=f"See what we decided about “{decision.title}”",
                 url=context["url"],
             )
         return {row.pk: by_decision.get(object_id(row)) for row in rows}
 
 
-@reminders.register
-class OutcomeReminder(reminders.ReminderKind):
+@register
+class OutcomeReminder(ReminderKind):
     """What will happen after a decision. Not sent to members whose result
     email, sent after the outcome was written, already said it."""
 
-    name = Kind.OUTCOME
-    preference = "notify_result"
+    name = "outcome"
+    label = "What will happen after a decision"
+    turned_off_with = "result"
     digest_rank = 45
 
     def messages(self, rows, *, now):
@@ -442,7 +417,7 @@ class OutcomeReminder(reminders.ReminderKind):
         written = [o for o in outcomes.values() if o is not None]
         if written:
             for log in ReminderLog.objects.filter(
-                kind=Kind.RESULT,
+                kind="result",
                 object_key__in={row.object_key for row in rows},
                 user_id__in={row.user_id for row in rows},
                 status__in=[
@@ -463,16 +438,10 @@ class OutcomeReminder(reminders.ReminderKind):
                 continue
             context = _result_context(decision, helpers, now=now)
             context.update(_outcome_context(outcome))
-            by_decision[pk] = reminders.Message(
+            by_decision[pk] = Message(
                 template="outcome",
                 context=context,
                 project_name=decision.project.name,
-                digest_line=(
-                    f"What will happen after “{decision.title}”: {one_line(outcome.statement)}"
-                ),
-                easy_digest_line=f"We know what happens next about {decision.title}.",
-                link_text=f"Read what will happen after “{decision.title}”",
-                easy_link_text=f"Read what happens next about “{decision.title}”",
                 url=context["url"],
             )
         result = {}
@@ -492,16 +461,17 @@ CHANNEL_WORDS = {
 }
 
 
-@reminders.register
-class VoteRecordedReminder(reminders.ReminderKind):
+@register
+class VoteRecordedReminder(ReminderKind):
     """A facilitator recorded a member's vote for them. Told to the member
     alone (their own vote, even on an anonymous decision), so that a vote
     given in a meeting, by phone or on paper is never counted without them
     knowing what was recorded. Not sent once the member has voted
     themselves since."""
 
-    name = Kind.VOTE_RECORDED
-    preference = "notify_vote_recorded"
+    name = "vote_recorded"
+    label = "A facilitator records your vote for you (given in a meeting, by phone or on paper)"
+    listed = 50
     digest_rank = 15
 
     def messages(self, rows, *, now):
@@ -527,21 +497,81 @@ class VoteRecordedReminder(reminders.ReminderKind):
                     "is_open": decision.is_open and decision.closes_at > now,
                 }
             )
-            by_vote[pk] = reminders.Message(
+            by_vote[pk] = Message(
                 template="vote_recorded",
                 context=context,
                 project_name=decision.project.name,
-                digest_line=(
-                    f"{recorder} recorded your vote on “{decision.title}” "
-                    f"{context['channel_words']}: {choice}."
-                ),
-                easy_digest_line=(
-                    f"{recorder} put in your vote about {sentence(decision.title)}\n"
-                    f"Your vote is: {sentence(choice)}"
-                ),
-                link_text=f"Check your vote on “{decision.title}”",
-                easy_link_text=f"Check your vote about “{decision.title}”",
                 url=context["url"],
                 deadline=decision.closes_at if context["is_open"] else None,
             )
         return {row.pk: by_vote.get(object_id(row)) for row in rows}
+
+
+@planner(PROJECT_FINISHED)
+def project_finished(project_id: int, actor_id: int | None = None) -> int:
+    """The project has ended: tell every member (but whoever ended it), with
+    a link to its decisions and what came of them. Anything still waiting
+    about where the project was is dropped."""
+    project = Project.objects.filter(pk=project_id, status=Project.Status.FINISHED).first()
+    if project is None:
+        return 0
+    ended = Stage.objects.filter(project=project).aggregate(at=Max("ended_at"))["at"]
+    key = project_key(project.pk)
+    cancel(kind="stage", object_key=key, reason="The project has finished")
+    return schedule(
+        kind=ProjectFinishedReminder.name,
+        object_key=key,
+        due_at=ended or project.created_at,
+        recipients=project_recipients(project.pk).exclude(pk=actor_id),
+        project=project,
+    )
+
+
+@register
+class ProjectFinishedReminder(ReminderKind):
+    """The project has ended: what it decided, and where to read it all.
+    Not sent if the project has been started again or archived since."""
+
+    name = "project_finished"
+    label = "The project has finished"
+    digest_rank = 55
+    listed = 45
+
+    def messages(self, rows, *, now):
+        projects = Project.objects.in_bulk({object_id(row) for row in rows})
+        counts = {
+            row["project_id"]: row
+            for row in Decision.objects.filter(project_id__in=projects.keys())
+            .values("project_id")
+            .annotate(
+                decided=Count("pk", filter=Q(closed_at__isnull=False)),
+                with_outcome=Count("outcome", filter=Q(closed_at__isnull=False)),
+            )
+        }
+        helpers = facilitators_by_project(projects.keys())
+        by_project = {}
+        for pk, project in projects.items():
+            if project.status != Project.Status.FINISHED:
+                continue
+            count = counts.get(pk, {})
+            url = absolute_url(reverse("decisions:log", kwargs={"slug": project.slug}))
+            by_project[pk] = Message(
+                template="project_finished",
+                context={
+                    "project_name": project.name,
+                    "url": url,
+                    "project_url": absolute_url(project.get_absolute_url()),
+                    "decided": count.get("decided", 0),
+                    "with_outcome": count.get("with_outcome", 0),
+                    "facilitator_name": helpers.get(pk, ""),
+                },
+                project_name=project.name,
+                url=url,
+            )
+        return {row.pk: by_project.get(object_id(row)) for row in rows}
+
+
+def on_project_finished(sender, *, project_id: int, actor_id: int | None = None, **kwargs):
+    """projects.signals.project_finished, heard inside the transaction that
+    ends the project (connected in DecisionsConfig.ready)."""
+    plan_after_commit(PROJECT_FINISHED, project_id, actor_id)

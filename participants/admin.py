@@ -9,6 +9,7 @@ staff or a superuser, or grants permissions. Access needs and strengths are
 not shown here to anyone: only the member and the facilitators of their
 projects see them, on the project's pages."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -18,8 +19,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
 
-from participants import invitations, reminders
+from participants.invitations import services as invitations
 from participants.models import Invitation, ReminderLog, User
+from participants.reminders.registry import choices_to_turn_off, kind_choices
+from participants.reminders.scheduling import reminders_retry
+from participants.reminders.sending import MAX_ATTEMPTS
 from projects.admin_scoping import ManagedByOrganisation, managed_organisations, sees_everything
 
 
@@ -30,6 +34,14 @@ class UserCreationAdminForm(AdminUserCreationForm):
 
 
 class UserChangeAdminForm(UserChangeForm):
+    # Built from the registry of reminder kinds, like the member's own form.
+    reminders_turned_off = forms.MultipleChoiceField(
+        label="Reminder emails turned off",
+        choices=choices_to_turn_off,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
     class Meta:
         model = User
         fields = "__all__"
@@ -45,11 +57,7 @@ _REMINDERS = (
             "digest_time",
             "digest_weekday",
             "timezone",
-            "notify_new_decision",
-            "notify_closing_soon",
-            "notify_result",
-            "notify_stage",
-            "notify_vote_recorded",
+            "reminders_turned_off",
         ]
     },
 )
@@ -142,6 +150,19 @@ class UserAdmin(ManagedByOrganisation, DjangoUserAdmin):
         return [name for name in self.list_filter if name != "is_staff"]
 
 
+class KindFilter(admin.SimpleListFilter):
+    """Filter by kind of reminder, with the kinds' labels from the registry."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return kind_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(ReminderLog)
 class ReminderLogAdmin(ManagedByOrganisation, admin.ModelAdmin):
     """Every reminder sent or waiting. Reminders that failed after all their
@@ -149,7 +170,7 @@ class ReminderLogAdmin(ManagedByOrganisation, admin.ModelAdmin):
 
     organisation_path = "project__organisation"
     list_display = [
-        "kind",
+        "kind_label",
         "recipient",
         "project",
         "due_at",
@@ -160,7 +181,7 @@ class ReminderLogAdmin(ManagedByOrganisation, admin.ModelAdmin):
     ]
     list_filter = [
         "status",
-        "kind",
+        KindFilter,
         "in_digest",
         ("project", admin.RelatedOnlyFieldListFilter),
     ]
@@ -172,7 +193,7 @@ class ReminderLogAdmin(ManagedByOrganisation, admin.ModelAdmin):
     readonly_fields = [
         "user",
         "email",
-        "kind",
+        "kind_label",
         "object_key",
         "due_at",
         "send_after",
@@ -185,6 +206,10 @@ class ReminderLogAdmin(ManagedByOrganisation, admin.ModelAdmin):
         "sent_at",
         "created_at",
     ]
+
+    @admin.display(description="kind", ordering="kind")
+    def kind_label(self, reminder):
+        return reminder.kind_label
 
     @admin.display(description="to")
     def recipient(self, reminder):
@@ -208,7 +233,7 @@ class ReminderLogAdmin(ManagedByOrganisation, admin.ModelAdmin):
             messages.warning(
                 request,
                 f"{failed} reminder{'s' if failed != 1 else ''} could not be sent after "
-                f"{reminders.MAX_ATTEMPTS} tries. Filter by status “Failed: gave up” to see "
+                f"{MAX_ATTEMPTS} tries. Filter by status “Failed: gave up” to see "
                 "them and why, then choose “Try again” once the cause is fixed.",
             )
         return super().changelist_view(request, extra_context)
@@ -217,7 +242,7 @@ class ReminderLogAdmin(ManagedByOrganisation, admin.ModelAdmin):
         description="Try again to send the chosen failed reminders", permissions=["retry"]
     )
     def try_again(self, request, queryset):
-        count = reminders.reminders_retry(reminders=queryset, actor=request.user)
+        count = reminders_retry(reminders=queryset, actor=request.user)
         self.message_user(request, f"{count} failed reminder{'s' if count != 1 else ''} queued.")
 
 

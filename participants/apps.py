@@ -8,22 +8,18 @@ class ParticipantsConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        from participants import kinds, receivers  # noqa: F401  (registers the stage and invitation kinds)
+        from participants import (
+            receivers,
+            tasks,  # noqa: F401  (registers the tasks queued by name)
+        )
+        from participants.reminders import project_kinds  # noqa: F401  (registers its kinds)
         from projects import signals
 
-        # Each app's reminders.py registers the kinds of reminder whose words it
-        # knows (decisions/reminders.py: the decision kinds).
+        # Each app's reminders module registers the kinds of reminder whose
+        # words it knows (decisions/reminders.py: the decision kinds).
         autodiscover_modules("reminders")
-        signals.stage_started_in_transaction.connect(
-            receivers.on_stage_started_in_transaction,
-            dispatch_uid="participants.stage_started_in_transaction",
-        )
         signals.stage_started.connect(
             receivers.on_stage_started, dispatch_uid="participants.stage_started"
-        )
-        signals.member_joined_in_transaction.connect(
-            receivers.on_member_joined_in_transaction,
-            dispatch_uid="participants.member_joined_in_transaction",
         )
         signals.member_joined.connect(
             receivers.on_member_joined, dispatch_uid="participants.member_joined"

@@ -9,6 +9,12 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from participants.reminders.registry import (
+    kind_label,
+    validate_event,
+    validate_kind,
+    validate_turned_off,
+)
 from projects.models import Membership, site_time_zone
 
 
@@ -105,12 +111,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     digest_weekday = models.PositiveSmallIntegerField(
         default=0, help_text="For a weekly digest: 0 is Monday, 6 is Sunday."
     )
-    notify_new_decision = models.BooleanField("a new decision to vote on", default=True)
-    notify_closing_soon = models.BooleanField("a vote closing soon", default=True)
-    notify_result = models.BooleanField("the result of a decision", default=True)
-    notify_stage = models.BooleanField("the project moving to a new stage", default=True)
-    notify_vote_recorded = models.BooleanField(
-        "a vote a facilitator recorded for them", default=True
+    # The kinds of reminder the person turned off (names from the registry,
+    # participants.reminders.registry): none, unless they chose otherwise.
+    reminders_turned_off = models.JSONField(
+        "reminder emails turned off",
+        default=list,
+        blank=True,
+        validators=[validate_turned_off],
     )
 
     objects = UserManager()
@@ -242,15 +249,6 @@ class ReminderLog(models.Model):
     address rather than an account, so their rows have ``email`` and no user.
     """
 
-    class Kind(models.TextChoices):
-        NEW_DECISION = "new_decision", "A new decision to vote on"
-        CLOSING_SOON = "closing_soon", "A vote closing soon"
-        RESULT = "result", "The result of a decision"
-        OUTCOME = "outcome", "What will happen after a decision"
-        STAGE = "stage", "The project moved to a new stage"
-        INVITATION = "invitation", "An invitation to join a project"
-        VOTE_RECORDED = "vote_recorded", "A vote a facilitator recorded for the member"
-
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
         CLAIMED = "claimed", "Being sent"
@@ -268,7 +266,11 @@ class ReminderLog(models.Model):
     email = models.EmailField(
         "email address", blank=True, help_text="For invitations, which go to an address."
     )
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(
+        max_length=30,
+        validators=[validate_kind],
+        help_text="A kind of reminder from the registry (participants.reminders.registry).",
+    )
     object_key = models.CharField(max_length=80, help_text='For example "decision:42".')
     due_at = models.DateTimeField()
     send_after = models.DateTimeField(
@@ -310,9 +312,11 @@ class ReminderLog(models.Model):
         ]
 
     def __str__(self):
-        return (
-            f"{self.get_kind_display()} for {self.user or self.email} ({self.get_status_display()})"
-        )
+        return f"{self.kind_label} for {self.user or self.email} ({self.get_status_display()})"
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
 
 
 class PlanningRequest(models.Model):
@@ -323,20 +327,16 @@ class PlanningRequest(models.Model):
     reminders, straight after the change commits. So a request still here
     after ``try_after`` belongs to a process that died between the two (or
     whose planning failed): beat's sweep plans it then
-    (participants.reminders.plan_missed). Planning twice adds nothing (the
+    (participants.reminders.planning.plan_missed). Planning twice adds nothing (the
     reminder log's unique key), so the sweep never needs to know whether
     anyone else planned it meanwhile.
     """
 
-    class Event(models.TextChoices):
-        DECISION_PROPOSED = "decision_proposed", "A decision was proposed"
-        DECISION_CLOSED = "decision_closed", "A decision closed"
-        OUTCOME_WRITTEN = "outcome_written", "The outcome of a decision was written"
-        VOTE_RECORDED = "vote_recorded", "A facilitator recorded a member's vote"
-        STAGE_STARTED = "stage_started", "A project moved to a new stage"
-        MEMBER_JOINED = "member_joined", "Someone joined a project"
-
-    event = models.CharField(max_length=30, choices=Event.choices)
+    event = models.CharField(
+        max_length=30,
+        validators=[validate_event],
+        help_text="An event with a planner (participants.reminders.planning).",
+    )
     args = models.JSONField(
         default=list, help_text="What the event's planner is given: ids, such as [42]."
     )
@@ -352,4 +352,4 @@ class PlanningRequest(models.Model):
         indexes = [models.Index(fields=["try_after"], name="planning_request_due_idx")]
 
     def __str__(self):
-        return f"{self.get_event_display()} {self.args}"
+        return f"{self.event} {self.args}"

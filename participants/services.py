@@ -1,3 +1,12 @@
+"""Every write to people's accounts.
+
+Who acts is a required keyword, checked as every app checks it
+(projects.permissions.require): ``actor`` where it could be someone else
+(only the system makes an account here: ``manage.py createmanager``), and
+otherwise the person whose account it is (``user``, or the request of the
+visitor whose display settings they are), who is then who acts.
+"""
+
 import datetime
 
 from allauth.account.models import EmailAddress
@@ -5,17 +14,22 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from coproduce.text import clean_line
-from participants.display import SESSION_KEY
+from participants.mail.links import STOP_ALL
 from participants.models import User
+from participants.profile.display import SESSION_KEY
+from participants.reminders.registry import choices_to_turn_off, registered_kinds
+from participants.reminders.scheduling import reschedule_for
+from projects.permissions import AccountAccess, require
 
 
 @transaction.atomic
-def person_get_or_create(*, email: str, display_name: str, is_staff: bool = False):
+def person_get_or_create(*, email: str, display_name: str, is_staff: bool = False, actor):
     """The account with this email address, made when there is none, with the
     address counted as confirmed: used by whoever runs the server (the first
     project manager), never by a web page. The person signs in with a code
     emailed to the address, so no password is set here. Returns the person
     and whether the account is new."""
+    require(AccountAccess(actor, None), "create")
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
@@ -96,14 +110,13 @@ def reminder_preferences_save(
 ) -> User:
     """Save which reminder emails a member wants, how they look and when they
     come. Takes effect at once: reminders already waiting follow the new
-    choices (see participants.reminders.reschedule_for)."""
-    from participants.reminders import PREFERENCE_FIELDS, reschedule_for
-
-    unknown = set(wanted) - set(PREFERENCE_FIELDS)
-    if unknown:
+    choices (see participants.reminders.scheduling.reschedule_for).
+    ``wanted`` holds the names of the kinds of reminder they want, of those
+    they may turn off (participants.reminders.registry)."""
+    choices = [name for name, _label in choices_to_turn_off()]
+    if set(wanted) - set(choices):
         raise ValidationError({"wanted": "Choose emails from the list"})
-    for field in PREFERENCE_FIELDS:
-        setattr(user, field, field in wanted)
+    user.reminders_turned_off = [name for name in choices if name not in wanted]
     user.reminder_format = reminder_format
     user.reminder_timing = reminder_timing
     user.digest_time = digest_time
@@ -112,7 +125,7 @@ def reminder_preferences_save(
     user.full_clean(exclude=["password"])
     user.save(
         update_fields=[
-            *PREFERENCE_FIELDS,
+            "reminders_turned_off",
             "reminder_format",
             "reminder_timing",
             "digest_time",
@@ -128,17 +141,17 @@ def reminder_preferences_save(
 def reminders_stop(*, user: User, kind: str) -> list[str]:
     """Stop one kind of reminder email (or all of them, kind "all"), from the
     one-click link in an email. Takes effect at once; stopping twice is
-    harmless. Returns the preference fields that are now off."""
-    from participants.reminders import PREFERENCE_FIELDS, PREFERENCE_FOR_KIND, reschedule_for
-
-    if kind == "all":
-        fields = list(PREFERENCE_FIELDS)
-    elif kind in PREFERENCE_FOR_KIND:
-        fields = [PREFERENCE_FOR_KIND[kind]]
+    harmless. Returns the kinds that are now off."""
+    choices = [name for name, _label in choices_to_turn_off()]
+    if kind == STOP_ALL:
+        stopping = choices
     else:
-        raise ValidationError("These emails cannot be stopped.")
-    for field in fields:
-        setattr(user, field, False)
-    user.save(update_fields=fields)
+        opt_out = registered_kinds()[kind].opt_out if kind in registered_kinds() else None
+        if opt_out is None:
+            raise ValidationError("These emails cannot be stopped.")
+        stopping = [opt_out]
+    off = set(user.reminders_turned_off or []) | set(stopping)
+    user.reminders_turned_off = [name for name in choices if name in off]
+    user.save(update_fields=["reminders_turned_off"])
     reschedule_for(user=user)
-    return fields
+    return user.reminders_turned_off

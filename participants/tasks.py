@@ -1,5 +1,7 @@
 """Thin Celery tasks for the reminder machinery: they call
-participants.reminders, which does the work and keeps it exactly-once.
+participants.reminders (sending, digests, planning), which does the work and
+keeps it exactly-once. The machinery queues them by name, on commit, so it
+never imports this module.
 
 Beat runs the sending tasks every COPRODUCE_BEAT_SECONDS (see
 coproduce/celery.py), and schedule() enqueues send_due_reminders on commit
@@ -14,7 +16,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from participants import reminders
+from participants.reminders import digests, planning, sending
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ SENDING = {
 @shared_task(**SENDING)
 def send_due_reminders() -> dict:
     """Send every reminder that is due at or before now and not yet sent."""
-    report = reminders.send_due()
+    report = sending.send_due()
     if report.sent or report.retried or report.failed or report.postponed:
         logger.info(
             "Reminders: %s sent, %s skipped, %s to try again, %s failed, %s waiting for daytime",
@@ -54,7 +56,7 @@ def send_due_reminders() -> dict:
 @shared_task(**SENDING)
 def send_due_digests() -> dict:
     """Send the daily and weekly digests that are due."""
-    report = reminders.send_due_digests()
+    report = digests.send_due_digests()
     if report.digests or report.failed:
         logger.info("Digests: %s sent, %s failed", report.digests, report.failed)
     return {"digests": report.digests, "failed": report.failed}
@@ -63,10 +65,10 @@ def send_due_digests() -> dict:
 @shared_task(bind=True, max_retries=8, ignore_result=True)
 def plan_reminders(self, event: str, args: list) -> None:
     """Plan reminders that could not be planned straight after commit (see
-    participants.reminders.plan_committed): tried again with backoff. Beat's
+    participants.reminders.planning.plan_committed): tried again with backoff. Beat's
     sweep (plan_missed_reminders) would plan them too."""
     try:
-        reminders.plan_now(event, *args)
+        planning.plan_now(event, *args)
     except Exception as error:
         raise self.retry(exc=error, countdown=min(60 * 2**self.request.retries, 3600)) from error
 
@@ -76,7 +78,7 @@ def plan_missed_reminders() -> int:
     """Plan the reminders of every change whose planning after commit never
     happened (the process died between the commit and the planning) or
     failed. Beat runs it every COPRODUCE_BEAT_SECONDS."""
-    planned = reminders.plan_missed()
+    planned = planning.plan_missed()
     if planned:
         logger.warning("Planned the reminders of %s change(s) missed after commit", planned)
     return planned

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from participants import email_views, invitation_views, profile_views, views
+from participants.accounts import views as account_views
+from participants.invitations import views as invitation_views
+from participants.mail import views as email_views
+from participants.profile import views as profile_views
 
 app_name = "participants"
 
 urlpatterns = [
-    path("settings/display/", views.display_preferences, name="display"),
-    path("account/", views.account, name="account"),
+    path("settings/display/", profile_views.display_preferences, name="display"),
+    path("account/", account_views.account, name="account"),
     # People, invitations and emails (issue 5 and the invitations of issue 3).
     path("profile/", profile_views.profile, name="profile"),
     path(

@@ -1,19 +1,20 @@
 """Signals that let higher apps react to projects without projects importing
 them (dependencies point decisions -> participants -> projects).
 
-Each change is announced twice, with the same kwargs: inside the transaction
-that makes it (``*_in_transaction``), so a receiver can record what must
-follow together with the change (participants records that reminders are to
-be planned, so a process that dies straight after the commit cannot lose
-them), and again after that transaction has committed, for work outside the
-database. A receiver of the first must only write to the database.
+Each is sent inside the transaction that makes the change, so a receiver
+records what must follow together with the change: participants and
+decisions hand over to their reminders with
+participants.reminders.planning.plan_after_commit, the one hand-over every
+app uses (a request written with the change, planned once it commits, swept
+by beat if the process dies first). A receiver must only write to the
+database; anything else waits for the commit.
 """
 
 from django.dispatch import Signal
 
 # A stage became current (the project moved to it). kwargs: stage_id, actor_id.
-stage_started_in_transaction = Signal()
 stage_started = Signal()
+# The last stage ended: the project has finished. kwargs: project_id, actor_id.
+project_finished = Signal()
 # Someone became a member of a project. kwargs: membership_id.
-member_joined_in_transaction = Signal()
 member_joined = Signal()

@@ -166,7 +166,7 @@ def test_the_time_zone_is_a_setting_and_new_projects_start_in_it():
 def test_site_url_with_a_path_gives_every_address_that_path_once():
     show = (
         "from django.conf import settings as s; from django.urls import reverse; "
-        "from participants.emails import absolute_url; "
+        "from participants.mail.links import absolute_url; "
         "print(s.FORCE_SCRIPT_NAME, s.STATIC_URL, s.ALLOWED_HOSTS[0], "
         "absolute_url(reverse('account_login')))"
     )

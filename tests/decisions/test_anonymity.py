@@ -17,8 +17,10 @@ from django.urls import reverse
 from decisions import services
 from decisions.models import Decision
 from decisions.tasks import close_due_decisions
-from tests.decisions.support import VIEWERS, make_decision, sign_in
+from projects.permissions import SYSTEM
+from tests.decisions.support import make_decision, sign_in
 from tests.factories import MembershipFactory
+from tests.roles import VIEWERS
 
 BLOCK = re.compile(
     r"<(?:li|p|tr|td|th|dd|dt|div|h[1-6]|section|option|label|legend|fieldset|ul|ol|table)\b",
@@ -63,7 +65,7 @@ def anonymous(world):
     services.vote_cast(member=zeb, decision=consent, choice="block", reason="Unsafe ramp")
     services.vote_cast(member=yol, decision=consent, choice="agree", reason="Yes to Sundays")
     services.vote_record_on_behalf(
-        recorder=world.facilitator.user,
+        actor=world.facilitator.user,
         member=xav,
         decision=consent,
         choice="disagree",
@@ -109,7 +111,7 @@ def test_no_page_fragment_or_export_shows_who_voted_how(client, world, anonymous
     sign_in(client, world, viewer)
     open_outputs = _outputs_for(client, world, consent, choice, voters)
     for decision in (consent, choice):
-        services.decision_close(decision_id=decision.pk, notify=False)
+        services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     closed_outputs = _outputs_for(client, world, consent, choice, voters)
     for label, output in open_outputs + closed_outputs:
         assert_no_voter_next_to_their_vote(output, voters, f"{viewer}, {label}")
@@ -153,7 +155,7 @@ def test_the_admin_never_shows_who_voted_how(client, world, anonymous):
         "outcome list": reverse("admin:decisions_outcome_changelist"),
     }
     for decision in (consent, choice):
-        services.decision_close(decision_id=decision.pk, notify=False)
+        services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     for label, url in pages.items():
         response = client.get(url)
         assert response.status_code == 200, label
@@ -178,7 +180,7 @@ def test_no_email_shows_who_voted_how(
     result, outcome), in every format the voters chose, sent through the
     real reminder machinery."""
     from decisions import reminders as decision_reminders
-    from participants import reminders
+    from participants.reminders import sending
 
     consent, choice, voters, members = anonymous
     settings.COPRODUCE_DAYTIME = None  # at any hour
@@ -192,18 +194,18 @@ def test_no_email_shows_who_voted_how(
             decision_reminders.decision_proposed(decision.pk)
             for vote in decision.votes.exclude(recorded_by=None):
                 decision_reminders.vote_recorded(vote.pk)
-        reminders.send_due()
+        sending.send_due()
         with time_machine.travel(decision.closes_at - timedelta(hours=23), tick=False):
-            reminders.send_due()
+            sending.send_due()
         with django_capture_on_commit_callbacks(execute=True):
-            services.decision_close(decision_id=decision.pk)
+            services.decision_close(decision_id=decision.pk, actor=SYSTEM)
             services.outcome_write(
-                user=world.facilitator.user,
+                actor=world.facilitator.user,
                 decision=Decision.objects.get(pk=decision.pk),
                 statement="We will do what most people chose.",
                 who="Sam Okafor",
             )
-        reminders.send_due()
+        sending.send_due()
     subjects = [message.subject for message in mailoutbox]
     for sent in ("Vote by", "Vote closes tomorrow", "See the result"):  # standard format
         assert sum(subject.startswith(sent) for subject in subjects) >= 2, subjects
@@ -236,7 +238,7 @@ def test_a_small_group_in_an_anonymous_vote_does_not_show_its_split(
     for label in extra_voters:
         member = MembershipFactory(project=world.project, label=label)
         services.vote_cast(member=member, decision=decision, choice="abstain")
-    services.decision_close(decision_id=decision.pk, notify=False)
+    services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     client.force_login(world.participant.user)
     page = client.get(decision.get_absolute_url()).content.decode()
     export = client.get(
@@ -258,7 +260,7 @@ def test_a_small_group_in_an_anonymous_vote_does_not_show_its_split(
 
 def test_a_named_vote_always_shows_the_split(client, world, decision):
     services.vote_cast(member=world.professional, decision=decision, choice="block", reason="No")
-    services.decision_close(decision_id=decision.pk, notify=False)
+    services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     client.force_login(world.participant.user)
     page = client.get(decision.get_absolute_url()).content.decode()
     assert "Votes of participants and professionals</caption>" in page
@@ -291,7 +293,7 @@ def _voters(page: str) -> str:
 def test_the_attack_closing_early_after_one_vote_shows_nothing(
     client, world, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from participants import reminders
+    from participants.reminders import sending
 
     settings.COPRODUCE_DAYTIME = None  # emails at any hour
     for member, reminder_format in [
@@ -315,7 +317,7 @@ def test_the_attack_closing_early_after_one_vote_shows_nothing(
     # Closing early is refused, in the service and on the form.
     with pytest.raises(ValidationError, match="only be closed early once at least 3"):
         services.decision_close_early(
-            user=world.facilitator.user, decision=decision, reason="We met"
+            actor=world.facilitator.user, decision=decision, reason="We met"
         )
     response = client.post(decision.get_absolute_url() + "close/", {"close-reason": "We met"})
     assert response.status_code == 200
@@ -327,7 +329,7 @@ def test_the_attack_closing_early_after_one_vote_shows_nothing(
     with time_machine.travel(decision.closes_at + timedelta(minutes=1), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             assert close_due_decisions() == 1
-        reminders.send_due()
+        sending.send_due()
     decision.refresh_from_db()
     assert decision.result == Decision.Result.NO_QUORUM
     assert decision.chosen_option is None
@@ -393,7 +395,7 @@ def test_with_three_votes_the_counts_and_names_are_shown_after_it_closes(client,
     assert "Priya Shah" not in _voters(page)  # no names while it is open
 
     closed = services.decision_close_early(
-        user=world.facilitator.user, decision=decision, reason="Everyone voted"
+        actor=world.facilitator.user, decision=decision, reason="Everyone voted"
     )
     assert closed.result == Decision.Result.PASSED
     assert closed.tally["votes_hidden"] is False

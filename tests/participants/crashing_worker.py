@@ -1,6 +1,6 @@
 """A real Celery worker that stops at the worst moment: straight after a
 change has committed, before its reminders are planned (where
-participants.reminders.plan_after_commit hands over on commit). It writes a
+participants.reminders.planning.plan_after_commit hands over on commit). It writes a
 file to say it got there, then waits to be killed: the test sends it SIGKILL,
 as the kernel's out-of-memory killer or a lost machine would.
 
@@ -21,7 +21,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from participants import reminders
+    from participants.reminders import planning
 
     def stop_here(event, *args):
         # Written whole, then renamed: the test never reads half a file.
@@ -30,7 +30,7 @@ def main() -> None:
         writing.replace(arrived)
         threading.Event().wait()  # until the test kills this process
 
-    reminders.plan_committed = stop_here
+    planning.plan_committed = stop_here
 
     from celery.__main__ import main as celery
 

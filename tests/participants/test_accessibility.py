@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from participants import emails
+from participants.mail import links
 from participants.models import Invitation, User
 from projects.models import Membership
 from tests.browser import conftest as browser
@@ -53,7 +53,7 @@ def test_pages_opened_from_emails(demo, new_context, base_url, live_server):
         page.goto(f"{base_url}{path}")
         check(page, label, problems)
 
-    preferences = reverse("participants:email_preferences", args=[emails.preferences_token(aisha)])
+    preferences = reverse("participants:email_preferences", args=[links.preferences_token(aisha)])
     visit(preferences, "email preferences")
     page.fill("#id_digest_time", "half past six")
     page.get_by_role("button", name="Save your email choices").click()
@@ -61,7 +61,7 @@ def test_pages_opened_from_emails(demo, new_context, base_url, live_server):
     check(page, "email preferences, after a bad time", problems)
     assert page.title().startswith("Error: ")
 
-    stop = reverse("participants:email_stop", args=[emails.stop_token(aisha, "closing_soon")])
+    stop = reverse("participants:email_stop", args=[links.stop_token(aisha, "closing_soon")])
     visit(stop, "one-click stop")
     page.get_by_role("button", name="Stop these emails").click()
     page.wait_for_load_state()
@@ -70,16 +70,16 @@ def test_pages_opened_from_emails(demo, new_context, base_url, live_server):
 
     visit(reverse("participants:email_stop", args=["forged"]), "bad email link")
     visit(
-        reverse("participants:invitation_accept", args=[emails.invitation_token(invitation)]),
+        reverse("participants:invitation_accept", args=[links.invitation_token(invitation)]),
         "invitation, signed out",
     )
     visit(reverse("participants:invitation_accept", args=["forged"]), "forged invitation")
     visit(
-        reverse("participants:invitation_accept", args=[emails.invitation_token(cancelled)]),
+        reverse("participants:invitation_accept", args=[links.invitation_token(cancelled)]),
         "cancelled invitation",
     )
     visit(
-        reverse("participants:email_stop", args=[emails.invitation_stop_token(invitation)]),
+        reverse("participants:email_stop", args=[links.invitation_stop_token(invitation)]),
         "say no to an invitation",
     )
     assert not problems, f"{len(problems)} problems:\n\n" + "\n\n".join(problems)

@@ -6,28 +6,40 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from participants.models import Invitation, ReminderLog
+from participants.reminders.project_kinds import StageReminder
 from tests.factories import MembershipFactory, ProjectFactory, StageFactory, UserFactory
 from tests.participants.mailers import CountingBackend
-from tests.participants.support import daytime_zone
+from tests.participants.support import NOW
 
 Status = ReminderLog.Status
 REMINDERS = reverse("admin:participants_reminderlog_changelist")
 INVITATIONS = reverse("admin:participants_invitation_changelist")
 
 
+@pytest.fixture(autouse=True)
+def _daytime_in_london():
+    """10am in London, where the members live: a reminder sent again goes
+    now, not the next morning (docs/email-rules.md rule 24)."""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
 def _failed(project, address, error="SMTPRecipientsRefused: 550 No such mailbox"):
     """A new-stage reminder that was given up on after five tries."""
-    stage = StageFactory(project=project, current=True)
-    member = MembershipFactory(project=project, user__email=address, user__timezone=daytime_zone())
+    stage = StageFactory(
+        project=project, current=True, started_at=timezone.now() - timedelta(hours=4)
+    )
+    member = MembershipFactory(project=project, user__email=address, user__timezone="Europe/London")
     return ReminderLog.objects.create(
         user=member.user,
-        kind=ReminderLog.Kind.STAGE,
-        object_key=f"stage:{stage.pk}",
-        due_at=timezone.now() - timedelta(hours=3),
+        kind="stage",
+        object_key=f"project:{project.pk}",
+        due_at=stage.started_at + StageReminder.settle,
         project=project,
         status=Status.FAILED,
         attempts=5,

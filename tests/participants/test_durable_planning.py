@@ -1,6 +1,6 @@
 """Reminders survive a crash. A change that calls for reminders writes a
 planning request in its own transaction; its reminders are planned as soon as
-it commits, and beat's sweep (participants.reminders.plan_missed) plans what a
+it commits, and beat's sweep (participants.reminders.planning.plan_missed) plans what a
 process that died in between left unplanned.
 
 Most tests commit each change as such a crash leaves it: saved, with its
@@ -29,18 +29,16 @@ from decisions.services import (
     vote_record_on_behalf,
 )
 from decisions.tasks import close_due_decisions
-from participants import reminders
-from participants.invitations import invitations_create
+from participants.invitations.services import invitations_create
 from participants.models import PlanningRequest, ReminderLog, User
+from participants.reminders import planning, registry, sending
 from projects.models import Membership
+from projects.permissions import SYSTEM
 from projects.services import membership_add, stage_advance
 from tests.factories import DecisionFactory, MembershipFactory, StageFactory, UserFactory
 from tests.participants import celery_processes
 from tests.participants.mailers import CountingBackend
-from tests.participants.support import CLOSES, NOW, TITLE, build_project, daytime_zone
-
-Kind = ReminderLog.Kind
-Event = PlanningRequest.Event
+from tests.participants.support import CLOSES, NOW, TITLE, build_project
 
 GRACE = timedelta(seconds=60)  # one beat interval, COPRODUCE_BEAT_SECONDS' default
 EVERYONE = {"sam@example.org", "standard@example.org", "plain_text@example.org"}
@@ -124,8 +122,8 @@ def decision_proposed(world, commit, capture):
     key = f"decision:{decision.pk}"
     # Everyone but the proposer hears of it; everyone who has not voted is
     # reminded 24 hours before it closes (48 hours before is past already).
-    return {(Kind.NEW_DECISION, address, key) for address in EVERYONE - {"sam@example.org"}} | {
-        (Kind.CLOSING_SOON, address, key) for address in EVERYONE
+    return {("new_decision", address, key) for address in EVERYONE - {"sam@example.org"}} | {
+        ("closing_soon", address, key) for address in EVERYONE
     }
 
 
@@ -134,34 +132,34 @@ def decision_closed(world, commit, capture):
     decision = _propose(world, capture)
     with commit(at=CLOSES):
         assert close_due_decisions() == 1
-    return {(Kind.RESULT, address, f"decision:{decision.pk}") for address in EVERYONE}
+    return {("result", address, f"decision:{decision.pk}") for address in EVERYONE}
 
 
 def outcome_written(world, commit, capture):
     decision = _propose(world, capture)
     with time_machine.travel(CLOSES, tick=False), capture(execute=True):
-        decision_close(decision_id=decision.pk)
+        decision_close(decision_id=decision.pk, actor=SYSTEM)
     with commit(at=CLOSES + timedelta(hours=1)):
         outcome_write(
-            user=world.facilitator.user,
+            actor=world.facilitator.user,
             decision=decision,
             statement="We open until 6pm.",
             who="Sam",
         )
-    return {(Kind.OUTCOME, address, f"decision:{decision.pk}") for address in EVERYONE}
+    return {("outcome", address, f"decision:{decision.pk}") for address in EVERYONE}
 
 
 def vote_recorded(world, commit, capture):
     decision = _propose(world, capture)
     with commit(at=NOW + timedelta(hours=1)):
         vote = vote_record_on_behalf(
-            recorder=world.facilitator.user,
+            actor=world.facilitator.user,
             member=world.members["standard"],
             decision=decision,
             choice="disagree",
             channel="meeting",
         )
-    return {(Kind.VOTE_RECORDED, "standard@example.org", f"vote:{vote.pk}")}
+    return {("vote_recorded", "standard@example.org", f"vote:{vote.pk}")}
 
 
 def stage_started(world, commit, capture):
@@ -170,7 +168,16 @@ def stage_started(world, commit, capture):
         stage_advance(project=world.project, actor=world.facilitator.user, from_stage=world.stage)
     # Everyone but whoever moved it on.
     others = EVERYONE - {"sam@example.org"}
-    return {(Kind.STAGE, address, f"stage:{stage.pk}") for address in others}
+    return {("stage", address, f"project:{stage.project_id}") for address in others}
+
+
+def project_finished(world, commit, capture):
+    """The last stage ends: everyone but whoever ended it hears the project
+    has finished."""
+    with commit(at=NOW):
+        stage_advance(project=world.project, actor=world.facilitator.user, from_stage=world.stage)
+    others = EVERYONE - {"sam@example.org"}
+    return {("project_finished", address, f"project:{world.project.pk}") for address in others}
 
 
 def member_joined(world, commit, capture):
@@ -178,22 +185,28 @@ def member_joined(world, commit, capture):
     decision = _propose(world, capture)
     newcomer = UserFactory(email="new@example.org")
     with commit(at=NOW + timedelta(hours=1)):
-        membership_add(project=world.project, user=newcomer, label=Membership.Label.PARTICIPANT)
-    return {(Kind.CLOSING_SOON, "new@example.org", f"decision:{decision.pk}")}
+        membership_add(
+            project=world.project,
+            user=newcomer,
+            label=Membership.Label.PARTICIPANT,
+            actor=newcomer,
+        )
+    return {("closing_soon", "new@example.org", f"decision:{decision.pk}")}
 
 
 CHANGES = {
-    Event.DECISION_PROPOSED: decision_proposed,
-    Event.DECISION_CLOSED: decision_closed,
-    Event.OUTCOME_WRITTEN: outcome_written,
-    Event.VOTE_RECORDED: vote_recorded,
-    Event.STAGE_STARTED: stage_started,
-    Event.MEMBER_JOINED: member_joined,
+    "decision_proposed": decision_proposed,
+    "decision_closed": decision_closed,
+    "outcome_written": outcome_written,
+    "vote_recorded": vote_recorded,
+    "stage_started": stage_started,
+    "project_finished": project_finished,
+    "member_joined": member_joined,
 }
 
 
 def test_every_event_that_plans_reminders_is_covered_here():
-    assert set(CHANGES) == set(Event.values)
+    assert set(CHANGES) == set(registry.events())
 
 
 @pytest.mark.parametrize("event", CHANGES)
@@ -209,12 +222,12 @@ def test_the_sweep_plans_exactly_what_a_crash_after_commit_left_unplanned(
     # Within the grace period the sweep leaves it alone: the hand-over after
     # commit may be planning it right now.
     with time_machine.travel(crash.at + GRACE - timedelta(seconds=1), tick=False):
-        assert reminders.plan_missed() == 0
+        assert planning.plan_missed() == 0
     assert crash.new_reminders() == set()
     assert PlanningRequest.objects.get() == request
 
     with time_machine.travel(crash.at + GRACE, tick=False):
-        assert reminders.plan_missed() == 1
+        assert planning.plan_missed() == 1
     assert crash.new_reminders() == expected
     assert not PlanningRequest.objects.exists()
 
@@ -222,8 +235,8 @@ def test_the_sweep_plans_exactly_what_a_crash_after_commit_left_unplanned(
     # the hand-over at once, or a retried task, would): nothing doubles.
     planned = ReminderLog.objects.count()
     with time_machine.travel(crash.at + 2 * GRACE, tick=False):
-        assert reminders.plan_missed() == 0
-        reminders.plan_now(request.event, *request.args)
+        assert planning.plan_missed() == 0
+        planning.plan_now(request.event, *request.args)
     assert ReminderLog.objects.count() == planned
     assert crash.new_reminders() == expected
 
@@ -238,7 +251,7 @@ def test_a_change_planned_after_commit_is_not_planned_again(
     assert not PlanningRequest.objects.exists()
     planned = set(ReminderLog.objects.values_list("pk", "status", "send_after"))
     with time_machine.travel(no_crash.at + GRACE, tick=False):
-        assert reminders.plan_missed() == 0
+        assert planning.plan_missed() == 0
     assert set(ReminderLog.objects.values_list("pk", "status", "send_after")) == planned
 
 
@@ -252,18 +265,18 @@ def test_invitations_are_planned_in_the_transaction_itself(world, crash):
             emails=["guest@example.org"],
             label=Membership.Label.PARTICIPANT,
             is_facilitator=False,
-            invited_by=world.facilitator.user,
+            actor=world.facilitator.user,
         )
     row = ReminderLog.objects.exclude(pk__in=crash.before).get()
     assert (row.kind, row.email, row.object_key) == (
-        Kind.INVITATION,
+        "invitation",
         "guest@example.org",
         f"invitation:{invitation.pk}",
     )
     assert not PlanningRequest.objects.exists()
     with time_machine.travel(NOW + GRACE, tick=False):
-        assert reminders.plan_missed() == 0
-        assert reminders.send_due().sent == 1
+        assert planning.plan_missed() == 0
+        assert sending.send_due().sent == 1
     assert [message.to for message in CountingBackend.sent] == [["guest@example.org"]]
 
 
@@ -278,18 +291,18 @@ def test_a_sweep_that_fails_tries_again_later_and_goes_on_with_the_rest(
 
     monkeypatch.setattr(decision_reminders, "decision_proposed", locked)
     with time_machine.travel(NOW + GRACE, tick=False):
-        assert reminders.plan_missed() == 1  # the stage; the proposal failed
+        assert planning.plan_missed() == 1  # the stage; the proposal failed
     (waiting,) = PlanningRequest.objects.all()
-    assert (waiting.event, waiting.attempts) == (Event.DECISION_PROPOSED, 1)
+    assert (waiting.event, waiting.attempts) == ("decision_proposed", 1)
     assert waiting.last_error == "OperationalError: database table is locked"
-    assert waiting.try_after == NOW + GRACE + reminders.BACKOFF[0]
-    assert {kind for kind, *_ in crash.new_reminders()} == {Kind.STAGE}
+    assert waiting.try_after == NOW + GRACE + planning.BACKOFF[0]
+    assert {kind for kind, *_ in crash.new_reminders()} == {"stage"}
     monkeypatch.undo()
     # Not before its backoff has passed.
     with time_machine.travel(waiting.try_after - timedelta(seconds=1), tick=False):
-        assert reminders.plan_missed() == 0
+        assert planning.plan_missed() == 0
     with time_machine.travel(waiting.try_after, tick=False):
-        assert reminders.plan_missed() == 1
+        assert planning.plan_missed() == 1
     planned = set(ReminderLog.objects.values_list("kind", "user__email", "object_key"))
     assert proposed | started <= planned
     assert not PlanningRequest.objects.exists()
@@ -331,12 +344,12 @@ def _big_project(size: int):
 def test_the_sweep_takes_the_same_queries_at_any_size(size, db, django_assert_max_num_queries):
     decision = _big_project(size)
     with time_machine.travel(NOW, tick=False):
-        reminders.request_planning(Event.DECISION_PROPOSED, decision.pk)
+        planning.request_planning("decision_proposed", decision.pk)
     # Read the requests; then, in a savepoint, delete the request, read the
     # decision and the members, and one INSERT for each kind (in a savepoint).
     with time_machine.travel(NOW + GRACE, tick=False), django_assert_max_num_queries(12):
-        assert reminders.plan_missed() == 1
-    assert ReminderLog.objects.filter(kind=Kind.NEW_DECISION).count() == size
+        assert planning.plan_missed() == 1
+    assert ReminderLog.objects.filter(kind="new_decision").count() == size
 
 
 # --- A real worker, killed at the worst moment ---------------------------------
@@ -352,7 +365,9 @@ def test_a_worker_killed_after_closing_a_decision_loses_no_result_email(tmp_path
     outbox, var_dir, logs = tmp_path / "outbox", tmp_path / "var", tmp_path / "logs"
     for folder in (outbox, var_dir, logs):
         folder.mkdir()
-    zone = daytime_zone()
+    # The worker and beat plan and send on the real clock with the daytime
+    # rule off (celery_processes.environment), so any zone will do.
+    zone = "Europe/London"
     now = timezone.now()
     decision = DecisionFactory(
         project__timezone=zone,
@@ -392,20 +407,20 @@ def test_a_worker_killed_after_closing_a_decision_loses_no_result_email(tmp_path
         # It stands between the commit and the planning: kill it there.
         os.killpg(crashing.pid, signal.SIGKILL)
         assert crashing.wait(timeout=30) == -signal.SIGKILL
-        assert arrived.read_text() == f"{Event.DECISION_CLOSED} [{decision.pk}]\n"
+        assert arrived.read_text() == f"decision_closed [{decision.pk}]\n"
         assert rows("SELECT status FROM decisions_decision WHERE id = %s", [decision.pk]) == [
             ("closed",)
         ]
         # As in the issue: a committed change, and not one reminder planned...
         assert rows("SELECT COUNT(*) FROM participants_reminderlog") == [(0,)]
         # ... but its planning request committed with it.
-        assert rows("SELECT event FROM participants_planningrequest") == [(Event.DECISION_CLOSED,)]
+        assert rows("SELECT event FROM participants_planningrequest") == [("decision_closed",)]
 
         processes["worker"] = celery_processes.start(
             "worker", celery_processes.worker_arguments("e2e"), env, logs
         )
         celery_processes.wait_for(
-            lambda: all(emails()[(Kind.RESULT, address)] for address in everyone),
+            lambda: all(emails()[("result", address)] for address in everyone),
             logs=logs,
             what="the result emails",
         )
@@ -425,9 +440,9 @@ def test_a_worker_killed_after_closing_a_decision_loses_no_result_email(tmp_path
     finally:
         celery_processes.stop(processes)
 
-    assert emails() == Counter({(Kind.RESULT, address): 1 for address in everyone})
+    assert emails() == Counter({("result", address): 1 for address in everyone})
     assert rows("SELECT kind, status, COUNT(*) FROM participants_reminderlog GROUP BY 1, 2") == [
-        (Kind.RESULT, ReminderLog.Status.SENT, len(everyone))
+        ("result", ReminderLog.Status.SENT, len(everyone))
     ]
     assert rows("SELECT COUNT(*) FROM participants_planningrequest") == [(0,)]
     worker_log = (logs / "worker.log").read_text(errors="replace")

@@ -15,10 +15,12 @@ from decisions.services import (
     vote_cast,
     vote_record_on_behalf,
 )
-from participants import reminders
-from participants.invitations import invitations_create
+from participants.invitations.services import invitations_create
 from participants.models import User
+from participants.reminders import digests, sending
+from participants.reminders.registry import registered_kinds
 from projects.models import Membership
+from projects.permissions import SYSTEM
 from projects.services import stage_advance
 from tests.factories import StageFactory, UserFactory
 from tests.participants.email_rules import check_email, html_part, html_to_text, words
@@ -39,6 +41,7 @@ KINDS = [
     "result",
     "outcome",
     "stage",
+    "project_finished",
     "invitation",
     "vote_recorded",
     "digest",
@@ -59,7 +62,7 @@ def _propose(world, capture):
 
 def _close(world, decision, capture):
     with time_machine.travel(CLOSES + timedelta(minutes=1), tick=False), capture(execute=True):
-        decision_close(decision_id=decision.pk)
+        decision_close(decision_id=decision.pk, actor=SYSTEM)
 
 
 def scenario(kind, world, capture, mailoutbox):
@@ -70,12 +73,12 @@ def scenario(kind, world, capture, mailoutbox):
         if kind == "digest":
             # Daily digests at 9am London time the next morning.
             with time_machine.travel(NOW + timedelta(days=1), tick=False):
-                report = reminders.send_due_digests()
+                report = digests.send_due_digests()
             assert report.digests == len(world.members)
     elif kind == "closing_soon":
         _propose(world, capture)
         with time_machine.travel(CLOSES - timedelta(hours=24), tick=False):
-            reminders.send_due()
+            sending.send_due()
     elif kind in ("result", "outcome"):
         decision = _propose(world, capture)
         with time_machine.travel(NOW, tick=False):
@@ -85,7 +88,7 @@ def scenario(kind, world, capture, mailoutbox):
             later = time_machine.travel(CLOSES + timedelta(hours=2), tick=False)
             with later, capture(execute=True):
                 outcome_write(
-                    user=world.facilitator.user,
+                    actor=world.facilitator.user,
                     decision=Decision.objects.get(pk=decision.pk),
                     statement="The centre opens until 6pm from 1 July.\nWe try it for 3 months.",
                     who="Sam Okafor",
@@ -96,7 +99,7 @@ def scenario(kind, world, capture, mailoutbox):
         with time_machine.travel(NOW + timedelta(hours=1), tick=False), capture(execute=True):
             for membership in world.members.values():
                 vote_record_on_behalf(
-                    recorder=world.facilitator.user,
+                    actor=world.facilitator.user,
                     member=membership,
                     decision=decision,
                     choice="agree",
@@ -107,6 +110,12 @@ def scenario(kind, world, capture, mailoutbox):
     elif kind == "stage":
         StageFactory(project=world.project, position=3, name="Designing together")
         with time_machine.travel(NOW, tick=False), capture(execute=True):
+            stage_advance(project=world.project, actor=world.facilitator.user)
+        with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+            sending.send_due()
+    elif kind == "project_finished":
+        _close(world, _propose(world, capture), capture)
+        with time_machine.travel(CLOSES + timedelta(hours=1), tick=False), capture(execute=True):
             stage_advance(project=world.project, actor=world.facilitator.user)
     elif kind == "invitation":
         addresses = []
@@ -121,10 +130,14 @@ def scenario(kind, world, capture, mailoutbox):
                 emails=addresses,
                 label=Membership.Label.PARTICIPANT,
                 is_facilitator=True,
-                invited_by=world.facilitator.user,
+                actor=world.facilitator.user,
             )
     wanted = "digest" if kind == "digest" else kind
     return by_recipient(message for message in mailoutbox if kind_of(message) == wanted)
+
+
+def test_every_kind_of_reminder_is_checked_here():
+    assert set(KINDS) == {*registered_kinds(), "digest"}
 
 
 @pytest.mark.parametrize("reminder_format", FORMATS)
@@ -252,7 +265,7 @@ def test_an_invitation_in_easy_words_says_how_they_join(
             emails=["invitee@example.org"],
             label=label,
             is_facilitator=False,
-            invited_by=world.facilitator.user,
+            actor=world.facilitator.user,
         )
     (message,) = mailoutbox
     assert words in message.body

@@ -11,10 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from participants import emails
-from participants.models import ReminderLog, User
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
-from tests.participants.support import ROLES, client_for, role_world
+from participants.mail import links
+from participants.models import User
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory, bulk_members
+from tests.roles import ROLES, client_for, role_world
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def profile_data(**changes):
         "access_needs": ["large_print", "quiet_space"],
         "access_needs_other": "",
         "strengths": "Cooking for big groups",
-        "wanted": ["notify_new_decision", "notify_result"],
+        "wanted": ["new_decision", "result"],
         "reminder_format": "large_print",
         "reminder_timing": "daily",
         "digest_time": "18:30",
@@ -60,7 +60,7 @@ def profile_data(**changes):
 
 
 def test_a_member_saves_their_profile(world):
-    client = client_for(world, "professional")
+    client = client_for(world.users["professional"])
     page = client.get(reverse("participants:profile"))
     assert page.status_code == HTTPStatus.OK
     assert page.content.decode().count("<h1") == 1
@@ -71,7 +71,8 @@ def test_a_member_saves_their_profile(world):
     assert person.strengths == "Cooking for big groups"
     assert person.reminder_format == "large_print"
     assert person.reminder_timing == "daily"
-    assert (person.notify_new_decision, person.notify_closing_soon) == (True, False)
+    assert "new_decision" not in person.reminders_turned_off
+    assert "closing_soon" in person.reminders_turned_off
     assert person.digest_time.strftime("%H:%M") == "18:30"
     assert person.timezone == "Europe/Paris"
     assert "Your profile is saved." in client.get(reverse("participants:profile")).content.decode()
@@ -86,13 +87,13 @@ def test_a_member_saves_their_profile(world):
         ({"timezone": "Moon/Base"}, "Choose your time zone from the list"),
         ({"reminder_timing": "hourly"}, "Choose when we should send your emails"),
         ({"access_needs": ["jetpack"]}, "Choose access needs from the list"),
-        ({"wanted": ["notify_everything"]}, "Choose emails from the list"),
+        ({"wanted": ["everything"]}, "Choose emails from the list"),
         ({"digest_weekday": "9"}, "Choose a day for your weekly email"),
         ({"strengths": "Cooking for big groups " * 100}, "2,000 characters or fewer"),
     ],
 )
 def test_bad_profile_input_is_explained_and_kept(world, changes, error):
-    client = client_for(world, "professional")
+    client = client_for(world.users["professional"])
     response = client.post(reverse("participants:profile"), profile_data(**changes))
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
@@ -105,7 +106,7 @@ def test_bad_profile_input_is_explained_and_kept(world, changes, error):
 
 @pytest.mark.parametrize(("typed", "saved"), [("5:30pm", "17:30"), ("9am", "09:00")])
 def test_a_digest_time_can_be_typed_the_12_hour_way(world, typed, saved):
-    client = client_for(world, "professional")
+    client = client_for(world.users["professional"])
     response = client.post(reverse("participants:profile"), profile_data(digest_time=typed))
     assert response.status_code == HTTPStatus.FOUND
     person = User.objects.get(pk=world.users["professional"].pk)
@@ -113,7 +114,7 @@ def test_a_digest_time_can_be_typed_the_12_hour_way(world, typed, saved):
 
 
 def test_something_else_typed_ticks_something_else(world):
-    client = client_for(world, "professional")
+    client = client_for(world.users["professional"])
     client.post(
         reverse("participants:profile"),
         profile_data(access_needs=[], access_needs_other="A ramp at the side door"),
@@ -129,8 +130,7 @@ def test_the_profile_page_takes_the_same_queries_at_any_size(
 ):
     person = UserFactory()
     project = ProjectFactory()
-    for _ in range(size):
-        MembershipFactory(project=project)
+    bulk_members(project, size)
     MembershipFactory(project=project, user=person)
     client = Client()
     client.force_login(person)
@@ -158,7 +158,7 @@ def test_access_needs_are_seen_only_by_facilitators_and_the_member(world, role):
         "participants:member_access_needs",
         kwargs={"slug": world.project.slug, "pk": world.memberships["participant"].pk},
     )
-    response = client_for(world, role).get(url)
+    response = client_for(world.users[role]).get(url)
     assert response.status_code == ACCESS_NEEDS_STATUS[role]
     html = response.content.decode()
     if response.status_code == HTTPStatus.OK:
@@ -174,13 +174,12 @@ def test_access_needs_are_seen_only_by_facilitators_and_the_member(world, role):
 def test_the_access_needs_page_takes_the_same_queries_at_any_size(
     size, world, django_assert_max_num_queries
 ):
-    for _ in range(size):
-        MembershipFactory(project=world.project)
+    bulk_members(world.project, size)
     url = reverse(
         "participants:member_access_needs",
         kwargs={"slug": world.project.slug, "pk": world.memberships["participant"].pk},
     )
-    client = client_for(world, "facilitator")
+    client = client_for(world.users["facilitator"])
     with django_assert_max_num_queries(10):
         assert client.get(url).status_code == HTTPStatus.OK
 
@@ -190,13 +189,13 @@ def test_the_access_needs_page_takes_the_same_queries_at_any_size(
 
 def test_the_preferences_link_works_without_signing_in(world, client):
     person = world.users["participant"]
-    url = emails.preferences_url(person).removeprefix("https://coproduce.example.org")
+    url = links.preferences_url(person).removeprefix("https://coproduce.example.org")
     page = client.get(url)
     assert page.status_code == HTTPStatus.OK
     assert "Change or stop your emails" in page.content.decode()
     assert "Meetings before 2pm" not in page.content.decode()  # never access needs
     data = {
-        "wanted": ["notify_result"],
+        "wanted": ["result"],
         "reminder_format": "plain_text",
         "reminder_timing": "weekly",
         "digest_time": "10:00",
@@ -207,11 +206,12 @@ def test_the_preferences_link_works_without_signing_in(world, client):
     assert response.status_code == HTTPStatus.FOUND
     person.refresh_from_db()
     assert person.reminder_format == "plain_text"
-    assert (person.notify_new_decision, person.notify_result) == (False, True)
+    assert "new_decision" in person.reminders_turned_off
+    assert "result" not in person.reminders_turned_off
 
 
 def test_bad_preferences_input_is_explained(world, client):
-    url = emails.preferences_url(world.users["participant"]).removeprefix(
+    url = links.preferences_url(world.users["participant"]).removeprefix(
         "https://coproduce.example.org"
     )
     response = client.post(url, {"reminder_format": "glitter"})
@@ -224,8 +224,8 @@ def test_bad_preferences_input_is_explained(world, client):
     [
         "nonsense",
         signing.dumps({"u": 1}, salt="some.other.salt"),
-        signing.dumps({"u": 10**9}, salt=emails.PREFERENCES_SALT),
-        signing.dumps([1, 2], salt=emails.PREFERENCES_SALT),
+        signing.dumps({"u": 10**9}, salt=links.PREFERENCES_SALT),
+        signing.dumps([1, 2], salt=links.PREFERENCES_SALT),
     ],
 )
 def test_forged_or_unknown_preferences_links_get_a_plain_page(db, client, token):
@@ -236,33 +236,32 @@ def test_forged_or_unknown_preferences_links_get_a_plain_page(db, client, token)
 
 def test_an_old_preferences_link_says_it_is_too_old(world, client):
     with time_machine.travel(timezone.now() - timedelta(days=400)):
-        token = emails.preferences_token(world.users["participant"])
+        token = links.preferences_token(world.users["participant"])
     response = client.get(reverse("participants:email_preferences", args=[token]))
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert "This link is too old" in response.content.decode()
 
 
 def stop_path(user, kind):
-    return emails.stop_url(user, kind).removeprefix("https://coproduce.example.org")
+    return links.stop_url(user, kind).removeprefix("https://coproduce.example.org")
 
 
 def test_one_click_stop(world):
     """RFC 8058: a POST with no cookies and no CSRF token, answered 200 with
     no redirect, 200 again when repeated; opening the link changes nothing."""
     person = world.users["participant"]
-    path = stop_path(person, ReminderLog.Kind.CLOSING_SOON)
+    path = stop_path(person, "closing_soon")
     mail_software = Client(enforce_csrf_checks=True)
     page = mail_software.get(path)
     assert page.status_code == HTTPStatus.OK
     assert 'data-crawl="skip"' in page.content.decode()
     person.refresh_from_db()
-    assert person.notify_closing_soon is True
+    assert person.reminders_turned_off == []
     first = mail_software.post(path, {"List-Unsubscribe": "One-Click"})
     assert first.status_code == HTTPStatus.OK
     assert "Emails stopped" in first.content.decode()
     person.refresh_from_db()
-    assert person.notify_closing_soon is False
-    assert person.notify_new_decision is True
+    assert person.reminders_turned_off == ["closing_soon"]
     again = mail_software.post(path, {"List-Unsubscribe": "One-Click"})
     assert again.status_code == HTTPStatus.OK
     assert not mail_software.cookies.get("sessionid")
@@ -270,16 +269,16 @@ def test_one_click_stop(world):
 
 def test_one_click_stop_of_a_digest_stops_every_reminder(world):
     person = world.users["participant"]
-    Client(enforce_csrf_checks=True).post(stop_path(person, emails.STOP_ALL))
+    Client(enforce_csrf_checks=True).post(stop_path(person, links.STOP_ALL))
     person.refresh_from_db()
-    assert not any(
-        [
-            person.notify_new_decision,
-            person.notify_closing_soon,
-            person.notify_result,
-            person.notify_stage,
-        ]
-    )
+    assert set(person.reminders_turned_off) == {
+        "new_decision",
+        "closing_soon",
+        "result",
+        "stage",
+        "project_finished",
+        "vote_recorded",
+    }
 
 
 @pytest.mark.parametrize(
@@ -287,8 +286,8 @@ def test_one_click_stop_of_a_digest_stops_every_reminder(world):
     [
         "nonsense",
         signing.dumps({"u": 1, "k": "stage"}, salt="some.other.salt"),
-        signing.dumps({"u": 1, "k": "invitation"}, salt=emails.STOP_SALT),
-        signing.dumps({"i": "not-a-uuid"}, salt=emails.STOP_SALT),
+        signing.dumps({"u": 1, "k": "invitation"}, salt=links.STOP_SALT),
+        signing.dumps({"i": "not-a-uuid"}, salt=links.STOP_SALT),
     ],
 )
 def test_one_click_stop_with_a_bad_token_is_404(db, token):

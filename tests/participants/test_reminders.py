@@ -17,17 +17,17 @@ from decisions.services import (
     vote_cast,
     vote_record_on_behalf,
 )
-from participants import kinds, reminders
 from participants.models import ReminderLog, User
+from participants.reminders import bulk, project_kinds, registry, scheduling, sending, timing
 from participants.services import reminders_stop
 from participants.tasks import send_due_digests, send_due_reminders
 from projects.models import Membership
+from projects.permissions import SYSTEM
 from projects.services import membership_add, membership_leave, stage_advance
 from tests.factories import DecisionFactory, MembershipFactory, StageFactory, UserFactory
 from tests.participants.mailers import CountingBackend, DownBackend, FailingBackend
 from tests.participants.support import CLOSES, NOW, TITLE, build_project, kind_of
 
-Kind = ReminderLog.Kind
 Status = ReminderLog.Status
 
 
@@ -67,12 +67,12 @@ def test_a_new_decision_plans_one_row_per_member_and_due_time(
     decision = propose(world, django_capture_on_commit_callbacks)
     key = f"decision:{decision.pk}"
     members = {m.user for m in world.members.values()}
-    new = rows(kind=Kind.NEW_DECISION, object_key=key)
+    new = rows(kind="new_decision", object_key=key)
     # Everyone but the proposer hears about it, at once (it is daytime).
     assert {row.user for row in new} == members
     assert set(new.values_list("status", flat=True)) == {Status.SENT}
     # Closing soon: 24 hours before it closes (48 hours before is already past).
-    soon = rows(kind=Kind.CLOSING_SOON, object_key=key)
+    soon = rows(kind="closing_soon", object_key=key)
     assert soon.count() == len(members) + 1  # the facilitator has not voted either
     assert set(soon.values_list("due_at", flat=True)) == {CLOSES - timedelta(hours=24)}
     assert set(soon.values_list("status", flat=True)) == {Status.PENDING}
@@ -92,11 +92,11 @@ def test_planning_twice_adds_nothing(world, django_capture_on_commit_callbacks, 
 def test_a_kind_turned_off_is_never_planned(world, django_capture_on_commit_callbacks, settings):
     use_mailer(settings, CountingBackend)
     person = world.members["standard"].user
-    person.notify_new_decision = False
+    person.reminders_turned_off = ["new_decision"]
     person.save()
     propose(world, django_capture_on_commit_callbacks)
-    assert not rows(user=person, kind=Kind.NEW_DECISION).exists()
-    assert rows(user=person, kind=Kind.CLOSING_SOON).exists()
+    assert not rows(user=person, kind="new_decision").exists()
+    assert rows(user=person, kind="closing_soon").exists()
     assert [m.to for m in CountingBackend.sent] == [["plain_text@example.org"]]
 
 
@@ -104,11 +104,11 @@ def test_an_opt_out_takes_effect_at_once(world, django_capture_on_commit_callbac
     use_mailer(settings, CountingBackend)
     propose(world, django_capture_on_commit_callbacks)
     person = world.members["standard"].user
-    reminders_stop(user=person, kind=Kind.CLOSING_SOON)
-    assert rows(user=person, kind=Kind.CLOSING_SOON).get().status == Status.SKIPPED
+    reminders_stop(user=person, kind="closing_soon")
+    assert rows(user=person, kind="closing_soon").get().status == Status.SKIPPED
     CountingBackend.reset()
     with time_machine.travel(CLOSES - timedelta(hours=23), tick=False):
-        reminders.send_due()
+        sending.send_due()
     assert [m.to for m in CountingBackend.sent] == [["plain_text@example.org"], ["sam@example.org"]]
 
 
@@ -119,10 +119,10 @@ def test_preferences_are_checked_again_when_sending(
     sender still honours it."""
     use_mailer(settings, CountingBackend)
     propose(world, django_capture_on_commit_callbacks)
-    User.objects.filter(email="standard@example.org").update(notify_closing_soon=False)
+    User.objects.filter(email="standard@example.org").update(reminders_turned_off=["closing_soon"])
     CountingBackend.reset()
     with time_machine.travel(CLOSES - timedelta(hours=23), tick=False):
-        report = reminders.send_due()
+        report = sending.send_due()
     assert report.skipped == 1
     assert ["standard@example.org"] not in [m.to for m in CountingBackend.sent]
 
@@ -136,12 +136,12 @@ def test_closing_soon_goes_only_to_members_who_have_not_voted(
         vote_cast(member=world.members["standard"], decision=decision, choice="agree")
     CountingBackend.reset()
     with time_machine.travel(CLOSES - timedelta(hours=24), tick=False):
-        reminders.send_due()
+        sending.send_due()
     assert sorted(m.to[0] for m in CountingBackend.sent) == [
         "plain_text@example.org",
         "sam@example.org",
     ]
-    voter_row = rows(user=world.members["standard"].user, kind=Kind.CLOSING_SOON).get()
+    voter_row = rows(user=world.members["standard"].user, kind="closing_soon").get()
     assert voter_row.status == Status.SKIPPED
 
 
@@ -153,7 +153,7 @@ def test_closing_reminders_at_the_projects_hours(
     world.project.save()
     decision = propose(world, django_capture_on_commit_callbacks, closes=NOW + timedelta(days=5))
     due = set(
-        rows(kind=Kind.CLOSING_SOON, user=world.members["standard"].user).values_list(
+        rows(kind="closing_soon", user=world.members["standard"].user).values_list(
             "due_at", flat=True
         )
     )
@@ -168,12 +168,12 @@ def test_closing_soon_is_dropped_when_the_vote_closes(
     world.project.save()
     decision = propose(world, django_capture_on_commit_callbacks)
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):
-        decision_close(decision_id=decision.pk, notify=False)
+        decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     CountingBackend.reset()
     with time_machine.travel(CLOSES, tick=False):
-        report = reminders.send_due()
+        report = sending.send_due()
     assert report.sent == 0
-    assert set(rows(kind=Kind.CLOSING_SOON).values_list("status", flat=True)) == {Status.SKIPPED}
+    assert set(rows(kind="closing_soon").values_list("status", flat=True)) == {Status.SKIPPED}
 
 
 def test_members_who_left_are_not_reminded(world, django_capture_on_commit_callbacks, settings):
@@ -183,7 +183,7 @@ def test_members_who_left_are_not_reminded(world, django_capture_on_commit_callb
         membership_leave(membership=world.members["plain_text"])
     CountingBackend.reset()
     with time_machine.travel(CLOSES - timedelta(hours=24), tick=False):
-        reminders.send_due()
+        sending.send_due()
     assert ["plain_text@example.org"] not in [m.to for m in CountingBackend.sent]
 
 
@@ -197,31 +197,31 @@ def test_not_urgent_reminders_wait_for_daytime_where_the_member_lives(
     night = datetime(2026, 6, 9, 22, 30, tzinfo=UTC)  # 11:30pm in London
     User.objects.filter(email="plain_text@example.org").update(timezone="America/New_York")
     decision = propose(world, django_capture_on_commit_callbacks, at=night, closes=CLOSES)
-    london = rows(kind=Kind.NEW_DECISION, user=world.members["standard"].user).get()
-    new_york = rows(kind=Kind.NEW_DECISION, user=world.members["plain_text"].user).get()
+    london = rows(kind="new_decision", user=world.members["standard"].user).get()
+    new_york = rows(kind="new_decision", user=world.members["plain_text"].user).get()
     # 8am in London; 6:30pm in New York is daytime already.
     assert london.send_after == datetime(2026, 6, 10, 7, 0, tzinfo=UTC)
     assert new_york.send_after == night
     assert decision.pk
     assert [m.to for m in CountingBackend.sent] == [["plain_text@example.org"]]
     with time_machine.travel(datetime(2026, 6, 10, 6, 59, tzinfo=UTC), tick=False):
-        assert reminders.send_due().sent == 0
+        assert sending.send_due().sent == 0
     with time_machine.travel(datetime(2026, 6, 10, 7, 0, tzinfo=UTC), tick=False):
-        assert reminders.send_due().sent == 1
+        assert sending.send_due().sent == 1
 
 
 def test_a_deadline_in_the_night_is_reminded_the_evening_before():
     user = User(timezone="Europe/London", reminder_timing="immediate")
-    kind = reminders.get_kind(Kind.CLOSING_SOON)
+    kind = registry.get_kind("closing_soon")
     closes = datetime(2026, 6, 11, 3, 0, tzinfo=UTC)  # 4am in London
     due = closes - timedelta(hours=2)  # 2am: night
-    in_digest, at = reminders.plan(
+    in_digest, at = timing.plan(
         user=user, kind=kind, due=due, deadline=closes, now=datetime(2026, 6, 9, tzinfo=UTC)
     )
     assert not in_digest
     assert at == datetime(2026, 6, 10, 18, 30, tzinfo=UTC)  # 7:30pm in London
     # Too late for the evening before: it goes when due, as it is urgent now.
-    in_digest, at = reminders.plan(user=user, kind=kind, due=due, deadline=closes, now=due)
+    in_digest, at = timing.plan(user=user, kind=kind, due=due, deadline=closes, now=due)
     assert at == due
 
 
@@ -229,9 +229,9 @@ def test_digest_times_daily_and_weekly():
     member = User(timezone="Europe/London", digest_time=time(9), digest_weekday=4)
     member.reminder_timing = User.ReminderTiming.DAILY
     after = datetime(2026, 6, 10, 9, 30, tzinfo=UTC)  # Wednesday 10:30am in London
-    assert reminders.next_digest_at(member, after) == datetime(2026, 6, 11, 8, 0, tzinfo=UTC)
+    assert timing.next_digest_at(member, after) == datetime(2026, 6, 11, 8, 0, tzinfo=UTC)
     member.reminder_timing = User.ReminderTiming.WEEKLY
-    assert reminders.next_digest_at(member, after) == datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
+    assert timing.next_digest_at(member, after) == datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
 
 
 # --- digests -----------------------------------------------------------------
@@ -247,8 +247,7 @@ def test_digests_are_built_only_for_members_with_something_waiting(
     MembershipFactory(
         project=world.project,
         user__reminder_timing=User.ReminderTiming.DAILY,
-        user__notify_new_decision=False,
-        user__notify_closing_soon=False,
+        user__reminders_turned_off=["new_decision", "closing_soon"],
     )
     propose(world, django_capture_on_commit_callbacks)
     held = rows(in_digest=True)
@@ -285,7 +284,7 @@ def test_a_digest_lists_each_decision_once_the_most_pressing_first(
         for membership in world.members.values():
             MembershipFactory(project=other.project, user=membership.user)
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
-        kinds.stage_started(other.pk)
+        project_kinds.stage_started(other.pk)
     propose(world, django_capture_on_commit_callbacks)
     assert rows(user=world.members["standard"].user, in_digest=True).count() == 3
     with time_machine.travel(datetime(2026, 6, 11, 8, 0, tzinfo=UTC), tick=False):
@@ -312,11 +311,11 @@ def test_a_result_in_a_digest_carries_its_outcome(db, settings, django_capture_o
         world = build_project(formats=["standard", "easy_words"], timing=User.ReminderTiming.DAILY)
     decision = propose(world, django_capture_on_commit_callbacks)
     with time_machine.travel(CLOSES, tick=False), django_capture_on_commit_callbacks(execute=True):
-        decision_close(decision_id=decision.pk)
+        decision_close(decision_id=decision.pk, actor=SYSTEM)
     later = time_machine.travel(CLOSES + timedelta(hours=1), tick=False)
     with later, django_capture_on_commit_callbacks(execute=True):
         outcome_write(
-            user=world.facilitator.user,
+            actor=world.facilitator.user,
             decision=Decision.objects.get(pk=decision.pk),
             statement="The centre opens until 6pm from 1 July.",
             who="Sam Okafor",
@@ -339,7 +338,7 @@ def test_a_digest_too_late_for_a_deadline_is_not_used(
     with time_machine.travel(NOW - timedelta(days=1), tick=False):
         world = build_project(formats=["standard"], timing=User.ReminderTiming.WEEKLY)
     propose(world, django_capture_on_commit_callbacks)
-    soon = rows(kind=Kind.CLOSING_SOON, user=world.members["standard"].user).get()
+    soon = rows(kind="closing_soon", user=world.members["standard"].user).get()
     assert not soon.in_digest
     assert soon.send_after == CLOSES - timedelta(hours=24)
 
@@ -355,20 +354,20 @@ def test_changing_timing_moves_waiting_reminders(
     with time_machine.travel(NOW, tick=False):
         reminder_preferences_save(
             user=person,
-            wanted=reminders.PREFERENCE_FIELDS,
+            wanted=[name for name, _label in registry.choices_to_turn_off()],
             reminder_format="standard",
             reminder_timing="daily",
             digest_time=time(18),
             digest_weekday=0,
             timezone="Europe/London",
         )
-    soon = rows(kind=Kind.CLOSING_SOON, user=person).order_by("due_at").first()
+    soon = rows(kind="closing_soon", user=person).order_by("due_at").first()
     assert soon.in_digest
     assert soon.send_after.astimezone(person_zone(person)).time() == time(18)
 
 
 def person_zone(person):
-    return reminders.zone(person.timezone)
+    return timing.zone(person.timezone)
 
 
 # --- exactly once -------------------------------------------------------------
@@ -398,7 +397,7 @@ def test_catching_up_after_an_hour_down(world, django_capture_on_commit_callback
     propose(world, django_capture_on_commit_callbacks)
     CountingBackend.reset()
     with time_machine.travel(CLOSES - timedelta(hours=23), tick=False):
-        report = reminders.send_due()
+        report = sending.send_due()
     # Both reminders fell due while it was down: each member gets one email,
     # not the same one twice at once.
     assert report.sent == 3
@@ -407,10 +406,10 @@ def test_catching_up_after_an_hour_down(world, django_capture_on_commit_callback
         "sam@example.org",
         "standard@example.org",
     ]
-    assert rows(kind=Kind.CLOSING_SOON, status=Status.SENT).count() == 3
-    assert rows(kind=Kind.CLOSING_SOON, status=Status.SKIPPED).count() == 3
+    assert rows(kind="closing_soon", status=Status.SENT).count() == 3
+    assert rows(kind="closing_soon", status=Status.SKIPPED).count() == 3
     with time_machine.travel(CLOSES - timedelta(hours=23), tick=False):
-        assert reminders.send_due().sent == 0
+        assert sending.send_due().sent == 0
 
 
 def test_catching_up_at_night_waits_for_daytime(db, settings):
@@ -425,7 +424,7 @@ def test_catching_up_at_night_waits_for_daytime(db, settings):
         world = build_project(formats=["standard"])
     world.project.closing_reminder_hours = [6]
     world.project.save()
-    with time_machine.travel(evening, tick=False), mock.patch.object(reminders, "enqueue_sending"):
+    with time_machine.travel(evening, tick=False), mock.patch.object(scheduling, "enqueue_sending"):
         later = DecisionFactory(
             project=world.project,
             stage=world.stage,
@@ -441,7 +440,7 @@ def test_catching_up_at_night_waits_for_daytime(db, settings):
         decision_reminders.decision_proposed(later.pk)
         decision_reminders.decision_proposed(early.pk)
     with time_machine.travel(two_am, tick=False):
-        report = reminders.send_due()
+        report = sending.send_due()
     # The vote closing at 6am: its new-decision email and its closing-soon
     # reminder go now, as after 8am would be too late.
     assert sorted((kind_of(m), m.to[0]) for m in CountingBackend.sent) == [
@@ -449,12 +448,12 @@ def test_catching_up_at_night_waits_for_daytime(db, settings):
         ("closing_soon", "standard@example.org"),
         ("new_decision", "standard@example.org"),
     ]
-    waiting = rows(object_key=f"decision:{later.pk}", kind=Kind.NEW_DECISION).get()
+    waiting = rows(object_key=f"decision:{later.pk}", kind="new_decision").get()
     assert report.postponed == 1
     assert (waiting.status, waiting.send_after, waiting.attempts) == (Status.PENDING, morning, 0)
     CountingBackend.reset()
     with time_machine.travel(morning, tick=False):
-        assert reminders.send_due().sent == 1
+        assert sending.send_due().sent == 1
     assert [(kind_of(m), m.to[0]) for m in CountingBackend.sent] == [
         ("new_decision", "standard@example.org")
     ]
@@ -466,14 +465,14 @@ def test_a_claim_left_by_a_dead_worker_is_released(
     use_mailer(settings, CountingBackend)
     propose(world, django_capture_on_commit_callbacks)
     due = CLOSES - timedelta(hours=24)
-    ReminderLog.objects.filter(kind=Kind.CLOSING_SOON).update(
+    ReminderLog.objects.filter(kind="closing_soon").update(
         status=Status.CLAIMED, claim_token="dead", claimed_at=due, attempts=1
     )
     CountingBackend.reset()
     with time_machine.travel(due + timedelta(minutes=5), tick=False):
-        assert reminders.send_due().sent == 0  # the claim may still be alive
-    with time_machine.travel(due + reminders.CLAIM_TIMEOUT + timedelta(minutes=1), tick=False):
-        assert reminders.send_due().sent == 3
+        assert sending.send_due().sent == 0  # the claim may still be alive
+    with time_machine.travel(due + sending.CLAIM_TIMEOUT + timedelta(minutes=1), tick=False):
+        assert sending.send_due().sent == 3
     assert len(CountingBackend.sent) == 3
 
 
@@ -486,21 +485,21 @@ def test_a_refused_message_is_tried_again_with_backoff_then_given_up(
     use_mailer(settings, FailingBackend)
     User.objects.filter(email="plain_text@example.org").update(email="fail@example.org")
     propose(world, django_capture_on_commit_callbacks)
-    row = rows(user__email="fail@example.org", kind=Kind.NEW_DECISION).get()
+    row = rows(user__email="fail@example.org", kind="new_decision").get()
     assert row.status == Status.PENDING
     assert row.attempts == 1
-    assert row.send_after == NOW + reminders.BACKOFF[0]
+    assert row.send_after == NOW + sending.BACKOFF[0]
     assert "550" in row.last_error
     moment = NOW
-    for wait in reminders.BACKOFF:
+    for wait in sending.BACKOFF:
         moment += wait
         with time_machine.travel(moment, tick=False):
-            reminders.send_due()
+            sending.send_due()
     row.refresh_from_db()
     assert row.status == Status.FAILED
-    assert row.attempts == reminders.MAX_ATTEMPTS
+    assert row.attempts == sending.MAX_ATTEMPTS
     # The other members' emails went in the same batch.
-    assert rows(kind=Kind.NEW_DECISION, status=Status.SENT).count() == 1
+    assert rows(kind="new_decision", status=Status.SENT).count() == 1
 
 
 def test_an_unreachable_mail_server_keeps_everything_for_later(
@@ -508,26 +507,26 @@ def test_an_unreachable_mail_server_keeps_everything_for_later(
 ):
     use_mailer(settings, DownBackend)
     propose(world, django_capture_on_commit_callbacks)
-    new = rows(kind=Kind.NEW_DECISION)
+    new = rows(kind="new_decision")
     assert set(new.values_list("status", flat=True)) == {Status.PENDING}
     assert set(new.values_list("attempts", flat=True)) == {1}
     use_mailer(settings, CountingBackend)
-    with time_machine.travel(NOW + reminders.BACKOFF[0], tick=False):
-        assert reminders.send_due().sent == 2
+    with time_machine.travel(NOW + sending.BACKOFF[0], tick=False):
+        assert sending.send_due().sent == 2
 
 
 def test_failed_reminders_can_be_tried_again(world, django_capture_on_commit_callbacks, settings):
     use_mailer(settings, CountingBackend)
     propose(world, django_capture_on_commit_callbacks)
-    ReminderLog.objects.filter(kind=Kind.CLOSING_SOON).update(status=Status.FAILED, attempts=5)
+    ReminderLog.objects.filter(kind="closing_soon").update(status=Status.FAILED, attempts=5)
     assert rows(status=Status.FAILED).count() == 3
     # Only a manager of the project's organisation may send them again.
     manager = UserFactory()
     with time_machine.travel(NOW, tick=False):
-        assert reminders.reminders_retry(reminders=ReminderLog.objects.all(), actor=manager) == 0
+        assert scheduling.reminders_retry(reminders=ReminderLog.objects.all(), actor=manager) == 0
     world.project.organisation.managers.add(manager)
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
-        retried = reminders.reminders_retry(
+        retried = scheduling.reminders_retry(
             reminders=ReminderLog.objects.filter(status=Status.FAILED), actor=manager
         )
     assert retried == 3
@@ -541,7 +540,7 @@ def _record(world, decision, membership, capture, *, at=NOW + timedelta(hours=1)
     # decisions.services hands over to reminders.vote_recorded after commit.
     with time_machine.travel(at, tick=False), capture(execute=True):
         return vote_record_on_behalf(
-            recorder=world.facilitator.user,
+            actor=world.facilitator.user,
             member=membership,
             decision=decision,
             choice="disagree",
@@ -566,7 +565,7 @@ def test_a_member_is_told_when_a_facilitator_records_their_vote(
     # Planning it again (a retried hand-over) sends nothing more.
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):
         decision_reminders.vote_recorded(vote.pk)
-        reminders.send_due()
+        sending.send_due()
     assert len(CountingBackend.sent) == 1
 
 
@@ -576,14 +575,14 @@ def test_no_email_about_a_recorded_vote_once_the_member_voted_themselves(
     use_mailer(settings, CountingBackend)
     decision = propose(world, django_capture_on_commit_callbacks)
     member = world.members["standard"]
-    with mock.patch.object(reminders, "enqueue_sending"):
+    with mock.patch.object(scheduling, "enqueue_sending"):
         _record(world, decision, member, django_capture_on_commit_callbacks)
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):
         vote_cast(member=member, decision=decision, choice="agree")
     CountingBackend.reset()
     with time_machine.travel(NOW + timedelta(hours=3), tick=False):
-        assert reminders.send_due().sent == 0
-    assert rows(kind=Kind.VOTE_RECORDED).get().status == Status.SKIPPED
+        assert sending.send_due().sent == 0
+    assert rows(kind="vote_recorded").get().status == Status.SKIPPED
 
 
 def test_emails_about_recorded_votes_can_be_turned_off(
@@ -592,12 +591,12 @@ def test_emails_about_recorded_votes_can_be_turned_off(
     use_mailer(settings, CountingBackend)
     decision = propose(world, django_capture_on_commit_callbacks)
     member = world.members["standard"]
-    reminders_stop(user=member.user, kind=Kind.VOTE_RECORDED)
+    reminders_stop(user=member.user, kind="vote_recorded")
     member.user.refresh_from_db()
-    assert member.user.notify_vote_recorded is False
-    assert member.user.notify_new_decision is True
+    assert "vote_recorded" in member.user.reminders_turned_off
+    assert "new_decision" not in member.user.reminders_turned_off
     _record(world, decision, member, django_capture_on_commit_callbacks)
-    assert not rows(kind=Kind.VOTE_RECORDED).exists()
+    assert not rows(kind="vote_recorded").exists()
 
 
 # --- stages, newcomers, outcomes ----------------------------------------------------
@@ -610,6 +609,9 @@ def test_a_new_stage_reminds_everyone_but_whoever_moved_it(
     StageFactory(project=world.project, position=3, name="Designing together")
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         stage_advance(project=world.project, actor=world.facilitator.user)
+    assert CountingBackend.sent == []  # it waits to see whether the project moves on again
+    with time_machine.travel(NOW + project_kinds.StageReminder.settle, tick=False):
+        sending.send_due()
     assert sorted(m.to[0] for m in CountingBackend.sent) == [
         "plain_text@example.org",
         "standard@example.org",
@@ -627,8 +629,13 @@ def test_a_newcomer_is_reminded_of_votes_about_to_close(
         time_machine.travel(NOW + timedelta(hours=1), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        membership_add(project=world.project, user=newcomer, label=Membership.Label.PARTICIPANT)
-    assert rows(user=newcomer, kind=Kind.CLOSING_SOON).count() == 1
+        membership_add(
+            project=world.project,
+            user=newcomer,
+            label=Membership.Label.PARTICIPANT,
+            actor=newcomer,
+        )
+    assert rows(user=newcomer, kind="closing_soon").count() == 1
 
 
 def test_the_outcome_is_not_sent_twice(world, django_capture_on_commit_callbacks, settings):
@@ -639,12 +646,12 @@ def test_the_outcome_is_not_sent_twice(world, django_capture_on_commit_callbacks
     use_mailer(settings, CountingBackend)
     decision = propose(world, django_capture_on_commit_callbacks)
     with time_machine.travel(CLOSES, tick=False):
-        decision_close(decision_id=decision.pk, notify=False)
+        decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
         Outcome.objects.create(decision=decision, statement="We open until 6pm.", who="Sam")
         decision_reminders.decision_closed(decision.pk)
         decision_reminders.outcome_written(decision.pk)
         CountingBackend.reset()
-        reminders.send_due()
+        sending.send_due()
     kinds = sorted(kind_of(m) for m in CountingBackend.sent)
     assert kinds == ["result"] * 3
     assert "We open until 6pm." in CountingBackend.sent[0].body
@@ -680,8 +687,8 @@ def test_preparing_a_decisions_reminders_takes_the_same_queries_at_any_size(
         decision_reminders.decision_proposed(decision.pk)
     # One new-decision reminder for everyone but the proposer, one closing-soon
     # reminder (24 hours before) for everyone.
-    assert rows(kind=Kind.NEW_DECISION).count() == size
-    assert rows(kind=Kind.CLOSING_SOON).count() == size + 1
+    assert rows(kind="new_decision").count() == size
+    assert rows(kind="closing_soon").count() == size + 1
 
 
 @pytest.mark.parametrize("size", [50, 500])
@@ -696,12 +703,12 @@ def test_sending_a_batch_reads_the_database_a_fixed_number_of_times(
     with time_machine.travel(NOW, tick=False):
         decision_reminders.decision_proposed(decision.pk)
     messages = 2 * size + 1  # new decision (not to the proposer) and closing soon
-    batches = math.ceil(messages / reminders.BATCH_SIZE)
+    batches = math.ceil(messages / sending.BATCH_SIZE)
     # A fixed number of reads for each batch of up to BATCH_SIZE (whatever its
     # size), then one UPDATE per message.
     later = time_machine.travel(CLOSES - timedelta(hours=24), tick=False)
     with later, django_assert_max_num_queries(18 * batches + messages):
-        report = reminders.send_due()
+        report = sending.send_due()
     assert report.sent == messages
     assert CountingBackend.opened == batches
 
@@ -717,7 +724,7 @@ def test_sending_a_batch_reads_the_database_a_fixed_number_of_times(
 def test_daytime_can_be_configured(daytime, expected, settings):
     settings.COPRODUCE_DAYTIME = daytime
     night = datetime(2026, 6, 9, 23, 30, tzinfo=UTC)  # 12:30am in London
-    at = reminders.daytime_from(night, reminders.zone("Europe/London"))
+    at = timing.daytime_from(night, timing.zone("Europe/London"))
     assert at == (expected or night)
 
 
@@ -729,7 +736,7 @@ def test_a_failure_to_plan_never_breaks_the_page_and_is_tried_again(
     from django.db import OperationalError
 
     use_mailer(settings, CountingBackend)
-    real = reminders._insert_ignoring_conflicts
+    real = bulk.insert_ignoring_conflicts
     calls = []
 
     def flaky(**kwargs):
@@ -738,9 +745,9 @@ def test_a_failure_to_plan_never_breaks_the_page_and_is_tried_again(
             raise OperationalError("database table is locked")
         return real(**kwargs)
 
-    monkeypatch.setattr(reminders, "_insert_ignoring_conflicts", flaky)
+    monkeypatch.setattr(bulk, "insert_ignoring_conflicts", flaky)
     decision = propose(world, django_capture_on_commit_callbacks)  # no error raised
     assert decision.pk
     # The task (run at once in tests) planned everything, once.
-    assert rows(kind=Kind.NEW_DECISION).count() == 2
-    assert rows(kind=Kind.CLOSING_SOON).count() == 3
+    assert rows(kind="new_decision").count() == 2
+    assert rows(kind="closing_soon").count() == 3

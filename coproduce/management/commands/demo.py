@@ -17,6 +17,7 @@ from decisions.models import Comment, Decision, Option, Outcome, Vote
 from decisions.services import decision_close
 from participants.models import User
 from projects.models import Activity, LadderAnswer, Membership, Organisation, Project, Stage
+from projects.permissions import SYSTEM
 
 DEMO_PASSWORD = "coproduce-demo"  # noqa: S105  (public on purpose: demo data only)
 ORGANISATION_SLUG = "riverside-council"
@@ -211,7 +212,7 @@ class Command(BaseCommand):
             )
         # Closed by the real service, so its tally has the shape of real ones;
         # no notice is sent for a decision that closed a month ago.
-        decision_close(decision_id=closed.pk, notify=False)
+        decision_close(decision_id=closed.pk, actor=SYSTEM, notify=False)
         Outcome.objects.create(
             decision=closed,
             statement="Meetings are on Tuesdays from 10am to 12pm in the garden room.",
@@ -357,16 +358,16 @@ def _other_organisation(now):
 
 def _plan_reminders(decision_ids, soon_id):
     from decisions import reminders as decision_reminders
-    from participants import reminders
+    from participants.reminders.scheduling import project_recipients, schedule
 
     for decision_id in decision_ids:
         decision_reminders.decision_proposed(decision_id)
     soon = Decision.objects.select_related("project").get(pk=soon_id)
-    reminders.schedule(
+    schedule(
         kind="closing_soon",
         object_key=f"decision:{soon.pk}",
         due_at=soon.closes_at - timedelta(minutes=2),
-        recipients=reminders.project_recipients(soon.project_id),
+        recipients=project_recipients(soon.project_id),
         project=soon.project,
         deadline=soon.closes_at,
     )

@@ -178,7 +178,7 @@ class Command(BaseCommand):
         from participants.models import ReminderLog
 
         with (
-            mock.patch("participants.reminders.enqueue_sending"),
+            mock.patch("participants.reminders.scheduling.enqueue_sending"),
             counting_queries() as queries,
         ):
             started = time.perf_counter()
@@ -191,7 +191,7 @@ class Command(BaseCommand):
         )
 
     def _send_here(self, port: int) -> int:
-        from participants import reminders
+        from participants.reminders import sending
         from participants.tasks import send_due_reminders
 
         self.stdout.write(f"Sending over SMTP to 127.0.0.1:{port} from this one process...")
@@ -203,12 +203,12 @@ class Command(BaseCommand):
 
         sent = ReminderLog.objects.filter(status=ReminderLog.Status.SENT).count()
         rate = sent / seconds
-        batches = -(-sent // reminders.BATCH_SIZE)
+        batches = -(-sent // sending.BATCH_SIZE)
         self.stdout.write(
             f"Sent {sent:,} emails in {seconds:.2f} s: {rate:,.0f} messages per second "
             f"(target {TARGET_PER_SECOND}). {queries.count:,} queries: "
             f"{queries.count - sent:,} for {batches} batches of up to "
-            f"{reminders.BATCH_SIZE}, and one per message to mark it sent."
+            f"{sending.BATCH_SIZE}, and one per message to mark it sent."
         )
         if rate < TARGET_PER_SECOND:
             self.stderr.write(self.style.WARNING("Below the target."))

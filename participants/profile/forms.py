@@ -1,24 +1,13 @@
 """Forms for the profile page (access needs, strengths, reminder choices),
-the email preferences page reached from an email, and invitations."""
+the email preferences page reached from an email, and display settings."""
 
 import zoneinfo
 
 from django import forms
 
-from participants.invitations import MAX_ADDRESSES, parse_addresses
 from participants.models import User
-from projects.models import Membership
+from participants.reminders.registry import choices_to_turn_off
 
-WANTED_CHOICES = [
-    ("notify_new_decision", "A new decision to vote on"),
-    ("notify_closing_soon", "A vote is closing soon and you have not voted"),
-    ("notify_result", "The result of a decision, and what will happen next"),
-    ("notify_stage", "The project moves to a new stage"),
-    (
-        "notify_vote_recorded",
-        "A facilitator records your vote for you (given in a meeting, by phone or on paper)",
-    ),
-]
 WEEKDAYS = [
     (0, "Monday"),
     (1, "Tuesday"),
@@ -39,7 +28,7 @@ class ReminderPreferencesForm(forms.Form):
 
     wanted = forms.MultipleChoiceField(
         label="Which emails do you want?",
-        choices=WANTED_CHOICES,
+        choices=choices_to_turn_off,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         error_messages={"invalid_choice": "Choose emails from the list"},
@@ -99,7 +88,11 @@ class ReminderPreferencesForm(forms.Form):
     @classmethod
     def initial_for(cls, user: User) -> dict:
         return {
-            "wanted": [field for field, _label in WANTED_CHOICES if getattr(user, field)],
+            "wanted": [
+                name
+                for name, _label in choices_to_turn_off()
+                if name not in (user.reminders_turned_off or [])
+            ],
             "reminder_format": user.reminder_format,
             "reminder_timing": user.reminder_timing,
             "digest_time": user.digest_time,
@@ -161,37 +154,18 @@ class ProfileForm(ReminderPreferencesForm):
         }
 
 
-class InvitationForm(forms.Form):
-    emails = forms.CharField(
-        label="Email addresses",
-        widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
-        help_text=(
-            f"Put each address on its own line, or separate them with commas. "
-            f"You can invite up to {MAX_ADDRESSES} people at once."
-        ),
-        error_messages={"required": "Enter at least one email address"},
-    )
-    label = forms.ChoiceField(
-        label="They will join as",
-        choices=Membership.Label.choices,
+class DisplayPreferencesForm(forms.Form):
+    text_size = forms.ChoiceField(
+        label="Text size",
+        choices=User.TextSize.choices,
         widget=forms.RadioSelect,
-        help_text="This is for showing the balance of the project. Everyone has the same say.",
-        error_messages={"required": "Choose participant or professional"},
+        error_messages={"required": "Choose a text size", "invalid_choice": "Choose a text size"},
     )
-    is_facilitator = forms.BooleanField(
-        label="Make them facilitators too (they can invite people and move stages)",
+    high_contrast = forms.BooleanField(
+        label="High contrast: black text on a white background with thicker lines",
         required=False,
     )
-
-    def __init__(self, *args, project, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.project = project
-
-    def clean_emails(self):
-        from participants.invitations import address_problems
-
-        addresses = parse_addresses(self.cleaned_data["emails"])
-        problems = address_problems(project=self.project, addresses=addresses)
-        if problems:
-            raise forms.ValidationError(problems)
-        return addresses
+    reduced_motion = forms.BooleanField(
+        label="Reduce motion: no animations or smooth scrolling",
+        required=False,
+    )

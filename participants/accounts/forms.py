@@ -23,7 +23,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from coproduce.forms import LineField
-from participants.models import User
 
 EMAIL_ERRORS = {
     "required": "Enter your email address",
@@ -292,21 +291,4 @@ class DisplayNameForm(forms.Form):
         help_text=NAME_HINT,
         error_messages=NAME_ERRORS,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-
-
-class DisplayPreferencesForm(forms.Form):
-    text_size = forms.ChoiceField(
-        label="Text size",
-        choices=User.TextSize.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose a text size", "invalid_choice": "Choose a text size"},
-    )
-    high_contrast = forms.BooleanField(
-        label="High contrast: black text on a white background with thicker lines",
-        required=False,
-    )
-    reduced_motion = forms.BooleanField(
-        label="Reduce motion: no animations or smooth scrolling",
-        required=False,
     )

@@ -12,9 +12,10 @@ from django.urls import Resolver404, get_script_prefix, resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from participants import invitations as services
+from coproduce.views import save_if_valid
+from participants.invitations import services
+from participants.invitations.forms import InvitationForm
 from participants.models import Invitation
-from participants.profile_forms import InvitationForm
 from projects.models import Membership
 from projects.permissions import project_access_or_404
 
@@ -36,28 +37,28 @@ def invitations(request, slug):
     project = access.project
     if request.method == "POST":
         form = InvitationForm(request.POST, project=project)
-        if form.is_valid():
-            try:
-                created = services.invitations_create(
-                    project=project,
-                    emails=form.cleaned_data["emails"],
-                    label=form.cleaned_data["label"],
-                    is_facilitator=form.cleaned_data["is_facilitator"],
-                    invited_by=request.user,
-                )
-            except ValidationError as error:
-                for message in error.messages:
-                    form.add_error("emails", message)
-            else:
-                count = len(created)
-                messages.success(
-                    request,
-                    f"We are sending {count} invitation{'s' if count != 1 else ''}. "
-                    "Each link works for 14 days.",
-                )
-                return redirect("participants:invitations", slug=project.slug)
     else:
         form = InvitationForm(project=project, initial={"label": "participant"})
+    saved = save_if_valid(
+        request,
+        form,
+        lambda data: services.invitations_create(
+            project=project,
+            emails=data["emails"],
+            label=data["label"],
+            is_facilitator=data["is_facilitator"],
+            actor=request.user,
+        ),
+        otherwise="emails",  # every refusal is about the addresses
+    )
+    if saved:
+        count = len(saved.result)
+        messages.success(
+            request,
+            f"We are sending {count} invitation{'s' if count != 1 else ''}. "
+            "Each link works for 14 days.",
+        )
+        return redirect("participants:invitations", slug=project.slug)
     now = timezone.now()
     listed = Invitation.objects.filter(project=project).select_related("invited_by", "accepted_by")
     pending = list(listed.pending(now).order_by("email"))
@@ -128,7 +129,7 @@ PROBLEM_STATUS = {"bad": 404, "wrong_address": 403, "unconfirmed": 403, "member"
 # Set when someone signs up from an invitation link: which invitation, and the
 # address allauth sent its confirmation email to, so the invitation page can
 # say where to look while it waits. It only changes what the page says: joining
-# needs the address confirmed (participants.invitations.address_problem).
+# needs the address confirmed (participants.invitations.services.address_problem).
 AWAITING_CONFIRMATION = "participants.invitation_awaiting_confirmation"
 
 

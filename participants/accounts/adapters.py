@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coproduce.text import clean_line
-from participants import invitations
-from participants.display import DisplayPreferences, display_preferences_for
-from participants.emails import absolute_url, format_date, format_time, invitation_token
-from participants.invitation_views import awaiting_confirmation_redirect
+from coproduce.words import day_and_date, time_of_day
+from participants.invitations import services as invitations
+from participants.invitations.views import awaiting_confirmation_redirect
+from participants.mail.links import absolute_url, invitation_token
 from participants.models import User
-from participants.reminders import zone
+from participants.profile.display import DisplayPreferences, display_preferences_for
+from participants.reminders.timing import zone
 from participants.services import display_preferences_save
 
 TRY_AGAIN_LATER = "Wait a few minutes, then try again."
@@ -130,7 +131,7 @@ NOTICES = {
     "account/email/email_added",  # someone asked to add an address
     "account/email/email_changed",  # the main address changed
     "account/email/email_deleted",
-    "account/email/project_joined",  # participants.invitations.joined_notice_send
+    "account/email/project_joined",  # participants.invitations.services.joined_notice_send
 }
 
 
@@ -140,7 +141,7 @@ def notice_time(moment: datetime, user: User) -> str:
     tz = zone(user.timezone)
     local = moment.astimezone(tz)
     place = str(tz).rsplit("/", 1)[-1].replace("_", " ")
-    return f"{format_time(local)} on {format_date(local)} {local.year} ({place} time)"
+    return f"{time_of_day(local)} on {day_and_date(local)} ({place} time)"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -223,8 +224,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def render_mail(self, template_prefix, email, context, headers=None):
         """Account emails follow docs/email-rules.md like every other email: the
         member's format, the shared layout, a link to change or stop
-        emails (participants.emails.account_email)."""
-        from participants.emails import account_email
+        emails (participants.mail.account.account_email)."""
+        from participants.mail.account import account_email
 
         return account_email(super().render_mail, template_prefix, email, context, headers)
 

@@ -1,38 +1,40 @@
 """The kinds of reminder whose words belong to participants: the project
-moving to a new stage (with the ladder check open), and invitations.
-The decision kinds live in decisions/reminders.py."""
+moving on to a new stage (with the ladder check open), and invitations; and
+the planners of the events projects announces (a stage started, someone
+joined). The decision kinds, and the end of a project, live in
+decisions/reminders.py."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.urls import reverse
 
-from participants.emails import (
-    absolute_url,
-    format_date,
-    invitation_stop_token,
-    invitation_token,
-    reverse_or,
-)
-from participants.invitations import LABEL_WORDS
-from participants.models import Invitation, PlanningRequest, ReminderLog
-from participants.reminders import (
+from coproduce.words import day_and_date
+from participants.invitations.services import LABEL_WORDS
+from participants.mail.links import absolute_url, invitation_stop_token, invitation_token
+from participants.models import Invitation, ReminderLog
+from participants.reminders.registry import (
     Message,
     ReminderKind,
     planner,
-    project_recipients,
     register,
-    schedule,
+    registered_kinds,
 )
+from participants.reminders.scheduling import cancel, project_recipients, schedule
 from projects.models import Membership, Project, Stage
 
-Kind = ReminderLog.Kind
+STAGE_STARTED = "stage_started"
+MEMBER_JOINED = "member_joined"
 
 
 def object_id(row: ReminderLog) -> int:
     """The id in an object key such as "decision:42"."""
     return int(row.object_key.rsplit(":", 1)[1])
+
+
+def project_key(project_id: int) -> str:
+    return f"project:{project_id}"
 
 
 def facilitators_by_project(project_ids) -> dict[int, str]:
@@ -52,79 +54,96 @@ def facilitators_by_project(project_ids) -> dict[int, str]:
 
 def project_url(project: Project) -> str:
     """The project's home page, as a full address."""
-    path = reverse_or([("projects:detail", {"slug": project.slug})], reverse("home"))
-    return absolute_url(path)
+    return absolute_url(project.get_absolute_url())
 
 
 def stage_url(stage: Stage) -> str:
     """The stage's page (where the ladder check is), as a full address."""
-    slug = stage.project.slug
-    path = reverse_or(
-        [
-            ("projects:stage", {"slug": slug, "position": stage.position}),
-            ("projects:stage", {"slug": slug, "pk": stage.pk}),
-            ("projects:stage_detail", {"slug": slug, "pk": stage.pk}),
-            ("projects:ladder", {"slug": slug, "pk": stage.pk}),
-            ("projects:timeline", {"slug": slug}),
-            ("projects:detail", {"slug": slug}),
-        ],
-        reverse("home"),
-    )
-    return absolute_url(path)
+    return absolute_url(stage.get_absolute_url())
 
 
 @register
 class StageReminder(ReminderKind):
-    """The project moved to a new stage, and its ladder check is open."""
+    """The project moved on: where it is now, and its ladder check.
 
-    name = Kind.STAGE
-    preference = "notify_stage"
+    A facilitator may press "next stage" several times in a row (to skip
+    stages that are already done, or after a mistake), so the message waits
+    ``settle`` after each move, and only the last move of a run is told:
+    one email about where the project now is, not one per press about
+    stages that have already ended."""
+
+    name = "stage"
+    label = "The project moves to a new stage"
     digest_rank = 60
+    listed = 40
+    settle = timedelta(minutes=10)
 
     def messages(self, rows, *, now: datetime):
-        stages = Stage.objects.select_related("project").in_bulk({object_id(row) for row in rows})
-        helpers = facilitators_by_project(stage.project_id for stage in stages.values())
-        by_stage: dict[int, Message | None] = {}
-        for stage_id, stage in stages.items():
+        project_ids = {object_id(row) for row in rows}
+        current = {
+            stage.project_id: stage
+            for stage in Stage.objects.select_related("project").filter(
+                project_id__in=project_ids, started_at__isnull=False, ended_at__isnull=True
+            )
+        }
+        helpers = facilitators_by_project(project_ids)
+        by_project: dict[int, Message | None] = {}
+        for project_id, stage in current.items():
             project = stage.project
-            if not stage.is_current or project.status != Project.Status.ACTIVE:
-                by_stage[stage_id] = None
+            if project.status != Project.Status.ACTIVE:
                 continue
             url = stage_url(stage)
-            by_stage[stage_id] = Message(
+            by_project[project_id] = Message(
                 template="stage",
                 context={
                     "project_name": project.name,
                     "stage_name": stage.name,
                     "stage_aims": stage.aims,
                     "url": url,
-                    "facilitator_name": helpers.get(project.pk, ""),
+                    "facilitator_name": helpers.get(project_id, ""),
                 },
                 project_name=project.name,
-                digest_line=f"{project.name} moved to a new stage: {stage.name}.",
-                easy_digest_line=f"{project.name} has a new stage.\nIt is called {stage.name}.",
-                link_text=f"Answer the ladder check for {stage.name}",
-                easy_link_text=f"Tell us what you think about {stage.name}",
                 url=url,
             )
-        return {row.pk: by_stage.get(object_id(row)) for row in rows}
+        result: dict[int, Message | None] = {}
+        for row in rows:
+            stage = current.get(object_id(row))
+            # Planned for an earlier move: the project has moved on since,
+            # and the row planned for the latest move says where it is.
+            moved_on = stage is None or row.due_at < stage.started_at + self.settle
+            result[row.pk] = None if moved_on else by_project.get(object_id(row))
+        return result
 
 
-@planner(PlanningRequest.Event.STAGE_STARTED)
+@planner(STAGE_STARTED)
 def stage_started(stage_id: int, actor_id: int | None = None) -> int:
-    """Tell every member (except whoever moved it) that the project moved to
-    a new stage and the ladder check is open."""
+    """Tell every member (except whoever moved it) where the project now is,
+    once it has settled there; a message waiting about an earlier move is
+    dropped."""
     stage = Stage.objects.select_related("project").filter(pk=stage_id).first()
     if stage is None or not stage.is_current:
         return 0
+    key = project_key(stage.project_id)
+    cancel(kind=StageReminder.name, object_key=key, reason="The project moved on again")
     recipients = project_recipients(stage.project_id).exclude(pk=actor_id)
     return schedule(
-        kind=Kind.STAGE,
-        object_key=f"stage:{stage.pk}",
-        due_at=stage.started_at,
+        kind=StageReminder.name,
+        object_key=key,
+        due_at=stage.started_at + StageReminder.settle,
         recipients=recipients,
         project=stage.project,
     )
+
+
+@planner(MEMBER_JOINED)
+def member_joined(membership_id: int) -> None:
+    """Someone joined: each kind of reminder plans what they should still
+    hear about (votes about to close)."""
+    membership = Membership.objects.filter(pk=membership_id).first()
+    if membership is None:
+        return
+    for kind in registered_kinds().values():
+        kind.member_joined(membership)
 
 
 @register
@@ -132,8 +151,9 @@ class InvitationReminder(ReminderKind):
     """An invitation to join a project. It cannot be turned off, like a
     sign-in email, and goes at once: someone just asked for it."""
 
-    name = Kind.INVITATION
-    preference = None
+    name = "invitation"
+    label = "An invitation to join a project"
+    can_turn_off = False
     urgent = True
     digest_rank = 30
 
@@ -173,14 +193,10 @@ class InvitationReminder(ReminderKind):
                     "label_words": LABEL_WORDS.get(invitation.label, "a member"),
                     "is_facilitator": invitation.is_facilitator,
                     "url": accept_url,
-                    "expires_date": format_date(expires, now=now),
+                    "expires_date": day_and_date(expires, now=now),
                     "stop_url": stop_url,
                 },
                 project_name=project.name,
-                digest_line=f"{inviter} invited you to join {project.name}.",
-                easy_digest_line=f"{inviter} wants you to join {project.name}.",
-                link_text=f"Accept the invitation to join {project.name}",
-                easy_link_text=f"Join {project.name}",
                 url=accept_url,
             )
         return result

@@ -1,4 +1,5 @@
-from dataclasses import asdict
+"""The account page: your name, email addresses, password and two-step
+sign-in (allauth's own pages do the rest)."""
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -8,22 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from participants.display import display_preferences_for
-from participants.forms import DisplayNameForm, DisplayPreferencesForm
-from participants.services import display_name_change, display_preferences_save
-
-
-@require_http_methods(["GET", "POST"])
-def display_preferences(request):
-    if request.method == "POST":
-        form = DisplayPreferencesForm(request.POST)
-        if form.is_valid():
-            display_preferences_save(request=request, **form.cleaned_data)
-            messages.success(request, "Your display settings are saved.")
-            return redirect("participants:display")
-    else:
-        form = DisplayPreferencesForm(initial=asdict(display_preferences_for(request)))
-    return render(request, "participants/display_preferences.html", {"form": form})
+from coproduce.views import save_if_valid
+from participants.accounts.forms import DisplayNameForm
+from participants.services import display_name_change
 
 
 @login_required
@@ -34,12 +22,15 @@ def account(request):
     user = request.user
     if request.method == "POST":
         form = DisplayNameForm(request.POST)
-        if form.is_valid():
-            display_name_change(user=user, display_name=form.cleaned_data["display_name"])
-            messages.success(request, "Your name is saved.")
-            return redirect("participants:account")
     else:
         form = DisplayNameForm(initial={"display_name": user.display_name})
+    if save_if_valid(
+        request,
+        form,
+        lambda data: display_name_change(user=user, display_name=data["display_name"]),
+    ):
+        messages.success(request, "Your name is saved.")
+        return redirect("participants:account")
     email_addresses = EmailAddress.objects.filter(user=user).order_by("-primary", "email")
     return render(
         request,

@@ -1,5 +1,8 @@
 """The profile page (a member's own access needs, strengths and reminder
-choices) and a facilitator's view of a member's access needs."""
+choices), display settings, and a facilitator's view of a member's access
+needs."""
+
+from dataclasses import asdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,20 +12,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from participants.profile_forms import ProfileForm
-from participants.services import profile_save, reminder_preferences_save
+from coproduce.views import save_if_valid
+from participants.profile.display import display_preferences_for
+from participants.profile.forms import DisplayPreferencesForm, ProfileForm
+from participants.services import (
+    display_preferences_save,
+    profile_save,
+    reminder_preferences_save,
+)
 from projects.models import Membership
 from projects.permissions import project_access_or_404
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for item in errors:
-                form.add_error(field if field in form.fields else None, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 @login_required
@@ -32,35 +31,36 @@ def profile(request):
     get: seen only by you (and, for access needs and strengths, by the
     facilitators of your projects)."""
     user = request.user
+
+    def save(data):
+        try:
+            with transaction.atomic():
+                profile_save(
+                    user=user,
+                    access_needs=data["access_needs"],
+                    access_needs_other=data["access_needs_other"],
+                    strengths=data["strengths"],
+                )
+                reminder_preferences_save(
+                    user=user,
+                    wanted=data["wanted"],
+                    reminder_format=data["reminder_format"],
+                    reminder_timing=data["reminder_timing"],
+                    digest_time=data["digest_time"],
+                    digest_weekday=data["digest_weekday"],
+                    timezone=data["timezone"],
+                )
+        except ValidationError:
+            user.refresh_from_db()  # the page shows the account as it is
+            raise
+
     if request.method == "POST":
         form = ProfileForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                with transaction.atomic():
-                    profile_save(
-                        user=user,
-                        access_needs=data["access_needs"],
-                        access_needs_other=data["access_needs_other"],
-                        strengths=data["strengths"],
-                    )
-                    reminder_preferences_save(
-                        user=user,
-                        wanted=data["wanted"],
-                        reminder_format=data["reminder_format"],
-                        reminder_timing=data["reminder_timing"],
-                        digest_time=data["digest_time"],
-                        digest_weekday=data["digest_weekday"],
-                        timezone=data["timezone"],
-                    )
-            except ValidationError as error:
-                user.refresh_from_db()
-                _add_errors(form, error)
-            else:
-                messages.success(request, "Your profile is saved.")
-                return redirect("participants:profile")
     else:
         form = ProfileForm(initial=ProfileForm.initial_for(user))
+    if save_if_valid(request, form, save):
+        messages.success(request, "Your profile is saved.")
+        return redirect("participants:profile")
     return render(request, "participants/profile.html", {"form": form})
 
 
@@ -93,3 +93,15 @@ def member_access_needs(request, slug, pk):
             "needs": needs,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def display_preferences(request):
+    if request.method == "POST":
+        form = DisplayPreferencesForm(request.POST)
+    else:
+        form = DisplayPreferencesForm(initial=asdict(display_preferences_for(request)))
+    if save_if_valid(request, form, lambda data: display_preferences_save(request=request, **data)):
+        messages.success(request, "Your display settings are saved.")
+        return redirect("participants:display")
+    return render(request, "participants/display_preferences.html", {"form": form})

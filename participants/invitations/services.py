@@ -24,17 +24,17 @@ from functools import partial
 
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from participants import reminders
-from participants.emails import INVITATION_MAX_AGE, INVITATION_SALT, TokenError, read_token
-from participants.models import Invitation, ReminderLog, User
+from participants.mail.links import INVITATION_MAX_AGE, INVITATION_SALT, TokenError, read_token
+from participants.models import Invitation, User
+from participants.reminders.scheduling import cancel, schedule
 from projects.models import Membership, Project
-from projects.permissions import can_do_housekeeping
+from projects.permissions import person, project_access, require
 from projects.services import membership_add
 
 MAX_ADDRESSES = 50
@@ -115,13 +115,12 @@ def address_problems(*, project: Project, addresses: list[str]) -> list[str]:
 def _require_facilitator(actor, project: Project) -> None:
     """Facilitators and the managers of the project's organisation invite (and
     cancel invitations, on the project's pages or in the admin dashboard)."""
-    if actor is None or not can_do_housekeeping(actor, project):
-        raise PermissionDenied("Only facilitators can invite people.")
+    require(project_access(actor, project), "housekeeping", "Only facilitators can invite people.")
 
 
 def _send(invitation: Invitation, *, now) -> None:
-    reminders.schedule(
-        kind=ReminderLog.Kind.INVITATION,
+    schedule(
+        kind="invitation",
         object_key=f"invitation:{invitation.pk}",
         due_at=now,
         addresses=[invitation.email],
@@ -132,11 +131,11 @@ def _send(invitation: Invitation, *, now) -> None:
 
 @transaction.atomic
 def invitations_create(
-    *, project: Project, emails: list[str], label: str, is_facilitator: bool, invited_by: User
+    *, project: Project, emails: list[str], label: str, is_facilitator: bool, actor
 ) -> list[Invitation]:
     """Invite people to a project by email address. Each gets an email with a
     link to join (sent after commit)."""
-    _require_facilitator(invited_by, project)
+    _require_facilitator(actor, project)
     problems = address_problems(project=project, addresses=emails)
     if problems:
         raise ValidationError(problems)
@@ -146,7 +145,7 @@ def invitations_create(
     # address can be invited again.
     Invitation.objects.open().filter(project=project, expires_at__lte=now).annotate(
         address=Lower("email")
-    ).filter(address__in=addresses).update(revoked_at=now, revoked_by=invited_by)
+    ).filter(address__in=addresses).update(revoked_at=now, revoked_by=person(actor))
     created = []
     for address in addresses:
         invitation = Invitation(
@@ -154,7 +153,7 @@ def invitations_create(
             email=address,
             label=label,
             is_facilitator=is_facilitator,
-            invited_by=invited_by,
+            invited_by=person(actor),
             created_at=now,
             expires_at=now + INVITATION_MAX_AGE,
             last_sent_at=now,
@@ -168,7 +167,7 @@ def invitations_create(
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
+def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
     """Send the invitation again, with a new link that works for another 14
     days."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -185,7 +184,7 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
     """Cancel an invitation: its link stops working, and an email not sent yet
     is not sent."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -194,10 +193,10 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
         raise ValidationError(f"{invitation.email} has already joined.")
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
-        invitation.revoked_by = actor
+        invitation.revoked_by = person(actor)
         invitation.save(update_fields=["revoked_at", "revoked_by"])
-    reminders.cancel(
-        kind=ReminderLog.Kind.INVITATION,
+    cancel(
+        kind="invitation",
         object_key=f"invitation:{invitation.pk}",
         reason="The invitation was cancelled",
     )
@@ -207,7 +206,9 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
 @transaction.atomic
 def invitation_decline(*, invitation: Invitation) -> Invitation:
     """The person said no, from the link at the end of the email. Saying no
-    twice is harmless."""
+    twice is harmless. Who acts is whoever holds the signed link
+    (invitation_from_token), signed in or not: the link is their permission,
+    as for the one-click stop link in a reminder."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.declined_at is None and invitation.accepted_at is None:
         invitation.declined_at = timezone.now()
@@ -307,7 +308,9 @@ class Accepted:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Accepted:
     """Join the project the invitation is for, as the label (and role) the
-    facilitator chose. Single use: a second press finds it used."""
+    facilitator chose. The person joining is who acts; the invitation, sent
+    to a confirmed address of theirs, is their permission. Single use: a
+    second press finds it used."""
     invitation = (
         Invitation.objects.select_for_update().select_related("project").get(pk=invitation.pk)
     )
@@ -340,7 +343,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Accepted:
 def joined_notice_send(*, invitation_id: int) -> None:
     """Tell the account's main address that it joined a project, as allauth's
     notices tell it a password was set (templates/account/email/project_joined_*;
-    participants.adapters.AccountAdapter.send_notification_mail). Sent once,
+    participants.accounts.adapters.AccountAdapter.send_notification_mail). Sent once,
     after the join is committed."""
     invitation = (
         Invitation.objects.select_related("project", "accepted_by")

@@ -1,4 +1,4 @@
-from participants.display import display_preferences_for
+from participants.profile.display import display_preferences_for
 
 
 def display_preferences(request):

@@ -13,11 +13,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from participants import emails
-from participants.invitations import invitation_decline
+from coproduce.views import save_if_valid
+from participants.invitations.services import invitation_decline
+from participants.mail import links
 from participants.models import Invitation, User
-from participants.profile_forms import WANTED_CHOICES, ReminderPreferencesForm
-from participants.reminders import PREFERENCE_FOR_KIND
+from participants.profile.forms import ReminderPreferencesForm
+from participants.reminders.registry import kind_label, registered_kinds
 from participants.services import reminder_preferences_save, reminders_stop
 
 
@@ -32,8 +33,8 @@ def _link_problem(request, reason: str):
 
 def _user_from(token: str, *, salt: str) -> tuple[User | None, dict | None, str]:
     try:
-        payload = emails.read_token(token, salt=salt, max_age=emails.EMAIL_LINK_MAX_AGE)
-    except emails.TokenError as error:
+        payload = links.read_token(token, salt=salt, max_age=links.EMAIL_LINK_MAX_AGE)
+    except links.TokenError as error:
         return None, None, error.reason
     user = (
         User.objects.filter(pk=payload.get("u"), is_active=True).first() if "u" in payload else None
@@ -45,36 +46,35 @@ def _user_from(token: str, *, salt: str) -> tuple[User | None, dict | None, str]
 def email_preferences(request, token):
     """Change or stop reminder emails, from the link at the end of every
     email. Shows only the email choices (never access needs)."""
-    user, _payload, problem = _user_from(token, salt=emails.PREFERENCES_SALT)
+    user, _payload, problem = _user_from(token, salt=links.PREFERENCES_SALT)
     if user is None:
         return _link_problem(request, problem)
     if request.method == "POST":
         form = ReminderPreferencesForm(request.POST)
-        if form.is_valid():
-            reminder_preferences_save(user=user, **form.cleaned_data)
-            messages.success(request, "Your email choices are saved.")
-            return redirect("participants:email_preferences", token=token)
     else:
         form = ReminderPreferencesForm(initial=ReminderPreferencesForm.initial_for(user))
+    if save_if_valid(request, form, lambda data: reminder_preferences_save(user=user, **data)):
+        messages.success(request, "Your email choices are saved.")
+        return redirect("participants:email_preferences", token=token)
     return render(
         request,
         "participants/email_preferences.html",
         {
             "form": form,
             "person": user,
-            "stop_all_url": emails.stop_url(user, emails.STOP_ALL),
+            "stop_all_url": links.stop_url(user, links.STOP_ALL),
         },
     )
 
 
-KIND_WORDS = dict(WANTED_CHOICES)
-
-
 def _stop_words(kind: str) -> str:
-    if kind == emails.STOP_ALL:
+    """What a stop link stops, in words; "" for a kind that cannot stop."""
+    if kind == links.STOP_ALL:
         return "all reminder emails"
-    field = PREFERENCE_FOR_KIND.get(kind)
-    return f"emails about this: “{KIND_WORDS[field]}”" if field else ""
+    spec = registered_kinds().get(kind)
+    if spec is None or spec.opt_out is None:
+        return ""
+    return f"emails about this: “{kind_label(spec.opt_out)}”"
 
 
 @csrf_exempt
@@ -83,8 +83,8 @@ def email_stop(request, token):
     """One-click stop. GET shows what will stop and a button; POST stops it
     at once, answers 200 (also when repeated) and never redirects."""
     try:
-        payload = emails.read_token(token, salt=emails.STOP_SALT, max_age=emails.EMAIL_LINK_MAX_AGE)
-    except emails.TokenError as error:
+        payload = links.read_token(token, salt=links.STOP_SALT, max_age=links.EMAIL_LINK_MAX_AGE)
+    except links.TokenError as error:
         return _link_problem(request, error.reason)
     if "i" in payload:
         return _invitation_stop(request, payload["i"])
@@ -103,7 +103,7 @@ def email_stop(request, token):
         {
             "what": what,
             "done": done,
-            "preferences_url": emails.preferences_url(user),
+            "preferences_url": links.preferences_url(user),
         },
     )
 

@@ -1,0 +1,2 @@
+"""Invitations to join a project: sending, resending, cancelling and
+accepting them."""
