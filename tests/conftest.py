@@ -31,6 +31,18 @@ def _tasks_stay_in_this_process():
         os.environ["CELERY_BROKER_URL"] = saved_env
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Hashing passwords properly is slow on purpose (about 0.3 s each); the
+    tests make thousands of users. Set once here for the whole run, so no
+    test or conftest needs to set PASSWORD_HASHERS again. Passwords are
+    still checked for real, with a fast hasher."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def real_broker(monkeypatch, settings):
     """Point this process's Celery app at the configured broker for one test."""
@@ -56,8 +68,6 @@ def _isolated_outbox_and_cache(settings, tmp_path):
 
     settings.MAIL_OUTBOX_DIR = tmp_path / "outbox"
     settings.STAFF_MFA_REQUIRED = False
-    # Hashing passwords properly is slow on purpose; tests do not need that.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
 
 

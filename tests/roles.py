@@ -1,12 +1,32 @@
-"""Managers' roles across two organisations, for the admin dashboard (and
-anything else that is scoped by Organisation.objects.managed_by).
+"""Roles, spelt one way for every app's tests, and the worlds that hold them.
 
-Organisation A (Riverside Council) and B (Northfield Trust) each have one
-project in its first stage, with a facilitator, a second facilitator (a
-professional), a participant (with access needs), a ladder answer, an open
-anonymous decision with a vote and a comment, a closed decision with an
-outcome, an invitation and a failed reminder. Every role but the superuser is
-a non-superuser, as STYLE asks: a superuser hides every permission bug."""
+Every role table in the tests (a page's status for each role, who may see
+what in the admin) is keyed by the names below, and every world gives
+``world.users[role]`` (or ``world.people[role]`` in the admin's world) for
+them. Use the constants or the same strings; do not invent other spellings.
+
+On a project's pages (``ROLES``, ``role_world``):
+
+- ``signed_out``: nobody signed in (the user is None);
+- ``outsider``: signed in, in no project, managing nothing;
+- ``participant``, ``professional``: members with that label;
+- ``facilitator``: a professional member who facilitates;
+- ``manager``: manages the project's organisation and is not a member;
+- ``staff``: may use the admin (is_staff and, in a project's world, is_superuser
+  too: the site must give the admin's powers nothing), in no project.
+
+In the admin, scoped by Organisation.objects.managed_by (``ADMIN_ROLES``,
+``two_organisations``): ``manager_of_a``, ``manager_of_b``,
+``manager_of_both``, ``staff`` (staff who manages no organisation) and
+``superuser``.
+
+The admin's world: organisation A (Riverside Council) and B (Northfield
+Trust) each have one project in its first stage, with a facilitator, a second
+facilitator (a professional), a participant (with access needs), a ladder
+answer, an open anonymous decision with a vote and a comment, a closed
+decision with an outcome, an invitation and a failed reminder. Every role but
+the superuser is a non-superuser, as STYLE asks: a superuser hides every
+permission bug."""
 
 from datetime import timedelta
 from types import SimpleNamespace
@@ -18,28 +38,105 @@ from decisions import services as decision_services
 from participants.models import Invitation, ReminderLog, User
 from projects import services
 from projects.models import Activity, Membership
+from projects.permissions import SYSTEM
 from tests.factories import (
     CommentFactory,
     DecisionFactory,
+    MembershipFactory,
     OrganisationFactory,
+    ProjectFactory,
     UserFactory,
     VoteFactory,
 )
 
-ADMIN_ROLES = [
-    "manager of A",
-    "manager of B",
-    "manager of both",
-    "staff managing none",
-    "superuser",
-]
+SIGNED_OUT = "signed_out"
+OUTSIDER = "outsider"
+PARTICIPANT = "participant"
+PROFESSIONAL = "professional"
+FACILITATOR = "facilitator"
+MANAGER = "manager"
+STAFF = "staff"
+SUPERUSER = "superuser"
+MANAGER_OF_A = "manager_of_a"
+MANAGER_OF_B = "manager_of_b"
+MANAGER_OF_BOTH = "manager_of_both"
+
+# The members of a project, by role.
+MEMBERS = [PARTICIPANT, PROFESSIONAL, FACILITATOR]
+# Everyone who may see a project: its members and its organisation's managers.
+VIEWERS = [*MEMBERS, MANAGER]
+# Every role a project's page is tested for.
+ROLES = [SIGNED_OUT, OUTSIDER, *MEMBERS, MANAGER, STAFF]
+
+
+def people_around(project, **people) -> dict:
+    """The people of a project's world who are not its members, by role:
+    nobody signed out, an outsider, the organisation's manager and a member
+    of staff. Keyword arguments give a role's user fields, e.g.
+    manager={"display_name": "Mo Manager"}."""
+    manager = UserFactory(**people.get(MANAGER, {}))
+    project.organisation.managers.add(manager)
+    return {
+        SIGNED_OUT: None,
+        OUTSIDER: UserFactory(**people.get(OUTSIDER, {})),
+        MANAGER: manager,
+        STAFF: UserFactory(is_staff=True, is_superuser=True, **people.get(STAFF, {})),
+    }
+
+
+def role_world(*, project=None, project_name="Riverside Day Service", **people):
+    """A project (``project``, or a new one) with one person in each of
+    ROLES, made with the factories, for testing a page as every role.
+    Keyword arguments give each role's user fields, e.g.
+    participant={"email": "pat@example.org"}."""
+    if project is None:
+        project = ProjectFactory(name=project_name)
+
+    def user_fields(role):
+        return {f"user__{key}": value for key, value in people.get(role, {}).items()}
+
+    labels = {
+        PARTICIPANT: (Membership.Label.PARTICIPANT, False),
+        PROFESSIONAL: (Membership.Label.PROFESSIONAL, False),
+        FACILITATOR: (Membership.Label.PROFESSIONAL, True),
+    }
+    memberships = {
+        role: MembershipFactory(
+            project=project, label=label, is_facilitator=facilitates, **user_fields(role)
+        )
+        for role, (label, facilitates) in labels.items()
+    }
+    users = {role: membership.user for role, membership in memberships.items()}
+    users.update(people_around(project, **people))
+    return SimpleNamespace(
+        project=project, memberships=memberships, users={role: users[role] for role in ROLES}
+    )
+
+
+def sign_in(client, user):
+    """Sign the test client in as ``user`` (None: signed out), whoever it was
+    signed in as before; returns the user."""
+    client.logout()
+    if user is not None:
+        client.force_login(user)
+    return user
+
+
+def client_for(user) -> Client:
+    """A new test client signed in as ``user`` (None: signed out)."""
+    client = Client()
+    sign_in(client, user)
+    return client
+
+
+ADMIN_ROLES = [MANAGER_OF_A, MANAGER_OF_B, MANAGER_OF_BOTH, STAFF, SUPERUSER]
 # Which organisations each role manages, so which it sees in the admin.
 SEES = {
-    "manager of A": {"A"},
-    "manager of B": {"B"},
-    "manager of both": {"A", "B"},
-    "staff managing none": set(),
-    "superuser": {"A", "B"},
+    MANAGER_OF_A: {"A"},
+    MANAGER_OF_B: {"B"},
+    MANAGER_OF_BOTH: {"A", "B"},
+    STAFF: set(),
+    SUPERUSER: {"A", "B"},
 }
 NAMES = {
     "A": ("Riverside Council", "Riverside Garden"),
@@ -58,11 +155,11 @@ ACCESS_NEEDS_WORDS = [
 def _people():
     return {
         # Managers need neither the staff flag nor model permissions.
-        "manager of A": UserFactory(display_name="Mo Manager"),
-        "manager of B": UserFactory(display_name="Nia Manager", is_staff=True),
-        "manager of both": UserFactory(display_name="Bo Manager", is_staff=True),
-        "staff managing none": UserFactory(display_name="Sid Staff", is_staff=True),
-        "superuser": UserFactory(display_name="Root", is_staff=True, is_superuser=True),
+        MANAGER_OF_A: UserFactory(display_name="Mo Manager"),
+        MANAGER_OF_B: UserFactory(display_name="Nia Manager", is_staff=True),
+        MANAGER_OF_BOTH: UserFactory(display_name="Bo Manager", is_staff=True),
+        STAFF: UserFactory(display_name="Sid Staff", is_staff=True),
+        SUPERUSER: UserFactory(display_name="Root", is_staff=True, is_superuser=True),
     }
 
 
@@ -70,32 +167,36 @@ def _organisation(key: str, people: dict) -> SimpleNamespace:
     organisation_name, project_name = NAMES[key]
     organisation = OrganisationFactory(name=organisation_name)
     for role, keys in SEES.items():
-        if key in keys and role != "superuser":
+        if key in keys and role != SUPERUSER:
             organisation.managers.add(people[role])
+    founder = next(people[role] for role, keys in SEES.items() if key in keys)
     project = services.project_create(
-        organisation=organisation, name=project_name, summary="Making things better."
+        organisation=organisation, name=project_name, summary="Making things better.", actor=founder
     )
+    fran = UserFactory(display_name=f"Fran {organisation_name}")
     facilitator = services.membership_add(
         project=project,
-        user=UserFactory(display_name=f"Fran {organisation_name}"),
+        user=fran,
         label=Membership.Label.PROFESSIONAL,
         is_facilitator=True,
+        actor=fran,
     )
+    prof = UserFactory(display_name=f"Prof {organisation_name}")
     professional = services.membership_add(
         project=project,
-        user=UserFactory(display_name=f"Prof {organisation_name}"),
+        user=prof,
         label=Membership.Label.PROFESSIONAL,
         is_facilitator=True,
+        actor=prof,
+    )
+    pat = UserFactory(
+        display_name=f"Pat {organisation_name}",
+        access_needs=ACCESS_NEEDS,
+        access_needs_other="a room with low light",
+        strengths="paints murals",
     )
     participant = services.membership_add(
-        project=project,
-        user=UserFactory(
-            display_name=f"Pat {organisation_name}",
-            access_needs=ACCESS_NEEDS,
-            access_needs_other="a room with low light",
-            strengths="paints murals",
-        ),
-        label=Membership.Label.PARTICIPANT,
+        project=project, user=pat, label=Membership.Label.PARTICIPANT, actor=pat
     )
     stages = list(project.stages.order_by("position"))
     answer = services.ladder_answer_save(stage=stages[0], membership=participant, rung=5)
@@ -117,16 +218,16 @@ def _organisation(key: str, people: dict) -> SimpleNamespace:
     closed = DecisionFactory(
         project=project, stage=stages[0], proposer=facilitator, title=f"Open late {key}"
     )
-    decision_services.decision_close(decision_id=closed.pk, notify=False)
+    decision_services.decision_close(decision_id=closed.pk, actor=SYSTEM, notify=False)
     outcome = decision_services.outcome_write(
-        user=facilitator.user, decision=closed, statement="We open late.", who="Fran"
+        actor=facilitator.user, decision=closed, statement="We open late.", who="Fran"
     )
     invitation = Invitation.objects.create(
         project=project, email=f"new.{key.lower()}@example.org", label="participant"
     )
     reminder = ReminderLog.objects.create(
         user=participant.user,
-        kind=ReminderLog.Kind.STAGE,
+        kind="stage",
         object_key=f"stage:{stages[0].pk}",
         due_at=timezone.now() - timedelta(hours=3),
         project=project,
@@ -136,9 +237,9 @@ def _organisation(key: str, people: dict) -> SimpleNamespace:
     )
     # The first stage ends, so its ladder answers (3 of them) may be shown:
     # the admin lists no answers of a stage whose answers are still open.
-    services.stage_advance(project=project, actor=None)
+    services.stage_advance(project=project, actor=facilitator.user)
     stages = list(project.stages.order_by("position"))
-    managers = [people[role] for role, keys in SEES.items() if key in keys and role != "superuser"]
+    managers = [people[role] for role, keys in SEES.items() if key in keys and role != SUPERUSER]
     return SimpleNamespace(
         organisation=organisation,
         project=project,
@@ -187,12 +288,6 @@ def two_organisations() -> SimpleNamespace:
 def visible(world, role: str, model: str) -> set:
     """What this role should see of a model in the admin dashboard: the rows
     of the organisations they manage, and everything for a superuser."""
-    if role == "superuser" and model == "participants.user":
+    if role == SUPERUSER and model == "participants.user":
         return set(User.objects.all())
     return {obj for key in SEES[role] for obj in world.organisations[key].objects[model]}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client

@@ -98,7 +98,7 @@ def test_filters_that_would_link_an_answer_to_a_member_are_refused(
     assert response.status_code == expected
 
 
-@pytest.mark.parametrize("role", ["manager of A", "superuser"])
+@pytest.mark.parametrize("role", ["manager_of_a", "superuser"])
 def test_a_filter_through_a_name_that_is_not_a_relation_is_ignored(world, role):
     # "vote" is not the name of the relation (it is "votes"): Django lets the
     # lookup through and then cannot apply it, so it shows its "invalid
@@ -111,7 +111,7 @@ def test_a_filter_through_a_name_that_is_not_a_relation_is_ignored(world, role):
     assert response["Location"].endswith("?e=1")
 
 
-@pytest.mark.parametrize("role", ["manager of A", "manager of both", "superuser"])
+@pytest.mark.parametrize("role", ["manager_of_a", "manager_of_both", "superuser"])
 def test_the_filters_an_admin_offers_still_work(world, role):
     client = client_for(world.people[role])
     a = _a(world)
@@ -161,7 +161,7 @@ def test_the_rule_itself():
     assert not links_member_to_answer(Membership, "user__display_name")
 
 
-@pytest.mark.parametrize("role", ["manager of A", "manager of both", "superuser"])
+@pytest.mark.parametrize("role", ["manager_of_a", "manager_of_both", "superuser"])
 def test_sorting_and_searching_the_answers_never_narrows_them_to_a_member(world, role):
     client = client_for(world.people[role])
     everyone = visible(world, role, "projects.ladderanswer")
@@ -179,7 +179,7 @@ def test_sorting_and_searching_the_answers_never_narrows_them_to_a_member(world,
     assert name not in response.content.decode()
 
 
-@pytest.mark.parametrize("role", ["manager of A", "manager of both", "superuser"])
+@pytest.mark.parametrize("role", ["manager_of_a", "manager_of_both", "superuser"])
 def test_change_and_history_pages_never_put_a_member_next_to_an_answer(world, role):
     client = client_for(world.people[role])
     a = _a(world)
@@ -212,7 +212,7 @@ def test_the_admin_log_has_no_page_of_its_own():
     assert not admin.site.is_registered(LogEntry)
 
 
-@pytest.mark.parametrize("role", ["manager of A", "manager of both", "superuser"])
+@pytest.mark.parametrize("role", ["manager_of_a", "manager_of_both", "superuser"])
 def test_no_page_shows_access_needs_or_strengths(world, role):
     client = client_for(world.people[role])
     member = _a(world).participant.user

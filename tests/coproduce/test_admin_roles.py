@@ -36,7 +36,7 @@ MODELS = [
 # Where there is an add page, who may use it; every other add page is refused.
 ADD_PAGES = {
     "projects.organisation": {"superuser"},
-    "projects.project": {"manager of A", "manager of B", "manager of both", "superuser"},
+    "projects.project": {"manager_of_a", "manager_of_b", "manager_of_both", "superuser"},
     "participants.user": {"superuser"},
 }
 
@@ -89,7 +89,7 @@ def test_members_who_manage_nothing_are_sent_to_sign_in(world):
 
 def test_a_manager_who_is_not_staff_sets_up_two_step_sign_in_first(world, settings):
     settings.STAFF_MFA_REQUIRED = True
-    manager = world.people["manager of A"]
+    manager = world.people["manager_of_a"]
     assert not manager.is_staff
     response = client_for(manager).get(reverse("admin:index"))
     assert response.status_code == HTTPStatus.FOUND
@@ -467,7 +467,7 @@ def test_view_on_site_leads_only_to_what_the_person_manages(world, role):
 
 
 def test_an_organisation_is_added_and_deleted_by_a_superuser_only(world):
-    manager = client_for(world.people["manager of both"])
+    manager = client_for(world.people["manager_of_both"])
     a = world.organisations["A"].organisation
     response = manager.post(
         url("projects.organisation", "changelist"),

@@ -3,13 +3,6 @@ import pytest
 from tests.decisions.support import build_world, make_decision
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The factories give every user a password; hashing it slowly is not
-    what these tests are about."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     return build_world()

@@ -7,19 +7,22 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from projects.models import Membership
 from tests.conftest import IN_CI
-from tests.factories import (
-    DecisionFactory,
-    MembershipFactory,
-    OptionFactory,
-    ProjectFactory,
-    StageFactory,
-    UserFactory,
+from tests.factories import DecisionFactory, OptionFactory, ProjectFactory, StageFactory
+from tests.roles import (
+    FACILITATOR,
+    MANAGER,
+    OUTSIDER,
+    PARTICIPANT,
+    PROFESSIONAL,
+    ROLES,
+    STAFF,
+    VIEWERS,
+    role_world,
 )
+from tests.roles import sign_in as sign_in_as
 
-ROLES = ["signed out", "outsider", "participant", "professional", "facilitator", "manager", "staff"]
-VIEWERS = ["participant", "professional", "facilitator", "manager"]
+__all__ = ["ROLES", "VIEWERS"]
 
 # The concurrency tests need PostgreSQL's row locks. On SQLite they are
 # skipped on a developer's machine only; in CI they always run.
@@ -30,46 +33,33 @@ needs_postgresql = pytest.mark.skipif(
 
 
 def build_world():
-    """A project in its current stage with a participant, a professional and
-    a facilitator; an organisation manager who is not a member; an outsider;
-    and a staff user who is not a member."""
+    """A project in its current stage with one person in each of ROLES
+    (tests/roles.py): a participant, a professional and a facilitator; an
+    organisation manager who is not a member; an outsider; and a staff user
+    who is not a member."""
     project = ProjectFactory(name="Riverside", timezone="Europe/London")
     stage = StageFactory(project=project, current=True, name="Ideas", position=1)
-    participant = MembershipFactory(
-        project=project, label=Membership.Label.PARTICIPANT, user__display_name="Pat Paterson"
-    )
-    professional = MembershipFactory(
-        project=project, label=Membership.Label.PROFESSIONAL, user__display_name="Priya Shah"
-    )
-    facilitator = MembershipFactory(
+    world = role_world(
         project=project,
-        label=Membership.Label.PROFESSIONAL,
-        is_facilitator=True,
-        user__display_name="Sam Okafor",
+        **{
+            PARTICIPANT: {"display_name": "Pat Paterson"},
+            PROFESSIONAL: {"display_name": "Priya Shah"},
+            FACILITATOR: {"display_name": "Sam Okafor"},
+            MANAGER: {"display_name": "Helen Clarke"},
+            OUTSIDER: {"display_name": "Olly Outside"},
+            STAFF: {"display_name": "Stella Staff"},
+        },
     )
-    manager = UserFactory(display_name="Helen Clarke")
-    project.organisation.managers.add(manager)
-    outsider = UserFactory(display_name="Olly Outside")
-    staff = UserFactory(display_name="Stella Staff", is_staff=True, is_superuser=True)
-    users = {
-        "signed out": None,
-        "outsider": outsider,
-        "participant": participant.user,
-        "professional": professional.user,
-        "facilitator": facilitator.user,
-        "manager": manager,
-        "staff": staff,
-    }
     return SimpleNamespace(
         project=project,
         stage=stage,
-        participant=participant,
-        professional=professional,
-        facilitator=facilitator,
-        manager=manager,
-        outsider=outsider,
-        staff=staff,
-        users=users,
+        participant=world.memberships[PARTICIPANT],
+        professional=world.memberships[PROFESSIONAL],
+        facilitator=world.memberships[FACILITATOR],
+        manager=world.users[MANAGER],
+        outsider=world.users[OUTSIDER],
+        staff=world.users[STAFF],
+        users=world.users,
     )
 
 
@@ -90,7 +80,5 @@ def make_decision(world, *, options=(), **kwargs):
 
 
 def sign_in(client, world, role):
-    user = world.users[role]
-    if user is not None:
-        client.force_login(user)
-    return user
+    """Sign the test client in as the world's person in that role."""
+    return sign_in_as(client, world.users[role])

@@ -15,6 +15,7 @@ from decisions.models import Comment, Decision, Outcome, Vote
 from decisions.tasks import close_due_decisions
 from participants.models import ReminderLog
 from projects.models import Membership
+from projects.permissions import SYSTEM
 from tests.decisions.support import build_world, make_decision, needs_postgresql
 from tests.factories import MembershipFactory
 
@@ -65,8 +66,7 @@ def _stored_counts(decision):
     return Counter(Vote.objects.filter(decision=decision).values_list("choice", flat=True))
 
 
-def test_fifty_members_vote_at_once_then_all_change_their_vote_at_once(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_fifty_members_vote_at_once_then_all_change_their_vote_at_once():
     assert connection.vendor == "postgresql"
     world = build_world()
     decision = make_decision(world, quorum_percent=0)
@@ -88,15 +88,14 @@ def test_fifty_members_vote_at_once_then_all_change_their_vote_at_once(settings)
     assert stored == second
     assert Vote.objects.filter(decision=decision).count() == VOTERS
 
-    assert services.decision_close(decision_id=decision.pk, notify=False)
+    assert services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     decision.refresh_from_db()
     assert decision.tally["voted"] == VOTERS
     counts = _stored_counts(decision)
     assert {key: value for key, value in decision.tally["counts"].items() if value} == counts
 
 
-def test_one_member_voting_twice_at_once_keeps_one_vote(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_one_member_voting_twice_at_once_keeps_one_vote():
     world = build_world()
     decision = make_decision(world)
     voters = _voters(world, VOTERS // 2)
@@ -115,8 +114,7 @@ def test_one_member_voting_twice_at_once_keeps_one_vote(settings):
     assert set(votes.values_list("member_id", flat=True)) == {voter.pk for voter in voters}
 
 
-def test_closing_twice_at_once_counts_once_and_tells_once(settings, monkeypatch):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_closing_twice_at_once_counts_once_and_tells_once(monkeypatch):
     world = build_world()
     decision = make_decision(world)
     services.vote_cast(member=world.participant, decision=decision, choice="agree")
@@ -130,7 +128,7 @@ def test_closing_twice_at_once_counts_once_and_tells_once(settings, monkeypatch)
 
     monkeypatch.setattr(reminders, "decision_closed", decision_closed)
     results, errors = run_at_once(
-        [lambda: services.decision_close(decision_id=decision.pk) for _ in range(2)]
+        [lambda: services.decision_close(decision_id=decision.pk, actor=SYSTEM) for _ in range(2)]
     )
     assert errors == [None, None]
     assert sorted(results) == [False, True]
@@ -139,10 +137,7 @@ def test_closing_twice_at_once_counts_once_and_tells_once(settings, monkeypatch)
     assert (decision.status, decision.result, decision.tally["voted"]) == ("closed", "passed", 2)
 
 
-def test_two_workers_running_the_closing_task_at_once_close_each_decision_once(
-    settings, monkeypatch
-):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_two_workers_running_the_closing_task_at_once_close_each_decision_once(monkeypatch):
     world = build_world()
     due = [make_decision(world, closes_at=timezone.now() - timedelta(minutes=n)) for n in range(5)]
     make_decision(world)  # not due yet
@@ -161,8 +156,7 @@ def test_two_workers_running_the_closing_task_at_once_close_each_decision_once(
     assert Decision.objects.closed().count() == len(due)
 
 
-def test_votes_racing_the_close_are_either_counted_or_refused(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_votes_racing_the_close_are_either_counted_or_refused():
     world = build_world()
     decision = make_decision(world, quorum_percent=0)
     voters = _voters(world, 30)
@@ -170,7 +164,9 @@ def test_votes_racing_the_close_are_either_counted_or_refused(settings):
         (lambda voter=voter: services.vote_cast(member=voter, decision=decision, choice="agree"))
         for voter in voters
     ]
-    functions.insert(15, lambda: services.decision_close(decision_id=decision.pk, notify=False))
+    functions.insert(
+        15, lambda: services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
+    )
     _, errors = run_at_once(functions)
     refused = [error for error in errors if error is not None]
     assert all(isinstance(error, ValidationError) for error in refused), refused
@@ -182,34 +178,32 @@ def test_votes_racing_the_close_are_either_counted_or_refused(settings):
     assert decision.tally["counts"]["agree"] == stored
 
 
-def test_closing_twice_at_once_plans_one_result_email_per_member(settings):
+def test_closing_twice_at_once_plans_one_result_email_per_member():
     """The same race as above, with the real hand-over to reminders: each
     member has one result email waiting, not two."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     world = build_world()
     decision = make_decision(world)
     services.vote_cast(member=world.participant, decision=decision, choice="agree")
     results, errors = run_at_once(
-        [lambda: services.decision_close(decision_id=decision.pk) for _ in range(2)]
+        [lambda: services.decision_close(decision_id=decision.pk, actor=SYSTEM) for _ in range(2)]
     )
     assert errors == [None, None]
     assert sorted(results) == [False, True]
     members = Membership.objects.current().filter(project=world.project)
     results_planned = ReminderLog.objects.filter(
-        kind=ReminderLog.Kind.RESULT, object_key=f"decision:{decision.pk}"
+        kind="result", object_key=f"decision:{decision.pk}"
     )
     assert sorted(results_planned.values_list("user_id", flat=True)) == sorted(
         members.values_list("user_id", flat=True)
     )
 
 
-def test_saving_the_outcome_twice_at_once_keeps_one_and_tells_once(settings, monkeypatch):
+def test_saving_the_outcome_twice_at_once_keeps_one_and_tells_once(monkeypatch):
     """A double click on "Save the outcome": one outcome, no error, one
     hand-over to reminders."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     world = build_world()
     decision = make_decision(world)
-    services.decision_close(decision_id=decision.pk, notify=False)
+    services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     decision.refresh_from_db()
     told = []
     lock = threading.Lock()
@@ -222,7 +216,7 @@ def test_saving_the_outcome_twice_at_once_keeps_one_and_tells_once(settings, mon
 
     def save():
         return services.outcome_write(
-            user=world.participant.user, decision=decision, statement="We open later", who="Sam"
+            actor=world.participant.user, decision=decision, statement="We open later", who="Sam"
         ).pk
 
     results, errors = run_at_once([save, save, save])
@@ -232,8 +226,7 @@ def test_saving_the_outcome_twice_at_once_keeps_one_and_tells_once(settings, mon
     assert told == [decision.pk]
 
 
-def test_the_same_comment_sent_twice_at_once_is_posted_once(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_the_same_comment_sent_twice_at_once_is_posted_once():
     world = build_world()
     decision = make_decision(world)
 

@@ -77,6 +77,9 @@ def environment(*, broker_url: str, var_dir: Path, outbox: Path) -> dict[str, st
     env.update(
         {
             "DEBUG": "true",
+            # Real processes run on the real clock, which a test cannot
+            # freeze: reminders go at any hour (docs/email-rules.md rule 24).
+            "COPRODUCE_DAYTIME": "always",
             "COPRODUCE_VAR_DIR": str(var_dir),
             "MAIL_OUTBOX_DIR": str(outbox),
             "COPRODUCE_BEAT_SECONDS": BEAT_SECONDS,

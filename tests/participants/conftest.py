@@ -1,12 +1,12 @@
 import pytest
 
+from tests.factories import UserFactory
+
 
 @pytest.fixture(autouse=True)
 def _reminder_test_settings(settings):
-    """Links in emails use https, as in production (docs/email-rules.md rule 12); the
-    fast password hasher keeps the factories quick."""
+    """Links in emails use https, as in production (docs/email-rules.md rule 12)."""
     settings.SITE_URL = settings.SITE_ORIGIN = "https://coproduce.example.org"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +19,18 @@ def _celery_runs_in_the_test():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def member(db):
+    """Someone with an account, a verified address and a password (the
+    account tests: test_sign_in.py and the others beside it)."""
+    return UserFactory(email="sam@example.org", display_name="Sam")
+
+
+@pytest.fixture
+def member_without_password(db):
+    person = UserFactory(email="kim@example.org", display_name="Kim")
+    person.set_unusable_password()
+    person.save()
+    return person

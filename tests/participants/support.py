@@ -3,8 +3,6 @@
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from django.test import Client
-
 from participants.models import User
 from projects.models import Membership
 from tests.factories import MembershipFactory, ProjectFactory, StageFactory, UserFactory
@@ -65,62 +63,3 @@ def by_recipient(messages) -> dict[str, object]:
 
 def kind_of(message) -> str:
     return message.extra_headers.get("X-Coproduce-Kind", "")
-
-
-def daytime_zone() -> str:
-    """A time zone where it is the middle of the day right now, for tests
-    that run on the real clock (reminders that are not urgent wait for
-    daytime, docs/email-rules.md rule 24)."""
-    import zoneinfo
-
-    now = datetime.now(UTC)
-    for offset in range(-12, 15):
-        name = "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
-        if 11 <= now.astimezone(zoneinfo.ZoneInfo(name)).hour <= 15:
-            return name
-    raise AssertionError("no time zone has daytime now")
-
-
-ROLES = ["signed_out", "outsider", "participant", "professional", "facilitator", "manager", "staff"]
-
-
-def role_world(*, project_name="Riverside Day Service", **people):
-    """A project with one person in each role, for testing a page as every
-    role. Keyword arguments give each role's user fields, e.g.
-    participant={"email": "pat@example.org"}."""
-    project = ProjectFactory(name=project_name)
-
-    def user_fields(role):
-        return {f"user__{key}": value for key, value in people.get(role, {}).items()}
-
-    memberships = {
-        "participant": MembershipFactory(
-            project=project, label=Membership.Label.PARTICIPANT, **user_fields("participant")
-        ),
-        "professional": MembershipFactory(
-            project=project, label=Membership.Label.PROFESSIONAL, **user_fields("professional")
-        ),
-        "facilitator": MembershipFactory(
-            project=project, is_facilitator=True, **user_fields("facilitator")
-        ),
-    }
-    manager = UserFactory(**people.get("manager", {}))
-    project.organisation.managers.add(manager)
-    users = {role: membership.user for role, membership in memberships.items()}
-    users.update(
-        {
-            "signed_out": None,
-            "outsider": UserFactory(**people.get("outsider", {})),
-            "manager": manager,
-            "staff": UserFactory(is_staff=True, is_superuser=True, **people.get("staff", {})),
-        }
-    )
-    return SimpleNamespace(project=project, memberships=memberships, users=users)
-
-
-def client_for(world, role) -> Client:
-    """A test client signed in as that role's person (or signed out)."""
-    client = Client()
-    if world.users[role] is not None:
-        client.force_login(world.users[role])
-    return client

@@ -18,7 +18,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from participants.invitations import invitations_create
+from participants.invitations.services import invitations_create
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.participants.email_rules import check_email, html_part
 
@@ -154,7 +154,7 @@ def test_joining_a_project_tells_the_accounts_main_address(db, django_capture_on
             emails=["nia.work@example.org"],
             label="participant",
             is_facilitator=False,
-            invited_by=facilitator,
+            actor=facilitator,
         )
     (invitation_email,) = mail.outbox
     link = re.search(

@@ -21,10 +21,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.html import escape
 
-from participants.forms import WRONG_SIGN_IN_CODE
-from participants.middleware import SET_UP_FIRST
+from participants.accounts.forms import WRONG_SIGN_IN_CODE
+from participants.accounts.middleware import SET_UP_FIRST
 from tests.factories import AuthenticatorAppFactory, UserFactory
-from tests.participants.test_accounts import (
+from tests.participants.account_helpers import (
     PASSWORD,
     assert_error_page,
     assert_in_shell,
@@ -328,7 +328,7 @@ def test_a_recovery_code_works_once_instead_of_the_app(client, staff_with_app):
 
 
 def test_signing_in_by_emailed_code_asks_for_the_app_code_too(client, staff_with_app):
-    from tests.participants.test_accounts import code_in_email, last_email_to
+    from tests.participants.account_helpers import code_in_email, last_email_to
 
     client.post(reverse("account_request_login_code"), {"email": staff_with_app.email})
     code = code_in_email(last_email_to(staff_with_app.email))

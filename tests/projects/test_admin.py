@@ -21,7 +21,7 @@ def _answers_closed(world) -> LadderAnswer:
         answer = services.ladder_answer_save(
             stage=world.stages[0], membership=world.memberships[role], rung=rung
         )
-    services.stage_advance(project=world.project, actor=None)
+    services.stage_advance(project=world.project, actor=world.users["facilitator"])
     return answer
 
 

@@ -21,13 +21,20 @@ from tests.factories import OrganisationFactory, UserFactory
 
 def _project_with_two_facilitators():
     project = services.project_create(
-        organisation=OrganisationFactory(), name="Busy", summary="Two hands on the wheel."
+        organisation=OrganisationFactory(),
+        name="Busy",
+        summary="Two hands on the wheel.",
+        actor=UserFactory(is_superuser=True),
     )
     facilitators = []
     for name in ["Ann", "Bob"]:
         user = UserFactory(display_name=name)
         services.membership_add(
-            project=project, user=user, label=Membership.Label.PROFESSIONAL, is_facilitator=True
+            project=project,
+            user=user,
+            label=Membership.Label.PROFESSIONAL,
+            is_facilitator=True,
+            actor=user,
         )
         facilitators.append(user)
     return project, facilitators
@@ -90,8 +97,7 @@ def _run_together(jobs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_facilitators_moving_on_from_the_same_stage_move_once(monkeypatch, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_two_facilitators_moving_on_from_the_same_stage_move_once(monkeypatch):
     project, (ann, bob) = _project_with_two_facilitators()
     first = project.stages.get(position=0)
     _slow_down_inside_the_lock(monkeypatch)
@@ -112,10 +118,7 @@ def test_two_facilitators_moving_on_from_the_same_stage_move_once(monkeypatch, s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_moves_at_once_without_a_stage_to_check_still_leave_one_current_stage(
-    monkeypatch, settings
-):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_two_moves_at_once_without_a_stage_to_check_still_leave_one_current_stage(monkeypatch):
     project, (ann, bob) = _project_with_two_facilitators()
     _slow_down_inside_the_lock(monkeypatch)
     outcomes = _run_together(
@@ -139,12 +142,9 @@ def test_two_moves_at_once_without_a_stage_to_check_still_leave_one_current_stag
 
 
 @pytest.mark.django_db(transaction=True)
-def test_moving_on_while_someone_removes_the_next_stage_leaves_one_current_stage(
-    monkeypatch, settings
-):
+def test_moving_on_while_someone_removes_the_next_stage_leaves_one_current_stage(monkeypatch):
     """Whichever goes first, the stage that becomes current is never the one
     removed, and the project has exactly one current stage."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     project, (ann, bob) = _project_with_two_facilitators()
     following = project.stages.get(position=1)
     _slow_down_inside_the_lock(monkeypatch)

@@ -17,7 +17,9 @@ from tests.factories import UserFactory
 
 
 def _answer(world, label, rung):
-    membership = services.membership_add(project=world.project, user=UserFactory(), label=label)
+    membership = services.membership_add(
+        project=world.project, user=UserFactory(), label=label, actor=world.users["facilitator"]
+    )
     services.ladder_answer_save(stage=world.stages[0], membership=membership, rung=rung)
 
 
@@ -106,11 +108,13 @@ def test_each_answer_counts_under_the_label_it_was_given_with(world):
     chose."""
     members = []
     for label, rung in [(P, 2), (P, 3), (P, 4), (Q, 6), (Q, 7), (Q, 7)]:
-        membership = services.membership_add(project=world.project, user=UserFactory(), label=label)
+        membership = services.membership_add(
+            project=world.project, user=UserFactory(), label=label, actor=world.users["facilitator"]
+        )
         services.ladder_answer_save(stage=world.stages[0], membership=membership, rung=rung)
         members.append(membership)
     before = _results(world)
-    services.membership_change_label(membership=members[0], label=Q)
+    services.membership_change_label(membership=members[0], label=Q, actor=members[0].user)
     after = _results(world)
     assert after == before
     assert [rung.count for rung in after.participants.rungs] == [0, 1, 1, 1, 0, 0, 0]
@@ -120,7 +124,10 @@ def test_comments_are_shown_without_who_or_which_rung_in_alphabetical_order(worl
     comments = ["we were told, not asked", "", "Good start", "My ideas were used"]
     for index, (comment, rung) in enumerate(zip(comments, [2, 5, 6, 7], strict=True)):
         membership = services.membership_add(
-            project=world.project, user=UserFactory(), label=P if index % 2 else Q
+            project=world.project,
+            user=UserFactory(),
+            label=P if index % 2 else Q,
+            actor=world.users["facilitator"],
         )
         services.ladder_answer_save(
             stage=world.stages[0], membership=membership, rung=rung, comment=comment
@@ -134,7 +141,9 @@ def test_comments_are_shown_without_who_or_which_rung_in_alphabetical_order(worl
 
 def test_comments_wait_until_answers_are_shown(world):
     for rung in range(1, MIN_ANSWERS_TO_SHOW):
-        membership = services.membership_add(project=world.project, user=UserFactory(), label=P)
+        membership = services.membership_add(
+            project=world.project, user=UserFactory(), label=P, actor=world.users["facilitator"]
+        )
         services.ladder_answer_save(
             stage=world.stages[0], membership=membership, rung=rung, comment="Only me"
         )
@@ -293,7 +302,10 @@ def test_comments_are_never_in_the_order_they_were_written(world):
     written = ["Zero say at first", "much better now", "Lots of listening", "an OK start"]
     for index, comment in enumerate(written):
         membership = services.membership_add(
-            project=world.project, user=UserFactory(), label=P if index % 2 else Q
+            project=world.project,
+            user=UserFactory(),
+            label=P if index % 2 else Q,
+            actor=world.users["facilitator"],
         )
         services.ladder_answer_save(
             stage=world.stages[0], membership=membership, rung=index + 1, comment=comment
