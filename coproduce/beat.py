@@ -42,6 +42,6 @@ class HeartbeatScheduler(PersistentScheduler):
                 close_old_connections()
                 record_beat()
                 self.last_recorded = now
-            except Exception:  # noqa: BLE001  (the schedule must run even when the database is down)
+            except Exception:  # the schedule must run even when the database is down
                 logger.warning("Could not record beat's heartbeat", exc_info=True)
         return super().tick(*args, **kwargs)

@@ -162,7 +162,7 @@ ROOT_URLCONF = "coproduce.urls"
 # Where gunicorn listens in the container (deploy/entrypoint.sh web); the web
 # container's health check asks on the same port. Every address inside the
 # container: compose publishes the port on 127.0.0.1 only.
-WEB_BIND = env("WEB_BIND", "0.0.0.0:8000")  # noqa: S104
+WEB_BIND = env("WEB_BIND", "0.0.0.0:8000")
 WSGI_APPLICATION = "coproduce.wsgi.application"
 
 TEMPLATES = [

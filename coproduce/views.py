@@ -132,7 +132,7 @@ def server_error(request):
     look). Django's own handler renders the page without the request."""
     try:
         display = display_preferences_for(request)
-    except Exception:  # noqa: BLE001  (the page must render whatever failed)
+    except Exception:  # the page must render whatever failed
         logger.warning("Could not read display settings for the error page", exc_info=True)
         display = DisplayPreferences()
     template = loader.get_template("500.html")

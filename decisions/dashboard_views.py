@@ -16,8 +16,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from coproduce.spreadsheets import safe_cell
 from decisions import dashboard
-from decisions.views import _EscapingWriter
 
 TEMPLATE = "decisions/dashboard.html"
 # How many projects each round of queries reads for a CSV download, so a
@@ -144,7 +144,7 @@ def dashboard_csv(request, table):
                 now=now,
             )
             for row in rows(summaries):
-                yield writer.writerow([_EscapingWriter.escape(cell) for cell in row])
+                yield writer.writerow([safe_cell(cell) for cell in row])
 
     name = form.slug or "all-organisations"
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

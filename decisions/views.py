@@ -2,7 +2,6 @@
 decisions.selectors, call decisions.services for every write (through
 coproduce.views.save_if_valid) and pick the template."""
 
-import csv
 from http import HTTPStatus
 
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from coproduce.spreadsheets import SafeWriter
 from coproduce.views import posted, save_if_valid
 from coproduce.words import date_and_time_in
 from decisions import permissions, selectors, services
@@ -81,26 +81,6 @@ def decision_log(request, slug):
     )
 
 
-class _EscapingWriter:
-    """csv.writer that stops a spreadsheet from running what a member typed as
-    a formula: a cell starting with =, +, -, @, a tab or a carriage return
-    gets a single quote in front."""
-
-    DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-    def __init__(self, stream):
-        self.writer = csv.writer(stream)
-
-    def writerow(self, row):
-        self.writer.writerow([self.escape(cell) for cell in row])
-
-    @classmethod
-    def escape(cls, cell):
-        if isinstance(cell, str) and cell.startswith(cls.DANGEROUS):
-            return "'" + cell
-        return cell
-
-
 @login_required
 @require_http_methods(["GET"])
 def decision_log_csv(request, slug):
@@ -108,7 +88,7 @@ def decision_log_csv(request, slug):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{access.project.slug}-decisions.csv"'
     response.write("\ufeff")  # A byte order mark, so spreadsheets read UTF-8.
-    writer = _EscapingWriter(response)
+    writer = SafeWriter(response)
     writer.writerow(CSV_HEADER)
     for decision in selectors.log_decisions(project=access.project, **form.filters()):
         writer.writerow(csv_row(decision, selectors.outcome_or_none(decision)))

@@ -80,7 +80,8 @@ def insert_ignoring_conflicts(
             for user_id, email, due, at, in_digest in rows
         ]
     )
-    sql = f"INSERT INTO {quote(table)} ({columns}) {source} ON CONFLICT DO NOTHING"  # noqa: S608  (names are ours, values are parameters)
+    # Names are ours, values are parameters.
+    sql = f"INSERT INTO {quote(table)} ({columns}) {source} ON CONFLICT DO NOTHING"
     created = now if connection.vendor == "postgresql" else moment(now)
     with connection.cursor() as cursor:
         cursor.execute(sql, [kind, object_key, project_id, Status.PENDING, created, payload])

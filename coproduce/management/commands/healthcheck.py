@@ -30,7 +30,7 @@ class Command(BaseCommand):
         port = settings.WEB_BIND.rsplit(":", 1)[-1]
         url = f"http://127.0.0.1:{port}/healthz"
         try:
-            with urllib.request.urlopen(url, timeout=timeout):  # noqa: S310  (our own address)
+            with urllib.request.urlopen(url, timeout=timeout):  # our own address
                 return
         except urllib.error.HTTPError as error:
             raise CommandError(f"{url} answered {error.code}: {error.read()[:300]!r}") from None

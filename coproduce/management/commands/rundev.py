@@ -94,7 +94,7 @@ class Command(BaseCommand):
             ],
         }  # fmt: skip
         children = {
-            name: subprocess.Popen(command, cwd=settings.BASE_DIR, preexec_fn=_die_with_parent)  # noqa: S603, PLW1509
+            name: subprocess.Popen(command, cwd=settings.BASE_DIR, preexec_fn=_die_with_parent)  # noqa: S603
             for name, command in commands.items()
         }
         stopping = False

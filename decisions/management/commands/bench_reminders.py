@@ -221,12 +221,17 @@ class Command(BaseCommand):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SMTP_")}
         env.update(
             {
-                # As in production: DEBUG off (a throw-away key for this run).
-                "DEBUG": "false",
+                # As in production: DEBUG off (a throw-away key for this run),
+                # unless there is no broker server: production refuses the
+                # folder broker, which `make run` uses.
+                "DEBUG": "false" if os.environ.get("CELERY_BROKER_URL") else "true",
                 "SECRET_KEY": secrets.token_urlsafe(50),
+                "SITE_URL": "http://127.0.0.1:8000",
                 "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(port),
-                "SMTP_TLS": "false",
+                "SMTP_SECURITY": "none",
+                # A measure of throughput: at any hour, not only in daytime.
+                "COPRODUCE_DAYTIME": "always",
                 "COPRODUCE_VAR_DIR": str(folder / "var"),
             }
         )
