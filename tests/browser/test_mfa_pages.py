@@ -29,7 +29,7 @@ from tests.browser.test_layout import (
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough password"  # noqa: S105 (the factories' test password)
+PASSWORD = "a long enough password"
 STAFF = NON_MEMBERS["staff"]["email"]
 
 

@@ -223,7 +223,7 @@ class _EchoHandler(BaseHTTPRequestHandler):
     """Stands in for Django: answers with the path and headers it was given,
     with security headers of its own and a body long enough to compress."""
 
-    def do_GET(self):  # noqa: N802 (the name http.server calls)
+    def do_GET(self):
         self.server.paths.append(self.path)
         body = json.dumps(
             {"path": self.path, "headers": dict(self.headers), "padding": "x" * 2000}

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
-PASSWORD = "a long enough password"  # noqa: S105 (the factories' test password)
-NEW_PASSWORD = "purple giraffe dancing"  # noqa: S105
+PASSWORD = "a long enough password"
+NEW_PASSWORD = "purple giraffe dancing"
 CODE = re.compile(r"\b[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}\b")
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
 

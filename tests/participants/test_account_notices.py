@@ -22,8 +22,8 @@ from participants.invitations.services import invitations_create
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.participants.email_rules import check_email, html_part
 
-PASSWORD = "a long enough password"  # noqa: S105 (the factories' test password)
-NEW_PASSWORD = "purple giraffe dancing"  # noqa: S105
+PASSWORD = "a long enough password"
+NEW_PASSWORD = "purple giraffe dancing"
 RESET = "Reset your Coproduce password now: https://coproduce.example.org/accounts/password/reset/"
 # Thursday 26 November 2026, 10:05am in London.
 MOMENT = datetime(2026, 11, 26, 10, 5, tzinfo=UTC)

@@ -34,7 +34,7 @@ from tests.participants.account_helpers import (
 )
 
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (a made-up setup key)
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 ADMIN = reverse("admin:index")
 ACTIVATE = reverse("mfa_activate_totp")
 WRONG_CODE_ON_SETUP = "The code is not right. Type the 6 numbers your authenticator app shows now."
