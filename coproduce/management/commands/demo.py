@@ -6,16 +6,18 @@ its own manager and project, so that each manager's admin shows only their
 own organisation. Running it again changes nothing."""
 
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from decisions import reminders as decision_reminders
 from decisions.models import Comment, Decision, Option, Outcome, Vote
 from decisions.services import decision_close
 from participants.models import User
+from participants.reminders.planning import plan_after_commit
+from participants.reminders.scheduling import project_recipients, schedule
 from projects.models import Activity, LadderAnswer, Membership, Organisation, Project, Stage
 from projects.permissions import SYSTEM
 
@@ -309,7 +311,7 @@ class Command(BaseCommand):
         )
         for email in ["tom@example.org", "priya@example.org"]:
             Vote.objects.create(decision=soon, member=members[email], choice=Vote.Choice.AGREE)
-        transaction.on_commit(partial(_plan_reminders, [consent.pk, choice.pk, soon.pk], soon.pk))
+        _plan_reminders([consent, choice, soon], soon)
 
 
 def _other_organisation(now):
@@ -356,13 +358,12 @@ def _other_organisation(now):
     )
 
 
-def _plan_reminders(decision_ids, soon_id):
-    from decisions import reminders as decision_reminders
-    from participants.reminders.scheduling import project_recipients, schedule
-
-    for decision_id in decision_ids:
-        decision_reminders.decision_proposed(decision_id)
-    soon = Decision.objects.select_related("project").get(pk=soon_id)
+def _plan_reminders(decisions, soon):
+    """Hand the new decisions over to reminders as the services do (planned
+    once the demo's transaction commits), and remind the members of the
+    three-minute vote two minutes before it closes."""
+    for decision in decisions:
+        plan_after_commit(decision_reminders.DECISION_PROPOSED, decision.pk)
     schedule(
         kind="closing_soon",
         object_key=f"decision:{soon.pk}",
