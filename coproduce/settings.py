@@ -364,6 +364,12 @@ CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
 # finds its work "at or before now", so any interval is correct, only slower
 # or faster; the end-to-end tests use 1.
 COPRODUCE_BEAT_SECONDS = env_int("COPRODUCE_BEAT_SECONDS", 60)
+# How many rows a long list shows on one page (coproduce/pagination.py).
+COPRODUCE_PAGE_SIZE = env_int("COPRODUCE_PAGE_SIZE", 50)
+if not 5 <= COPRODUCE_PAGE_SIZE <= 500:
+    raise ImproperlyConfigured(
+        f"COPRODUCE_PAGE_SIZE must be from 5 to 500, not {COPRODUCE_PAGE_SIZE}"
+    )
 # /healthz answers 503 when beat has been silent this long: several periods.
 BEAT_SILENT_AFTER_SECONDS = max(5 * COPRODUCE_BEAT_SECONDS, 60)
 # When reminders that are not urgent may be sent, in each member's own time

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from coproduce.pagination import paged
 from coproduce.spreadsheets import safe_cell
 from decisions import dashboard
 
@@ -79,8 +80,10 @@ def dashboard_page(request):
     organisations = _organisations_or_404(request.user)
     form = _filter(request, organisations)
     chosen = form.chosen()
-    paginator = Paginator(dashboard.dashboard_projects(chosen), dashboard.PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    projects = paged(
+        dashboard.dashboard_projects(chosen), request.GET, per_page=dashboard.PAGE_SIZE
+    )
+    page = projects.page
     summaries = dashboard.project_summaries(
         list(page.object_list),
         organisations=organisations,
@@ -95,11 +98,7 @@ def dashboard_page(request):
             "chosen": chosen,
             "all_chosen": len(chosen) == len(organisations),
             "page": page,
-            "page_range": (
-                paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-                if paginator.num_pages > 1
-                else []
-            ),
+            "paged": projects,
             # Kept on the page links and the downloads.
             "filter_query": urlencode({"organisation": form.slug}) if form.slug else "",
             "summaries": summaries,
