@@ -61,8 +61,9 @@ lint: $(STAMP)  ## Check style with ruff (lint and format)
 
 .PHONY: bench
 bench: $(STAMP)  ## Time reminders for 5,000 members: prepare, then send by SMTP to a local sink
-	@DEBUG=true $(PY) manage.py bench_reminders
-	@DEBUG=true $(PY) manage.py bench_reminders --celery-worker
+	@DEBUG=true $(PY) manage.py bench_reminders; here=$$?; \
+	DEBUG=true $(PY) manage.py bench_reminders --celery-worker --workers 1 2 --rounds 3 \
+	  && exit $$here
 
 .PHONY: format
 format: $(STAMP)  ## Fix style with ruff

@@ -52,8 +52,10 @@ app.conf.beat_schedule = {
     # closing soon (to members who have not voted), results and outcomes, new
     # stages, invitations. Rows are claimed before sending and marked sent
     # after, so a beat that fires twice or two workers never send one twice;
-    # after downtime it catches up. Also enqueued on commit when something is
-    # due at once.
+    # after downtime it catches up. It sends the first batch and queues the
+    # next (participants.tasks.send_reminder_batch) while batches come back
+    # full, so every worker process takes a share. Also enqueued on commit
+    # when something is due at once.
     "send-due-reminders": {
         "task": "participants.tasks.send_due_reminders",
         "schedule": BEAT_SECONDS,

@@ -5,10 +5,12 @@ never imports this module.
 
 Beat runs the sending tasks every COPRODUCE_BEAT_SECONDS (see
 coproduce/celery.py), and schedule() enqueues send_due_reminders on commit
-when something is due now. Two runs at once are safe: each row is claimed by
-one worker only. Beat also runs plan_missed_reminders, the sweep that plans
-what a process dying straight after a commit left unplanned; planning twice
-adds nothing.
+when something is due now. send_due_reminders sends the first batch of what
+is due and, while batches come back full, queues send_reminder_batch for the
+next one, so every worker process (on every host) takes a share of a large
+send. Two runs at once are safe: each row is claimed by one worker only.
+Beat also runs plan_missed_reminders, the sweep that plans what a process
+dying straight after a commit left unplanned; planning twice adds nothing.
 """
 
 import logging
@@ -33,9 +35,27 @@ SENDING = {
 
 
 @shared_task(**SENDING)
-def send_due_reminders() -> dict:
-    """Send every reminder that is due at or before now and not yet sent."""
-    report = sending.send_due()
+def send_due_reminders(batch_size: int = sending.BATCH_SIZE) -> dict:
+    """Send the reminders that are due at or before now and not yet sent:
+    release the claims of dead workers, send the first batch here and, if
+    more may be due, queue the next batch for any worker (send_reminder_batch,
+    which queues the one after, and so on)."""
+    sending.release_stale_claims()
+    return _sent(sending.send_batch(batch_size=batch_size, more=_next(batch_size)))
+
+
+@shared_task(**SENDING)
+def send_reminder_batch(batch_size: int = sending.BATCH_SIZE) -> dict:
+    """One batch of due reminders, claimed by whichever worker process takes
+    this task; it queues the next batch first if more may be due."""
+    return _sent(sending.send_batch(batch_size=batch_size, more=_next(batch_size)))
+
+
+def _next(batch_size: int):
+    return lambda: sending.enqueue_next_batch(batch_size=batch_size)
+
+
+def _sent(report: sending.SendReport) -> dict:
     if report.sent or report.retried or report.failed or report.postponed:
         logger.info(
             "Reminders: %s sent, %s skipped, %s to try again, %s failed, %s waiting for daytime",

@@ -4,9 +4,11 @@ and tested against the plain ORM way (tests/participants/test_bulk.py):
 - ``insert_ignoring_conflicts``: one INSERT ... SELECT for any number of
   rows, where ``bulk_create(ignore_conflicts=True)`` would split 5,000 rows
   into several queries;
-- ``mark_sent``: the UPDATE run once per message sent, written out rather
-  than compiled by the ORM each time, and ``quick_commits``, which lets those
-  commits skip waiting for the disk on PostgreSQL.
+- ``mark_sent``: one UPDATE that records a group of messages as sent (every
+  few dozen messages while a batch is sent, see
+  participants.reminders.sending.SentMarks) instead of one UPDATE per
+  message, written out rather than compiled by the ORM each time (on
+  PostgreSQL the ids travel as one array: ``id = ANY(%s)``).
 """
 
 from __future__ import annotations
@@ -88,30 +90,24 @@ def insert_ignoring_conflicts(
         return max(cursor.rowcount, 0)
 
 
-def mark_sent(pk: int, token: str) -> int:
-    """Record one message as sent, if this worker still holds its claim. One
-    small UPDATE; returns 1, or 0 when the claim was lost."""
-    table = connection.ops.quote_name(ReminderLog._meta.db_table)
+def mark_sent(pks: list[int], token: str) -> int:
+    """Record a group of messages as sent, each only if this worker still
+    holds its claim (a claim released as stale and taken by another worker
+    is not touched). One UPDATE whatever the number of rows; returns how
+    many were marked."""
+    if not pks:
+        return 0
+    quote = connection.ops.quote_name
+    table, key = quote(ReminderLog._meta.db_table), quote(ReminderLog._meta.pk.column)
     sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    if connection.vendor == "postgresql":
+        which, ids = f"{key} = ANY(%s)", [list(pks)]
+    else:
+        which, ids = f"{key} IN ({', '.join(['%s'] * len(pks))})", list(pks)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, claim_token = '', sent_at = %s, "  # noqa: S608
-            "last_error = '' WHERE id = %s AND claim_token = %s",
-            [Status.SENT, sent_at, pk, token],
+            f"last_error = '' WHERE {which} AND claim_token = %s",
+            [Status.SENT, sent_at, *ids, token],
         )
         return cursor.rowcount
-
-
-def quick_commits(*, on: bool) -> None:
-    """On PostgreSQL, while a batch is sent, commits do not wait for the
-    write-ahead log to reach the disk (synchronous_commit off, for this
-    connection only). Marking each message sent then costs one round trip
-    instead of one disk flush, which is what lets one worker send hundreds a
-    second. It changes nothing when a worker dies (the row is claimed before
-    sending and marked right after); only if the database server itself
-    crashes can the marks of the last fraction of a second be lost, and those
-    few messages be sent again."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO OFF" if on else "RESET synchronous_commit")

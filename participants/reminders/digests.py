@@ -1,6 +1,7 @@
 """Daily and weekly digests: one email per member listing everything
 waiting for them, built only for members who have something waiting (found
-from the reminder log, not by a job per member)."""
+from the reminder log, not by a job per member). Claimed, checked and marked
+sent (in groups) as reminders are, in participants.reminders.sending."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from participants.reminders.registry import Message, ReminderKind, registered_ki
 from participants.reminders.sending import (
     RUN_SECONDS,
     SendReport,
+    SentMarks,
     claim,
     close,
     give_back,
@@ -93,9 +95,9 @@ def _send_digest_batch(token: str, rows: list[ReminderLog]) -> SendReport:
     mailer = open_mail_connection(rows, token, report)
     if mailer is None:
         return report
+    marks = SentMarks(token)
     try:
         for user_rows in by_user.values():
-            pks = [row.pk for row in user_rows]
             try:
                 message = builder.build_digest(user_rows, digest_items(user_rows, messages))
                 mailer.send_messages([message])
@@ -105,11 +107,13 @@ def _send_digest_batch(token: str, rows: list[ReminderLog]) -> SendReport:
                 if reconnect(mailer) is not None:
                     logger.warning("Could not reconnect to the mail server")
                 continue
-            sent = ReminderLog.objects.filter(pk__in=pks, claim_token=token).update(
-                status=Status.SENT, claim_token="", sent_at=timezone.now(), last_error=""
-            )
-            report.sent += sent
+            # Marked in groups, as reminders are (SentMarks): a worker killed
+            # before its group is marked can repeat those digests, no others.
+            report.sent += marks.add(row.pk for row in user_rows)
             report.digests += 1
     finally:
-        close(mailer)
+        try:
+            report.sent += marks.flush()
+        finally:
+            close(mailer)
     return report

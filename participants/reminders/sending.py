@@ -1,15 +1,37 @@
-"""Sending reminders that are due, exactly once.
+"""Sending reminders that are due, exactly once, by as many worker
+processes as there are.
 
-``send_due()`` (Celery beat runs it every few seconds, and scheduling
-enqueues a run on commit) finds rows "due at or before now and not yet
-sent", never by an exact time window, so a worker or beat that was down
-catches up. Each row is claimed first (an UPDATE that only takes rows still
-pending), then sent over one mail connection per batch, then marked sent. A
-claim left behind by a dead worker is released after ``CLAIM_TIMEOUT``; that
-is the only way one message can go twice. Failed sends are tried again with
-backoff (``BACKOFF``) and, after ``MAX_ATTEMPTS``, marked failed for
-project managers to see in the admin. Digests (participants.reminders.digests)
-share the claiming and the checks here.
+The work is cut into batches of up to ``BATCH_SIZE`` rows, each claimed by
+one worker process on any host (``send_batch``). Beat's task (and the one
+scheduling enqueues on commit) releases stale claims and sends the first
+batch; whenever a claim comes back full, more may be due, so before sending
+its batch the worker enqueues one more batch task (``enqueue_next_batch``),
+which the next free worker process takes. Every worker process stays busy
+while rows remain, with at most one batch task waiting per run (no count of
+the backlog, no flood of empty tasks), and a run ends by itself at the first
+claim that is not full. ``send_due()`` does the same in one process, batch
+after batch.
+
+Rows are found as "due at or before now and not yet sent", never by an exact
+time window, so a worker or beat that was down catches up. A batch is claimed
+in one transaction (SELECT ... FOR UPDATE SKIP LOCKED, then one UPDATE that
+takes only rows still pending and stamps them with a fresh token), read in a
+fixed number of queries, sent over one mail connection, and marked sent in
+groups (``SentMarks``: one UPDATE for every ``MARK_EVERY`` messages the mail
+server has accepted, sooner when ``MARK_SECONDS`` have passed, and at the end
+of the batch).
+
+How duplicates are bounded: a message goes twice only if its worker dies
+after the mail server accepted it and before its group was marked sent. Its
+row is then still claimed; after ``CLAIM_TIMEOUT`` it is released and sent
+again. That window holds at most ``MARK_EVERY`` messages per worker process
+(marked one by one, it held one): the price of one UPDATE per group instead
+of one per message. A claim left by a dead worker is the only way a message
+can go twice; two workers, a beat that fires twice or a retried task never
+hold the same row. Failed sends are tried again with backoff (``BACKOFF``)
+and, after ``MAX_ATTEMPTS``, marked failed for project managers to see in
+the admin. Digests (participants.reminders.digests) share the claiming, the
+checks and the marking here.
 """
 
 from __future__ import annotations
@@ -17,11 +39,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from time import monotonic
 
+from celery import current_app
 from django.core.mail import mailers
 from django.db import transaction
 from django.db.models import F
@@ -39,6 +62,9 @@ logger = logging.getLogger(__name__)
 Status = ReminderLog.Status
 
 BATCH_SIZE = 500  # rows claimed, read and sent over one mail connection at a time
+MARK_EVERY = 50  # messages marked sent by one UPDATE; the most a dying worker can repeat
+MARK_SECONDS = 1.0  # ... or fewer, once the oldest unmarked message is this old
+BATCH_TASK = "participants.tasks.send_reminder_batch"  # queued by name: no import of tasks
 MAX_ATTEMPTS = 5  # tries before a reminder is marked failed
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a dead worker
@@ -206,8 +232,9 @@ def describe(error: Exception) -> str:
 
 def send_due(*, batch_size: int = BATCH_SIZE, run_seconds: float = RUN_SECONDS) -> SendReport:
     """Send every reminder (not held for a digest) that is due at or before
-    now and not yet sent, batch by batch, until none is left or
-    ``run_seconds`` have passed."""
+    now and not yet sent, batch by batch in this one process, until none is
+    left or ``run_seconds`` have passed. (Workers share the batches instead:
+    send_batch.)"""
     report = SendReport()
     started = monotonic()
     release_stale_claims()
@@ -217,6 +244,63 @@ def send_due(*, batch_size: int = BATCH_SIZE, run_seconds: float = RUN_SECONDS) 
             break
         report += _send_batch(token, rows)
     return report
+
+
+def send_batch(
+    *, batch_size: int = BATCH_SIZE, more: Callable[[], None] | None = None
+) -> SendReport:
+    """Claim one batch of due reminders and send it. When the claim comes
+    back full, more may be due: ``more()`` is called once the claim is
+    committed and before sending, so that another worker process claims the
+    next batch while this one sends."""
+    token, rows = claim(limit=batch_size, in_digest=False)
+    if not rows:
+        return SendReport()
+    if more is not None and len(rows) >= batch_size:
+        more()
+    return _send_batch(token, rows)
+
+
+def enqueue_next_batch(*, batch_size: int = BATCH_SIZE) -> None:
+    """Queue one batch task for the next free worker process. If the broker
+    cannot be reached, the rows simply wait for beat's next run."""
+    try:
+        current_app.signature(BATCH_TASK, kwargs={"batch_size": batch_size}).apply_async(
+            retry=False
+        )
+    except Exception:  # noqa: BLE001  (the broker is down: beat sends them on its next run)
+        logger.warning("Could not queue the next batch of reminders; beat will send them")
+
+
+class SentMarks:
+    """Rows whose messages the mail server has accepted, marked sent
+    together: one UPDATE (bulk.mark_sent) for every MARK_EVERY of them, or
+    for fewer once the oldest has waited MARK_SECONDS, and the rest by
+    ``flush()`` at the end of the batch. A worker that dies in between leaves
+    at most MARK_EVERY rows claimed but not marked: those, and only those,
+    are sent again once their claim is released (see the module's
+    docstring)."""
+
+    def __init__(self, token: str):
+        self.token = token
+        self.pks: list[int] = []
+        self.oldest = 0.0
+
+    def add(self, pks: Iterable[int]) -> int:
+        """Note rows as sent; returns how many were marked now (0 while the
+        group fills)."""
+        if not self.pks:
+            self.oldest = monotonic()
+        self.pks.extend(pks)
+        if len(self.pks) >= MARK_EVERY or monotonic() - self.oldest >= MARK_SECONDS:
+            return self.flush()
+        return 0
+
+    def flush(self) -> int:
+        """Mark every row noted so far; returns how many this worker still
+        held the claim of."""
+        pks, self.pks = self.pks, []
+        return bulk.mark_sent(pks, self.token)
 
 
 def still_wanted(
@@ -347,7 +431,7 @@ def _send_batch(token: str, rows: list[ReminderLog]) -> SendReport:
     if mailer is None:
         return report
     last_renewal = monotonic()
-    bulk.quick_commits(on=True)
+    marks = SentMarks(token)
     try:
         for index, row in enumerate(rows):
             if monotonic() - last_renewal > HEARTBEAT_SECONDS:
@@ -372,10 +456,12 @@ def _send_batch(token: str, rows: list[ReminderLog]) -> SendReport:
                     give_back(rows[index + 1 :], token, report, reconnect_error)
                     return report
                 continue
-            # Marked one by one, straight after the mail server took it: a
-            # worker killed here can repeat this one message and no other.
-            report.sent += bulk.mark_sent(row.pk, token)
+            # Marked in groups after the mail server took them: a worker
+            # killed here can repeat the messages of this group and no other.
+            report.sent += marks.add([row.pk])
     finally:
-        bulk.quick_commits(on=False)
-        close(mailer)
+        try:
+            report.sent += marks.flush()
+        finally:
+            close(mailer)
     return report

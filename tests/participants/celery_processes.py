@@ -199,3 +199,29 @@ def worker_runs(logs: Path, task: str, *, worker: str = "worker") -> int:
         for line in path.read_text(errors="replace").splitlines()
         if f"Task {task}[" in line and " succeeded in " in line
     )
+
+
+def wait_until_ready(logs: Path, names: list[str]) -> None:
+    """Wait until each named worker says it is ready to take tasks."""
+    wait_for(
+        lambda: all(
+            (logs / f"{name}.log").exists()
+            and " ready." in (logs / f"{name}.log").read_text(errors="replace")
+            for name in names
+        ),
+        logs=logs,
+        what=f"{', '.join(names)} to be ready",
+    )
+
+
+def addresses_sent_by(logs: Path, worker: str) -> list[str]:
+    """The addresses a worker wrote emails to, from its log (the outbox
+    backend prints "Email to ADDRESS: SUBJECT" for each message)."""
+    path = logs / f"{worker}.log"
+    if not path.exists():
+        return []
+    return [
+        line.split("Email to ", 1)[1].split(":", 1)[0]
+        for line in path.read_text(errors="replace").splitlines()
+        if "Email to " in line
+    ]

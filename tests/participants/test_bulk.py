@@ -4,6 +4,7 @@ do exactly what the plain ORM way does."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -88,22 +89,65 @@ def test_inserting_any_number_of_reminders_is_one_query(setting):
     assert len(queries) == 1
 
 
-def test_marking_sent_is_what_the_orm_update_does_and_only_with_the_claim(setting):
-    now, project, rows = setting
-    bulk.insert_ignoring_conflicts(
-        kind="result", object_key="decision:3", project_id=project.pk, rows=rows[:2], now=now
-    )
-    first, second = ReminderLog.objects.order_by("pk")
-    ReminderLog.objects.filter(pk__in=[first.pk, second.pk]).update(
-        status=ReminderLog.Status.CLAIMED, claim_token="mine", last_error="earlier try"
-    )
-    assert bulk.mark_sent(first.pk, "someone-else") == 0
-    assert bulk.mark_sent(first.pk, "mine") == 1
-    ReminderLog.objects.filter(pk=second.pk, claim_token="mine").update(
+def _mark_with_the_orm(pks, token):
+    return ReminderLog.objects.filter(pk__in=pks, claim_token=token).update(
         status=ReminderLog.Status.SENT, claim_token="", sent_at=timezone.now(), last_error=""
     )
-    first.refresh_from_db()
-    second.refresh_from_db()
-    for row in (first, second):
-        assert (row.status, row.claim_token, row.last_error) == ("sent", "", "")
-        assert row.sent_at is not None
+
+
+def _marked_state():
+    return sorted(
+        ReminderLog.objects.values_list(*FIELDS, *MORE, "sent_at"),
+        key=lambda row: (row[0] or 0, row[1], row[4]),
+    )
+
+
+def _claimed_rows(now, project, rows):
+    """The four rows, three claimed by "mine" and one by another worker."""
+    bulk.insert_ignoring_conflicts(
+        kind="result", object_key="decision:3", project_id=project.pk, rows=rows, now=now
+    )
+    pks = list(ReminderLog.objects.order_by("pk").values_list("pk", flat=True))
+    ReminderLog.objects.filter(pk__in=pks[:3]).update(
+        status=ReminderLog.Status.CLAIMED, claim_token="mine", last_error="earlier try"
+    )
+    ReminderLog.objects.filter(pk=pks[3]).update(
+        status=ReminderLog.Status.CLAIMED, claim_token="someone-else"
+    )
+    return pks
+
+
+@pytest.mark.parametrize("mark", [bulk.mark_sent, _mark_with_the_orm])
+def test_marking_a_group_sent_is_what_the_orm_update_does_and_only_with_the_claim(setting, mark):
+    now, project, rows = setting
+    with time_machine.travel(now + timedelta(minutes=1), tick=False):
+        pks = _claimed_rows(now, project, rows)
+        assert mark(pks, "nobody") == 0
+        assert mark(pks, "mine") == 3  # not the row another worker holds
+        assert mark(pks, "mine") == 0  # marked already
+    rows_written = _marked_state()
+    statuses = sorted(ReminderLog.objects.values_list("status", "claim_token", "last_error"))
+    assert statuses == [("claimed", "someone-else", ""), *[("sent", "", "")] * 3]
+    assert ReminderLog.objects.get(pk=pks[0]).sent_at == now + timedelta(minutes=1)
+
+    ReminderLog.objects.all().delete()
+    other = _mark_with_the_orm if mark is bulk.mark_sent else bulk.mark_sent
+    with time_machine.travel(now + timedelta(minutes=1), tick=False):
+        other(_claimed_rows(now, project, rows), "mine")
+    assert rows_written == _marked_state()
+
+
+def test_marking_any_number_of_reminders_sent_is_one_query(setting):
+    now, project, _rows = setting
+    user = UserFactory()
+    many = [(user.pk, "", now + timedelta(minutes=i), now, False) for i in range(2000)]
+    bulk.insert_ignoring_conflicts(
+        kind="closing_soon", object_key="decision:4", project_id=project.pk, rows=many, now=now
+    )
+    ReminderLog.objects.update(status=ReminderLog.Status.CLAIMED, claim_token="mine")
+    pks = list(ReminderLog.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        assert bulk.mark_sent(pks, "mine") == 2000
+    assert len(queries) == 1
+    assert bulk.mark_sent([], "mine") == 0
+    assert set(ReminderLog.objects.values_list("status", flat=True)) == {"sent"}

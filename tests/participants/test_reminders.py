@@ -388,6 +388,52 @@ def test_a_task_run_twice_sends_each_reminder_once(
     assert CountingBackend.opened == 1  # one connection for the batch
 
 
+def test_a_full_batch_queues_the_next_for_another_worker(
+    world, django_capture_on_commit_callbacks, settings
+):
+    """The sending task sends one batch; when its claim comes back full, more
+    may be due, so it queues the next batch (run at once in tests, by the
+    next free worker process in production), which does the same; the first
+    batch that is not full ends the run."""
+    use_mailer(settings, CountingBackend)
+    propose(world, django_capture_on_commit_callbacks)
+    CountingBackend.reset()
+    with (
+        time_machine.travel(CLOSES - timedelta(hours=24), tick=False),
+        mock.patch.object(
+            sending, "enqueue_next_batch", wraps=sending.enqueue_next_batch
+        ) as queued,
+    ):
+        first = send_due_reminders.delay(batch_size=2).get()
+        again = send_due_reminders.delay(batch_size=2).get()
+    assert queued.call_count == 1  # 3 due: a full batch of 2, then 1
+    assert first["sent"] == 2  # this task's own batch; the next batch sent the third
+    assert again["sent"] == 0
+    assert sorted(m.to[0] for m in CountingBackend.sent) == [
+        "plain_text@example.org",
+        "sam@example.org",
+        "standard@example.org",
+    ]
+    assert CountingBackend.opened == 2  # one connection per batch
+    assert set(rows(kind="closing_soon").values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_a_broker_that_is_down_leaves_the_rest_for_beat(
+    world, django_capture_on_commit_callbacks, settings, caplog
+):
+    use_mailer(settings, CountingBackend)
+    propose(world, django_capture_on_commit_callbacks)
+    CountingBackend.reset()
+    down = mock.patch("celery.canvas.Signature.apply_async", side_effect=OSError("refused"))
+    with time_machine.travel(CLOSES - timedelta(hours=24), tick=False):
+        with down:
+            assert send_due_reminders.delay(batch_size=2).get()["sent"] == 2
+        assert "beat will send them" in caplog.text
+        assert rows(kind="closing_soon", status=Status.PENDING).count() == 1
+        assert send_due_reminders.delay(batch_size=2).get()["sent"] == 1  # beat's next run
+    assert len(CountingBackend.sent) == 3
+
+
 def test_catching_up_after_an_hour_down(world, django_capture_on_commit_callbacks, settings):
     """Beat and the worker were down for an hour around the due time: the
     next run still sends everything that fell due meanwhile."""
@@ -692,25 +738,27 @@ def test_preparing_a_decisions_reminders_takes_the_same_queries_at_any_size(
 
 
 @pytest.mark.parametrize("size", [50, 500])
-def test_sending_a_batch_reads_the_database_a_fixed_number_of_times(
+def test_sending_a_batch_reads_and_writes_the_database_a_fixed_number_of_times(
     size, db, settings, django_assert_max_num_queries
 ):
     """Reads are batched: claiming, loading people, decisions, votes and
-    memberships take a fixed number of queries; then one UPDATE per message
-    marks it sent straight after the mail server took it."""
+    memberships take a fixed number of queries per batch; the messages the
+    mail server took are marked sent by one UPDATE for each group of up to
+    MARK_EVERY, not one per message."""
     use_mailer(settings, CountingBackend)
     decision = _big_project(size)
     with time_machine.travel(NOW, tick=False):
         decision_reminders.decision_proposed(decision.pk)
     messages = 2 * size + 1  # new decision (not to the proposer) and closing soon
     batches = math.ceil(messages / sending.BATCH_SIZE)
-    # A fixed number of reads for each batch of up to BATCH_SIZE (whatever its
-    # size), then one UPDATE per message.
+    marks = math.ceil(messages / sending.MARK_EVERY) + batches  # a short group ends each batch
     later = time_machine.travel(CLOSES - timedelta(hours=24), tick=False)
-    with later, django_assert_max_num_queries(18 * batches + messages):
+    with later, django_assert_max_num_queries(18 * batches + marks) as queries:
         report = sending.send_due()
     assert report.sent == messages
     assert CountingBackend.opened == batches
+    updates = [q["sql"] for q in queries.captured_queries if "SET status = 'sent'" in q["sql"]]
+    assert 0 < len(updates) <= marks
 
 
 @pytest.mark.parametrize(
