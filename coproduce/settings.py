@@ -165,12 +165,24 @@ ROOT_URLCONF = "coproduce.urls"
 WEB_BIND = env("WEB_BIND", "0.0.0.0:8000")
 WSGI_APPLICATION = "coproduce.wsgi.application"
 
+# Templates are read from templates/ and each app's templates/ folder. In
+# production (DEBUG off) each is compiled once per process and kept (the cached
+# loader); with DEBUG on they are read afresh on every use, so an edited
+# template shows at once under `make run` (which does not restart on changes).
+TEMPLATE_LOADERS = [
+    "django.template.loaders.filesystem.Loader",
+    "django.template.loaders.app_directories.Loader",
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            "loaders": (
+                TEMPLATE_LOADERS
+                if DEBUG
+                else [("django.template.loaders.cached.Loader", TEMPLATE_LOADERS)]
+            ),
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
@@ -192,10 +204,21 @@ require(
     DATABASE_URL,
     "Set it to your PostgreSQL database: postgres://user:password@host:5432/coproduce",
 )
+# Each web and worker process keeps its database connection open this many
+# seconds (0: a new connection for every request), checked before reuse so a
+# restarted database costs no failed request. Connections to PostgreSQL are
+# then about the number of threads serving requests (docs/scaling.md).
+CONN_MAX_AGE = env_int("CONN_MAX_AGE", 60)
+if CONN_MAX_AGE < 0:
+    raise ImproperlyConfigured(
+        f"CONN_MAX_AGE must be a number of seconds, 0 or more, not {CONN_MAX_AGE}"
+    )
 if DATABASE_URL:
     try:
         DATABASES = {
-            "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+            "default": dj_database_url.parse(
+                DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+            )
         }
     except ValueError as error:
         raise ImproperlyConfigured(
@@ -219,13 +242,23 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A shared cache (Redis): rate limits counted across every web process, and
+# sign-in sessions read from memory. Sessions are written to the database as
+# well (cached_db), so a restarted or emptied Redis signs nobody out; a
+# signed-in request then costs one Redis read instead of a database query.
 CACHE_URL = env("CACHE_URL")
 if CACHE_URL:
+    if urlsplit(CACHE_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"CACHE_URL must be a Redis address such as redis://host:6379/1, not {CACHE_URL!r}"
+        )
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "participants.User"
 AUTHENTICATION_BACKENDS = [

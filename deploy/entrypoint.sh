@@ -5,7 +5,8 @@
 # this script, so what is tested is what runs.
 #
 #   migrate          apply database migrations, then stop (compose's "migrate")
-#   web              the web server: gunicorn on WEB_BIND (0.0.0.0:8000)
+#   web              the web server: gunicorn on WEB_BIND (0.0.0.0:8000),
+#                    WEB_CONCURRENCY processes of WEB_THREADS threads
 #   worker           a Celery worker (CELERY_WORKER_CONCURRENCY processes)
 #   beat             Celery beat, which runs the schedule (one only)
 #   collectstatic    gather static files into STATIC_ROOT (at image build time)
@@ -29,10 +30,19 @@ case "$command" in
     ;;
   web)
     check_settings
-    # WEB_CONCURRENCY (gunicorn's own variable) sets the number of workers.
+    # Chosen by measurement (docs/deploy.md, "Sizing"; manage.py
+    # bench_requests): threaded workers (gthread), WEB_CONCURRENCY processes
+    # (gunicorn's own variable; one per CPU core) of WEB_THREADS threads.
+    # Connections from the proxy stay open between requests (--keep-alive)
+    # longer than the proxy keeps an idle one (Caddy: 2 minutes), so the
+    # proxy never sends a request on a connection gunicorn is closing.
+    # Options given after "web" come last and win, e.g. --workers 4.
     exec gunicorn coproduce.wsgi:application \
       --bind "${WEB_BIND:-0.0.0.0:8000}" \
-      --workers "${WEB_CONCURRENCY:-3}" \
+      --worker-class gthread \
+      --workers "${WEB_CONCURRENCY:-2}" \
+      --threads "${WEB_THREADS:-4}" \
+      --keep-alive 130 \
       --access-logfile - \
       "$@"
     ;;

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -65,6 +66,20 @@ def test_the_web_server_is_published_on_this_machine_only():
     (published,) = _config()["web"]["ports"]
     assert published["host_ip"] == "127.0.0.1"
     assert published["target"] == 8000
+
+
+def test_sessions_and_rate_limits_are_shared_through_redis_apart_from_the_queue():
+    """Every web process (and replica) reads the same sessions and rate
+    limits: CACHE_URL is the Redis service, in a database of its own."""
+    services = _config()
+    for name in ("migrate", "web", "worker", "beat"):
+        environment = services[name]["environment"]
+        cache = urllib.parse.urlsplit(environment["CACHE_URL"])
+        queue = urllib.parse.urlsplit(environment["CELERY_BROKER_URL"])
+        assert (cache.scheme, cache.hostname) == ("redis", "redis")
+        assert (queue.scheme, queue.hostname) == ("redis", "redis")
+        assert cache.path != queue.path
+        assert cache.path.strip("/").isdigit()
 
 
 def test_every_container_command_is_the_entrypoint_script():

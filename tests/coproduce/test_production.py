@@ -20,6 +20,7 @@ web server cannot start), as it would fail in the container.
 import contextlib
 import email
 import email.policy
+import http.client
 import json
 import os
 import re
@@ -464,6 +465,39 @@ def test_a_page_and_its_stylesheet_are_served_with_the_site_path(stack):
     assert f'href="{stack.prefix}/accounts/signup/"' in html
     if stack.prefix:
         assert f"{stack.prefix}{stack.prefix}" not in html
+
+
+def test_the_web_server_keeps_a_connection_open_between_requests(stack):
+    """gunicorn's threaded workers (deploy/entrypoint.sh web): the proxy's
+    connection is kept for the next request, which sync workers would close
+    after every response."""
+    origin = urllib.parse.urlsplit(stack.origin)
+    connection = http.client.HTTPConnection(origin.hostname, origin.port, timeout=10)
+    try:
+        sockets = []
+        for _ in range(3):
+            connection.request("GET", f"{stack.prefix}/accounts/login/")
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200
+            assert not response.will_close, response.getheader("Connection")
+            sockets.append(connection.sock)
+        assert sockets[0] is sockets[1] is sockets[2]
+    finally:
+        connection.close()
+    command = " ".join(_commands(stack.processes["web"].pid))
+    assert "--worker-class gthread" in command, command
+
+
+def _commands(group: int) -> list[str]:
+    """The command lines of a process group's processes."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == group:
+                found.append(cmdline.read_bytes().replace(b"\0", b" ").decode())
+    return found
 
 
 def test_the_test_email_command_reaches_the_mail_server(stack):

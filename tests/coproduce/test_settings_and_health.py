@@ -12,6 +12,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coproduce.celery import app as celery_app
@@ -45,6 +46,7 @@ DEPLOYMENT_SETTINGS = {
     "DATABASE_URL",
     "CELERY_BROKER_URL",
     "CACHE_URL",
+    "CONN_MAX_AGE",
     "SMTP_HOST",
     "SMTP_PORT",
     "SMTP_SECURITY",
@@ -113,6 +115,9 @@ def test_production_stops_in_one_plain_line_when_a_required_value_is_blank(varia
         ("COPRODUCE_DAYTIME", "nonsense", "COPRODUCE_DAYTIME must be two times such as"),
         ("COPRODUCE_DAYTIME", "20:00-08:00", "COPRODUCE_DAYTIME must be two times such as"),
         ("COPRODUCE_BEAT_SECONDS", "1.5", "COPRODUCE_BEAT_SECONDS must be a whole number"),
+        ("CONN_MAX_AGE", "forever", "CONN_MAX_AGE must be a whole number, not 'forever'"),
+        ("CONN_MAX_AGE", "-1", "CONN_MAX_AGE must be a number of seconds, 0 or more, not -1"),
+        ("CACHE_URL", "memcached://cache:11211", "CACHE_URL must be a Redis address such as"),
     ],
 )
 def test_a_bad_value_stops_start_up_in_one_plain_line_naming_it(variable, value, says):
@@ -180,6 +185,76 @@ def test_site_url_with_a_path_gives_every_address_that_path_once():
         "example.org",
         "https://example.org/coproduce/accounts/login/",
     ]
+
+
+def _show(expression: str, **env) -> str:
+    """The value of a Python expression over the settings (as `s`), with
+    production's variables and these."""
+    result = _settings_check(
+        "shell", "-c", f"from django.conf import settings as s; print({expression})", **env
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_sessions_are_kept_in_the_cache_when_a_cache_server_is_configured():
+    """With Redis (CACHE_URL, as docker-compose sets it) a signed-in request
+    reads its session from Redis, not PostgreSQL; sessions are written to the
+    database too (cached_db), so a restarted Redis signs nobody out."""
+    engine_and_cache = "s.SESSION_ENGINE, s.CACHES['default']['BACKEND']"
+    with_redis = _show(engine_and_cache, **PRODUCTION, CACHE_URL="redis://redis:6379/1")
+    assert with_redis.split() == [
+        "django.contrib.sessions.backends.cached_db",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+    # Without a shared cache, each process would keep its own sessions: the
+    # database keeps them.
+    without = _show(engine_and_cache, **PRODUCTION)
+    assert without.split() == [
+        "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+
+
+@pytest.mark.parametrize(("value", "kept"), [("", 60), ("0", 0), ("300", 300)])
+def test_database_connections_are_kept_open_and_checked_before_reuse(value, kept):
+    database = (
+        "s.DATABASES['default']['CONN_MAX_AGE'], s.DATABASES['default']['CONN_HEALTH_CHECKS']"
+    )
+    assert _show(database, **PRODUCTION, CONN_MAX_AGE=value).split() == [str(kept), "True"]
+
+
+def test_templates_are_compiled_once_in_production_and_read_afresh_in_development(tmp_path):
+    loaders = (
+        "[type(loader).__module__ for loader in "
+        "__import__('django.template', fromlist=['engines']).engines['django'].engine"
+        ".template_loaders]"
+    )
+    assert _show(loaders, **PRODUCTION) == "['django.template.loaders.cached']"
+    development = _show(loaders, DEBUG="true", COPRODUCE_VAR_DIR=str(tmp_path))
+    assert development == (
+        "['django.template.loaders.filesystem', 'django.template.loaders.app_directories']"
+    )
+
+
+def test_a_signed_in_request_reads_its_session_from_the_cache(client, user, settings):
+    """The request path of a signed-in page: with cached_db sessions, one
+    query (the user) and no session query, however often the page is asked
+    for. /bench/ok is the benchmark's trivial page (coproduce.bench)."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.ROOT_URLCONF = "coproduce.bench.urls"
+    client.force_login(user)
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/bench/ok")
+        assert response.status_code == HTTPStatus.OK
+        assert response.content == b"ok"
+        [only] = [query["sql"] for query in queries]  # the user; no session query
+        assert only.startswith('SELECT "participants_user"."id"'), only
+
+
+def test_the_benchmark_page_exists_only_in_the_benchmark_settings(client, db):
+    assert client.get("/bench/ok").status_code == HTTPStatus.NOT_FOUND
 
 
 def test_production_settings_pass_the_deploy_check_without_warnings():
