@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time
 from django import forms
 from django.core.exceptions import ValidationError
 
-from coproduce.forms import DateField, ParagraphsField, form_errors_from
+from coproduce.forms import DateField, LineField, ParagraphsField, form_errors_from
 from decisions.kinds import kind_for
 from decisions.models import Decision, Option, Vote
 from decisions.services import COMMENT_MAX_LENGTH, MAX_NOTICE, MAX_OPTIONS, ON_BEHALF_CHANNELS
@@ -380,16 +380,36 @@ class VoteForm(forms.Form):
         }
 
 
+class MemberSearchForm(forms.Form):
+    """Find the member whose vote a facilitator records, by name (a GET
+    form, the first step of recording a vote when a project has many
+    members)."""
+
+    find = LineField(
+        label="Find the member",
+        max_length=100,
+        help_text="Type their name, or part of it. For example: Pat.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter the member's name, or part of it",
+            "max_length": "The name must be 100 characters or fewer",
+        },
+    )
+
+
 class RecordVoteForm(VoteForm):
     """A facilitator records a vote a member gave in a meeting, by phone or
-    on paper."""
+    on paper. The member is chosen from a few radio buttons (``choices``:
+    all the members when there are few, or those a MemberSearchForm found);
+    the member sent is checked against ``members`` (everyone the facilitator
+    may record a vote for), whoever was shown."""
 
     prefix = "behalf"
 
     member = forms.ModelChoiceField(
-        label="Member",
+        label="Whose vote is it?",
         queryset=None,
-        empty_label="Choose a member",
+        widget=forms.RadioSelect,
         error_messages={
             "required": "Choose the member whose vote this is",
             "invalid_choice": "Choose the member whose vote this is",
@@ -406,14 +426,10 @@ class RecordVoteForm(VoteForm):
     )
     field_order = ["member", "channel", "choice", "reason", "assisted", "supporter"]
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args, members, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
-        self.fields["member"].label_from_instance = lambda member: (
-            f"{member.user} (has voted online)"
-            if getattr(member, "voted_online", False)
-            else str(member.user)
-        )
+        self.show_members(choices)
         self.fields["choice"].label = "Their vote"
         self.fields["reason"].label = "Their reason"
         self.fields["reason"].help_text = "Write it in their words." + (
@@ -423,6 +439,21 @@ class RecordVoteForm(VoteForm):
         self.fields["supporter"].help_text = (
             "Only if a supporter helped. Other members see that they had help, "
             "but only facilitators see this name."
+        )
+
+    def show_members(self, choices) -> None:
+        """The members to choose from: only these are rendered, never the
+        whole queryset."""
+        self.fields["member"].widget.choices = [
+            (choice.pk, self.member_label(choice)) for choice in choices
+        ]
+
+    @staticmethod
+    def member_label(member) -> str:
+        return (
+            f"{member.user} (has voted online)"
+            if getattr(member, "voted_online", False)
+            else str(member.user)
         )
 
     def service_arguments(self) -> dict:

@@ -94,7 +94,14 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "closes_at"])]
+        indexes = [
+            models.Index(fields=["status", "closes_at"]),
+            # The decision log and its CSV export: a project's decisions,
+            # newest first, read in order from the index instead of sorted.
+            models.Index(fields=["project", "-created_at", "-id"], name="decision_log_order"),
+            # The project home: its open decisions, soonest closing first.
+            models.Index(fields=["project", "status", "closes_at"], name="decision_project_status"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quorum_percent__gte=0, quorum_percent__lte=100),

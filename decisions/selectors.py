@@ -4,13 +4,26 @@ tests in tests/decisions/test_selectors.py pin them at two sizes). What may
 be shown of an anonymous decision's votes is decided in decisions/results.py;
 who may do what, in decisions/permissions.py."""
 
-from collections import Counter
 from datetime import datetime
 from typing import TypedDict
 
-from django.db.models import BooleanField, Count, Exists, OuterRef, QuerySet, Value
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
+from django.http import QueryDict
 from django.utils import timezone
 
+from coproduce.pagination import Paged, paged
 from decisions import permissions
 from decisions.kinds import ANONYMOUS_MIN_VOTES, kind_for
 from decisions.models import Comment, Decision, DecisionRevision, Option, Outcome, Vote
@@ -51,14 +64,16 @@ def log_stages(*, project: Project) -> list[Stage]:
 def log_decisions(
     *, project: Project, stage: int | None = None, result: str = "", outcome: str = ""
 ) -> QuerySet[Decision]:
-    """The project's decisions, newest first, with what a row of the log or
-    of its CSV export shows. ``stage`` is a stage's id; ``result`` is
-    "open" or a Decision.Result; ``outcome`` is "written" or "missing" (a
-    closed decision whose outcome is not written yet). One query when
-    evaluated."""
+    """The project's decisions, newest first (read in order from the
+    decision_log_order index), with what a row of the log or of its CSV
+    export shows, except the project: set ``decision.project`` to
+    ``project`` before using a row (no project row joined to each one).
+    ``stage`` is a stage's id; ``result`` is "open" or a Decision.Result;
+    ``outcome`` is "written" or "missing" (a closed decision whose outcome
+    is not written yet). One query when evaluated."""
     decisions = (
         Decision.objects.filter(project=project)
-        .select_related("project", "stage", "proposer__user", "chosen_option", "outcome")
+        .select_related("stage", "proposer__user", "chosen_option", "outcome")
         .order_by("-created_at", "-pk")
     )
     if stage:
@@ -74,19 +89,27 @@ def log_decisions(
     return decisions
 
 
-def decision_log(*, access: ProjectAccess, filters: dict) -> list[Decision]:
-    """The decisions of the log page (``filters`` as for log_decisions),
-    each with ``outcome_or_none``, ``summary`` (its result in words) and
+def decision_log(*, access: ProjectAccess, filters: dict, query: QueryDict) -> Paged:
+    """The page of the log that ``query`` (request.GET) asks for
+    (``filters`` as for log_decisions, kept on the page links), each
+    decision with ``outcome_or_none``, ``summary`` (its result in words) and
     ``outcome_wanted_from_viewer`` (the viewer may write its missing
-    outcome). One query, however many decisions."""
-    decisions = list(log_decisions(project=access.project, **filters))
+    outcome). Three queries, however many decisions: the count, the page's
+    ids (read from the decision_log_order index alone, so a page far down
+    the list costs no more than the first), and their rows."""
+    log = paged(log_decisions(project=access.project, **filters), query)
+    ids = list(log.items.values_list("pk", flat=True))
+    decisions = log.page.object_list = (
+        list(log_decisions(project=access.project).filter(pk__in=ids)) if ids else []
+    )
     for decision in decisions:
+        decision.project = access.project
         decision.outcome_or_none = outcome_or_none(decision)
         decision.summary = result_summary(decision)
         decision.outcome_wanted_from_viewer = (
             decision.outcome_or_none is None and permissions.can_write_outcome(access, decision)
         )
-    return decisions
+    return log
 
 
 # --- proposing and editing ----------------------------------------------------
@@ -111,27 +134,78 @@ def decision_edit_page(*, decision: Decision) -> EditPage:
 # --- the decision page --------------------------------------------------------
 
 
+# The query parameters of the decision page's lists (coproduce.pagination).
+VOTES_PAGE = "votes_page"
+REASONS_PAGE = "reasons_page"
+COMMENTS_PAGE = "comments_page"
+
+
+class _Counted:
+    """A queryset whose length another query has counted already, for
+    coproduce.pagination.paged: its Paginator asks count() (no COUNT query)
+    and slices the queryset for the page."""
+
+    def __init__(self, queryset: QuerySet, count: int):
+        self.queryset, self._count = queryset, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key):
+        return self.queryset[key]
+
+
 class Discussion(TypedDict):
     project: Project
     decision: Decision
     comments: list[Comment]
+    comments_paged: Paged
 
 
-def discussion(*, access: ProjectAccess, decision: Decision, now: datetime) -> Discussion:
-    """The comments in order, each with whether the viewer may change it
-    (``can_edit``) or hide it (``can_hide``) at ``now``. One query."""
-    comments = list(decision.comments.select_related("author__user", "hidden_by"))
+def discussion(
+    *, access: ProjectAccess, decision: Decision, now: datetime, query: QueryDict | None = None
+) -> Discussion:
+    """One page of the comments, oldest first: the page ``query``
+    (request.GET) asks for in COMMENTS_PAGE (coproduce.pagination), each
+    comment with whether the viewer may change it (``can_edit``) or hide it
+    (``can_hide``) at ``now``. Two queries (the count, the page), one when
+    there are no comments."""
+    comments_paged = paged(
+        decision.comments.select_related("author__user", "hidden_by").order_by("created_at", "pk"),
+        query if query is not None else QueryDict(),
+        parameter=COMMENTS_PAGE,
+    )
+    comments = list(comments_paged.items)
     for comment in comments:
         comment.can_edit = permissions.can_edit_comment(access, decision, comment, now)
         comment.can_hide = permissions.can_hide_comment(access, comment)
-    return {"project": access.project, "decision": decision, "comments": comments}
+    return {
+        "project": access.project,
+        "decision": decision,
+        "comments": comments,
+        "comments_paged": comments_paged,
+    }
+
+
+def comment_page(*, comment: Comment) -> int:
+    """The page of the discussion (``discussion``) that shows ``comment``.
+    One query."""
+    earlier = Comment.objects.filter(decision_id=comment.decision_id).filter(
+        Q(created_at__lt=comment.created_at) | Q(created_at=comment.created_at, pk__lt=comment.pk)
+    )
+    return earlier.count() // settings.COPRODUCE_PAGE_SIZE + 1
 
 
 def record_members(*, access: ProjectAccess, decision: Decision) -> QuerySet[Membership]:
     """The members a facilitator can record a vote for: everyone but
     themselves, each with ``voted_online`` when they have voted online (only
     they can change that vote), unless the decision is anonymous
-    (decisions.results.marks_who_voted_online). One query when evaluated."""
+    (decisions.results.marks_who_voted_online). Lazy: the record-vote form
+    checks one member against it (one query); ``record_choices`` reads a
+    few of them."""
     if marks_who_voted_online(decision):
         own_votes = Vote.objects.filter(decision=decision, member=OuterRef("pk"), recorded_by=None)
         voted_online = Exists(own_votes)
@@ -147,15 +221,41 @@ def record_members(*, access: ProjectAccess, decision: Decision) -> QuerySet[Mem
     )
 
 
+def record_choices(
+    *, access: ProjectAccess, decision: Decision, find: str = "", limit: int
+) -> list[Membership]:
+    """The first ``limit`` + 1 of ``record_members`` by name (one more than
+    asked, so the caller knows whether there are more), only those whose
+    name contains ``find`` (any case) when it is given. One query, however
+    many members."""
+    members = record_members(access=access, decision=decision)
+    if find:
+        members = members.filter(user__display_name__icontains=find)
+    return list(members[: limit + 1])
+
+
 def vote_label(choice: str) -> str:
     """A vote's answer in words ("Agree"); an unknown choice as stored."""
     return Vote.Choice(choice).label if choice in Vote.Choice.values else choice
+
+
+def _answer_label():
+    """A vote's answer in words, in the database: the option's text, or the
+    label of the choice (as ``vote_label``)."""
+    return Coalesce(
+        "option__text",
+        Case(
+            *(When(choice=value, then=Value(label)) for value, label in Vote.Choice.choices),
+            default="choice",
+        ),
+    )
 
 
 class DecisionPage(Discussion):
     access: ProjectAccess
     options: list[Option]
     votes: list[Vote]
+    votes_paged: Paged | None
     my_vote: Vote | None
     member_count: int
     voted_count: int
@@ -163,6 +263,7 @@ class DecisionPage(Discussion):
     turnout_by_group: str
     voters_named: bool
     reasons: list[tuple[str, str]]
+    reasons_paged: Paged | None
     too_few_to_close: bool
     too_few_to_show: str
     accepts_votes: bool
@@ -181,32 +282,45 @@ class DecisionPage(Discussion):
     choice_labels: dict[str, str]
 
 
-def decision_page(*, access: ProjectAccess, decision: Decision) -> DecisionPage:
+def decision_page(
+    *, access: ProjectAccess, decision: Decision, query: QueryDict | None = None
+) -> DecisionPage:
     """Everything the decision page shows, for the viewer ``access`` (its
-    forms apart), with ``decision`` read as decisions.views reads it:
+    forms apart), with ``decision`` read as decisions.views reads it, and
+    one page of each long list (``query`` is request.GET:
+    coproduce.pagination, with VOTES_PAGE, REASONS_PAGE and COMMENTS_PAGE):
 
-    - the options, and the votes of current members by name, each with its
-      ``choice_label``; the viewer's own vote (``my_vote``);
+    - the options; who voted, counted by label; one page of the votes of
+      current members by name (``votes``, only when the voters may be named),
+      each with its ``choice_label``; the viewer's own vote (``my_vote``);
     - who could vote and who did (decisions.results.turnout), whether the
-      voters may be named and which reasons are shown without names (the
-      privacy rules of decisions/results.py);
+      voters may be named and one page of the reasons shown without names
+      (the privacy rules of decisions/results.py: the reasons are paged in
+      the order of their words, never of who gave them);
     - the earlier words (``revisions``), the outcome, the result in words
-      and rows, and the discussion (``comments``).
+      and rows, and one page of the discussion (``comments``).
 
-    Five queries however many members, votes and comments: options, votes,
-    members by label, revisions, comments."""
+    At most ten queries however many members, votes and comments: options,
+    votes by label, members by label, the page of votes, the viewer's vote,
+    the reasons (count and page, anonymous decisions only), revisions,
+    comments (count and page)."""
+    query = query if query is not None else QueryDict()
     membership = access.membership
     options = list(decision.options.all())
     option_text = {option.pk: option.text for option in options}
-    votes = list(
-        decision.votes.filter(member__left_at__isnull=True)
-        .select_related("member__user", "recorded_by")
-        .order_by("member__user__display_name", "pk")
-    )
-    for vote in votes:
+
+    def label(vote: Vote) -> Vote:
         vote.choice_label = (
             option_text.get(vote.option_id) if vote.option_id else vote_label(vote.choice)
         )
+        return vote
+
+    current_votes = decision.votes.filter(member__left_at__isnull=True)
+    # Counted apart, not in one join: each stays a quick plan however
+    # stale the table statistics are.
+    voted_by_label = dict(
+        current_votes.values_list("member__label").annotate(Count("pk")).order_by()
+    )
     members_by_label = dict(
         Membership.objects.current()
         .filter(project=access.project)
@@ -214,12 +328,39 @@ def decision_page(*, access: ProjectAccess, decision: Decision) -> DecisionPage:
         .annotate(Count("pk"))
         .order_by()
     )
-    counted = turnout(
-        decision,
-        members_by_label=members_by_label,
-        voted_by_label=dict(Counter(vote.member.label for vote in votes)),
-    )
-    my_vote = next((vote for vote in votes if membership and vote.member_id == membership.pk), None)
+    named = voters_named(decision)
+    votes, votes_paged = [], None
+    if named:
+        votes_paged = paged(
+            _Counted(
+                current_votes.select_related("member__user", "recorded_by").order_by(
+                    "member__user__display_name", "pk"
+                ),
+                sum(voted_by_label.values()),
+            ),
+            query,
+            parameter=VOTES_PAGE,
+        )
+        votes = [label(vote) for vote in votes_paged.items]
+    my_vote = None
+    if membership:
+        my_vote = (
+            decision.votes.filter(member=membership)
+            .select_related("member__user", "recorded_by")
+            .first()
+        )
+        my_vote = my_vote and label(my_vote)
+    reasons, reasons_paged = [], None
+    if decision.is_anonymous and named:
+        reasons_paged = paged(
+            current_votes.exclude(reason="")
+            .annotate(answer=_answer_label())
+            .order_by("answer", Lower("reason"), "pk"),
+            query,
+            parameter=REASONS_PAGE,
+        )
+        reasons = reasons_without_names(decision, [label(vote) for vote in reasons_paged.items])
+    counted = turnout(decision, members_by_label=members_by_label, voted_by_label=voted_by_label)
     accepts_votes = decision.accepts_votes
     revisions = list(decision.revisions.select_related("edited_by"))
     return {
@@ -228,13 +369,15 @@ def decision_page(*, access: ProjectAccess, decision: Decision) -> DecisionPage:
         "decision": decision,
         "options": options,
         "votes": votes,
+        "votes_paged": votes_paged,
         "my_vote": my_vote,
         "member_count": counted.eligible,
         "voted_count": counted.voted,
         "not_voted": counted.not_voted,
         "turnout_by_group": counted.by_group,
-        "voters_named": voters_named(decision),
-        "reasons": reasons_without_names(decision, votes),
+        "voters_named": named,
+        "reasons": reasons,
+        "reasons_paged": reasons_paged,
         "too_few_to_close": decision.is_anonymous
         and decision.is_open
         and counted.voted < ANONYMOUS_MIN_VOTES,
@@ -255,5 +398,5 @@ def decision_page(*, access: ProjectAccess, decision: Decision) -> DecisionPage:
         "split_hidden": SPLIT_HIDDEN,
         "voices": voices_summary(decision),
         "choice_labels": dict(kind_for(decision).vote_choices(decision, options)),
-        **discussion(access=access, decision=decision, now=timezone.now()),
+        **discussion(access=access, decision=decision, now=timezone.now(), query=query),
     }

@@ -3,11 +3,12 @@ decisions.selectors, call decisions.services for every write (through
 coproduce.views.save_if_valid) and pick the template."""
 
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.http import HttpResponse
+from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -24,6 +25,7 @@ from decisions.forms import (
     DecisionEditForm,
     DecisionLogFilterForm,
     DecisionProposeForm,
+    MemberSearchForm,
     OutcomeForm,
     RecordVoteForm,
     VoteForm,
@@ -67,6 +69,7 @@ def _log_filter(request, slug) -> tuple[ProjectAccess, DecisionLogFilterForm]:
 def decision_log(request, slug):
     access, form = _log_filter(request, slug)
     filters = form.filters()
+    log = selectors.decision_log(access=access, filters=filters, query=request.GET)
     return render(
         request,
         "decisions/log.html",
@@ -74,24 +77,45 @@ def decision_log(request, slug):
             "project": access.project,
             "access": access,
             "form": form,
-            "decisions": selectors.decision_log(access=access, filters=filters),
+            "log": log,
+            "page": log.page,
             "filtered": any(filters.values()),
-            "export_query": request.GET.urlencode() if filters else "",
+            # The filters without the page number: the export has every row.
+            "export_query": log.query if filters else "",
         },
     )
+
+
+class _Echo:
+    """A file that hands back what is written to it, for streaming."""
+
+    def write(self, value):
+        return value
+
+
+# Decisions read from the database at a time while the CSV export streams.
+CSV_CHUNK = 500
 
 
 @login_required
 @require_http_methods(["GET"])
 def decision_log_csv(request, slug):
+    """The log as a spreadsheet, streamed a row at a time: the decisions are
+    read CSV_CHUNK at a time, so memory stays flat however many there are."""
     access, form = _log_filter(request, slug)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{access.project.slug}-decisions.csv"'
-    response.write("\ufeff")  # A byte order mark, so spreadsheets read UTF-8.
-    writer = SafeWriter(response)
-    writer.writerow(CSV_HEADER)
-    for decision in selectors.log_decisions(project=access.project, **form.filters()):
-        writer.writerow(csv_row(decision, selectors.outcome_or_none(decision)))
+    project = access.project
+    decisions = selectors.log_decisions(project=project, **form.filters())
+    writer = SafeWriter(_Echo())
+
+    def lines():
+        yield "\ufeff"  # A byte order mark, so spreadsheets read UTF-8.
+        yield writer.writerow(CSV_HEADER)
+        for decision in decisions.iterator(chunk_size=CSV_CHUNK):
+            decision.project = project
+            yield writer.writerow(csv_row(decision, selectors.outcome_or_none(decision)))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{project.slug}-decisions.csv"'
     return response
 
 
@@ -169,11 +193,69 @@ def _comment_form(access, decision, comment_form=None):
 
 
 def _discussion_context(request, access, decision, comment_form=None, posted=None):
-    """The discussion partial, for htmx."""
+    """The discussion partial, for htmx: the page of comments that shows the
+    comment just ``posted``, or else the page the person was reading."""
+    if posted is not None:
+        query = QueryDict(mutable=True)
+        query[selectors.COMMENTS_PAGE] = selectors.comment_page(comment=posted)
+    else:
+        query = QueryDict(urlsplit(request.htmx.current_url or "").query)
     return {
-        **selectors.discussion(access=access, decision=decision, now=timezone.now()),
+        **selectors.discussion(access=access, decision=decision, now=timezone.now(), query=query),
         "comment_form": _comment_form(access, decision, comment_form),
         "posted": posted,
+    }
+
+
+# The facilitator's "Record a vote for a member": with this many members or
+# fewer they are all shown to choose from; with more, a search by name
+# (a GET form, so it works without JavaScript) shows at most RECORD_MATCHES.
+RECORD_ALL_UP_TO = 10
+RECORD_MATCHES = 20
+
+
+def _record_section(request, access, decision, options, record_form=None) -> dict:
+    """The record-a-vote section: the search form (when there are many
+    members), what it found, and the record form with the members to
+    choose from. ``record_form`` is the form sent with errors: its hidden
+    ``find`` repeats the search it was sent from, and the member it names
+    stays chosen."""
+    data = request.POST if record_form is not None else request.GET
+    search = MemberSearchForm({"find": data["find"]}) if data.get("find") else None
+    if record_form is None and "find" in request.GET:
+        search = MemberSearchForm(request.GET)  # a blank search gets its error
+    find = search.cleaned_data["find"] if search is not None and search.is_valid() else ""
+    choices = []
+    if find:
+        choices = selectors.record_choices(
+            access=access, decision=decision, find=find, limit=RECORD_MATCHES
+        )
+    elif search is None:
+        choices = selectors.record_choices(access=access, decision=decision, limit=RECORD_ALL_UP_TO)
+        if len(choices) > RECORD_ALL_UP_TO:
+            choices, search = [], MemberSearchForm()
+    more = len(choices) > RECORD_MATCHES
+    choices = choices[:RECORD_MATCHES]
+    if record_form is None:
+        if choices:
+            record_form = RecordVoteForm(
+                decision=decision,
+                options=options,
+                members=selectors.record_members(access=access, decision=decision),
+                choices=choices,
+            )
+    else:
+        chosen = getattr(record_form, "cleaned_data", {}).get("member")
+        if chosen is not None and chosen not in choices:
+            choices.insert(0, chosen)
+        record_form.show_members(choices)
+    return {
+        "record_form": record_form,
+        "member_search": search,
+        "record_find": find,
+        "record_found": len(choices),
+        "record_more": more,
+        "record_matches": RECORD_MATCHES,
     }
 
 
@@ -195,12 +277,6 @@ def _page_forms(access: ProjectAccess, decision: Decision, page: dict, bound: di
                 "supporter": my_vote.supporter,
             }
         forms["vote_form"] = VoteForm(decision=decision, options=page["options"], initial=initial)
-    if "record_form" not in forms and access.can_facilitate and accepts_votes:
-        forms["record_form"] = RecordVoteForm(
-            decision=decision,
-            options=page["options"],
-            members=selectors.record_members(access=access, decision=decision),
-        )
     if "close_form" not in forms and access.can_facilitate and decision.is_open:
         forms["close_form"] = CloseEarlyForm()
     if "outcome_form" not in forms and permissions.can_write_outcome(access, decision):
@@ -218,16 +294,25 @@ def _page_forms(access: ProjectAccess, decision: Decision, page: dict, bound: di
 
 
 def _detail_context(request, access: ProjectAccess, decision: Decision, **bound) -> dict:
-    page = selectors.decision_page(access=access, decision=decision)
+    page = selectors.decision_page(access=access, decision=decision, query=request.GET)
     forms = _page_forms(access, decision, page, bound)
+    record = {}
+    if access.can_facilitate and (page["accepts_votes"] or "record_form" in forms):
+        record = _record_section(
+            request, access, decision, page["options"], forms.pop("record_form", None)
+        )
+        if record["member_search"] is not None and record["member_search"].errors:
+            bound = {**bound, "member_search": record["member_search"]}
     error_form = next((form for form in bound.values() if form is not None and form.errors), None)
     return {
         **page,
         "vote_form": None,
         "record_form": None,
+        "member_search": None,
         "close_form": None,
         "outcome_form": None,
         **forms,
+        **record,
         "posted": None,
         "easy_words_first": getattr(request.user, "reminder_format", "") == "easy_words",
         "error_form": error_form,
@@ -298,7 +383,7 @@ def record_vote(request, access, decision):
         decision=decision,
         options=decision.options.all(),
         members=selectors.record_members(access=access, decision=decision),
-    )
+    )  # the members to choose from are added if it comes back with errors
     if save_if_valid(
         request,
         form,
@@ -355,7 +440,10 @@ def _comment_or_404(decision, comment_id) -> Comment:
 
 
 def _comment_url(decision: Decision, comment: Comment) -> str:
-    return f"{decision.get_absolute_url()}#comment-{comment.pk}"
+    """The decision page at the page of comments that shows ``comment``."""
+    number = selectors.comment_page(comment=comment)
+    query = f"?{selectors.COMMENTS_PAGE}={number}" if number > 1 else ""
+    return f"{decision.get_absolute_url()}{query}#comment-{comment.pk}"
 
 
 def _comment_form_page(request, access, decision, comment, *, form, template, save, done):

@@ -171,6 +171,39 @@ class LabelForm(forms.Form):
     )
 
 
+class MemberFilterForm(forms.Form):
+    """Find members on the members page (a GET form): by name, and
+    participants or professionals only."""
+
+    name = forms.CharField(
+        label="Name",
+        help_text="Part of a name is enough.",
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "Enter 100 characters or fewer"},
+    )
+    label = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[
+            ("", "Everyone"),
+            (Membership.Label.PARTICIPANT, "Participants only"),
+            (Membership.Label.PROFESSIONAL, "Professionals only"),
+        ],
+        error_messages={"invalid_choice": "Choose who to show from the list"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Ids of their own: the page also has the form for your own label.
+        kwargs.setdefault("auto_id", "find_%s")
+        super().__init__(*args, **kwargs)
+
+    def filters(self) -> dict:
+        """What to show, for projects.selectors.members_page: everyone
+        until the form is filled in validly."""
+        return dict(self.cleaned_data) if self.is_bound and self.is_valid() else {}
+
+
 class LadderAnswerForm(forms.Form):
     rung = forms.TypedChoiceField(
         label="Which rung of the ladder do you think the project is on now?",

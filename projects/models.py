@@ -366,6 +366,10 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "activities"
+        # The project home's recent activity: a project's newest lines.
+        indexes = [
+            models.Index(fields=["project", "-created_at", "-id"], name="activity_project_recent")
+        ]
 
     def __str__(self):
         return self.summary

@@ -5,9 +5,10 @@ What may be seen of a ladder check is decided in projects/ladder.py."""
 
 from typing import TypedDict
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import QueryDict
 
+from coproduce.pagination import Paged, paged
 from projects.ladder import (
     MIN_ANSWERS_TO_SHOW,
     LadderResults,
@@ -122,17 +123,24 @@ class StagePage(TypedDict):
     own_answer: LadderAnswer | None
     ladder: LadderVisibility
     results: LadderResults | None
+    # The page of the results' comments that the query asks for.
+    comments: Paged | None
     min_answers: int
 
 
 def stage_page(
-    *, project: Project, stage_id: int, membership: Membership | None
+    *,
+    project: Project,
+    stage_id: int,
+    membership: Membership | None,
+    query: QueryDict | None = None,
 ) -> StagePage | None:
     """A stage of the project (None when it has no such stage) with who
     started and ended it, its place among the stages, what may be seen of
     its ladder check, the member's own answer, and the results once they
     may be shown: nothing of them while answers are open (projects/ladder.py
-    says why). Two queries (stages, own answer; one for a non-member), and
+    says why), and of their comments, the page that ``query`` (request.GET,
+    parameter "comments") asks for. Two queries (stages, own answer; one for a non-member), and
     those of projects.ladder.ladder_results once the results are shown."""
     stages = list(
         with_answer_counts(Stage.objects.filter(project=project))
@@ -146,18 +154,53 @@ def stage_page(
     own_answer = None
     if membership is not None:
         own_answer = LadderAnswer.objects.filter(stage=stage, membership=membership).first()
+    results = ladder_results(stage) if ladder.results_shown else None
+    comments = None
+    if results is not None:
+        comments = paged(results.comments, query or QueryDict(), parameter="comments")
     return {
         "stage": stage,
         "stage_number": stages.index(stage) + 1,
         "stage_count": len(stages),
         "own_answer": own_answer,
         "ladder": ladder,
-        "results": ladder_results(stage) if ladder.results_shown else None,
+        "results": results,
+        "comments": comments,
         "min_answers": MIN_ANSWERS_TO_SHOW,
     }
 
 
 # --- members ----------------------------------------------------------------------
+
+
+class MemberCounts(TypedDict):
+    participant: int
+    professional: int
+    members: int
+    left: int
+
+
+def member_counts(*, project: Project) -> MemberCounts:
+    """How many current participants and professionals the project has, and
+    how many people have left: counted in the database, in one query."""
+    current = Q(left_at__isnull=True)
+    counts = Membership.objects.filter(project=project).aggregate(
+        participant=Count("pk", filter=current & Q(label=Membership.Label.PARTICIPANT)),
+        professional=Count("pk", filter=current & Q(label=Membership.Label.PROFESSIONAL)),
+        left=Count("pk", filter=Q(left_at__isnull=False)),
+    )
+    return {**counts, "members": counts["participant"] + counts["professional"]}
+
+
+def _members_in_name_order(project: Project) -> QuerySet[Membership]:
+    """The current members, by name (read in order from the user_name_order
+    index), with their people."""
+    return (
+        Membership.objects.current()
+        .filter(project=project)
+        .select_related("user")
+        .order_by("user__display_name", "pk")
+    )
 
 
 class MemberGroup(TypedDict):
@@ -168,55 +211,56 @@ class MemberGroup(TypedDict):
     more: int
 
 
-def members_by_label(*, project: Project, names_limit: int | None = None) -> list[MemberGroup]:
+GROUP_TITLES = {
+    Membership.Label.PARTICIPANT: "Participants",
+    Membership.Label.PROFESSIONAL: "Professionals",
+}
+
+
+def members_by_label(*, project: Project, counts: MemberCounts, names: int) -> list[MemberGroup]:
     """The current members in two groups, participants then professionals,
-    each with its size (``count``) and how many are not listed (``more``).
-    With ``names_limit``, only the first few names of each group are loaded.
-    One query, however many members there are."""
-    members = (
-        Membership.objects.current()
-        .filter(project=project)
-        .select_related("user")
-        .annotate(group_size=Window(Count("pk"), partition_by=[F("label")]))
-    )
-    if names_limit is not None:
-        members = members.annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=[F("label")],
-                order_by=[F("user__display_name").asc(), F("pk").asc()],
-            )
-        ).filter(place__lte=names_limit)
-    members = list(members.order_by("user__display_name", "pk"))
+    each with its size (``count``, from member_counts), its first ``names``
+    members by name and how many are not listed (``more``). One query (the
+    first names of both groups, each LIMITed), however many members."""
+    in_order = _members_in_name_order(project)
+    first, *others = [in_order.filter(label=label)[:names] for label in GROUP_TITLES]
+    members = list(first.union(*others, all=True).order_by("user__display_name", "pk"))
     groups = []
-    for label in Membership.Label.values:
+    for label, title in GROUP_TITLES.items():
         in_group = [member for member in members if member.label == label]
-        size = in_group[0].group_size if in_group else 0
         groups.append(
             {
                 "label": label,
-                "title": "Participants"
-                if label == Membership.Label.PARTICIPANT
-                else "Professionals",
+                "title": title,
                 "members": in_group,
-                "count": size,
-                "more": size - len(in_group),
+                "count": counts[label],
+                "more": counts[label] - len(in_group),
             }
         )
     return groups
 
 
 class MembersPage(TypedDict):
-    groups: list[MemberGroup]
+    counts: MemberCounts
+    members: Paged
     left_count: int
 
 
-def members_page(*, project: Project) -> MembersPage:
-    """Every current member by label, and how many have left. Two queries."""
-    return {
-        "groups": members_by_label(project=project),
-        "left_count": Membership.objects.filter(project=project, left_at__isnull=False).count(),
-    }
+def members_page(
+    *, project: Project, query: QueryDict, label: str = "", name: str = ""
+) -> MembersPage:
+    """The members page: how many members of each kind and how many have
+    left, and the page of current members by name that ``query``
+    (request.GET) asks for, only those counted as ``label`` and whose name
+    contains ``name`` when these are given. Three queries (the counts, the
+    length of the list and the page), however many members."""
+    members = _members_in_name_order(project)
+    if label:
+        members = members.filter(label=label)
+    if name:
+        members = members.filter(user__display_name__icontains=name)
+    counts = member_counts(project=project)
+    return {"counts": counts, "members": paged(members, query), "left_count": counts["left"]}
 
 
 # --- the project home -------------------------------------------------------------
@@ -236,19 +280,18 @@ class ProjectHome(Progress):
 
 def project_home(*, project: Project) -> ProjectHome:
     """The project home: where the project is (its stages, with ``ladder``),
-    the recent activity, the first names of each group of members and the
-    balance of who takes part. Three queries, however many members, stages
-    and activity lines."""
-    participants, professionals = groups = members_by_label(
-        project=project, names_limit=NAMES_ON_HOME
-    )
+    the RECENT_ACTIVITY newest lines of activity, the first NAMES_ON_HOME
+    names of each group of members and the balance of who takes part. Four
+    queries, each reading only what the page shows, however many members,
+    stages and activity lines."""
+    counts = member_counts(project=project)
     return {
         **stage_progress(stages=stages_with_ladder(project=project)),
         "activities": list(Activity.objects.filter(project=project)[:RECENT_ACTIVITY]),
-        "groups": groups,
+        "groups": members_by_label(project=project, counts=counts, names=NAMES_ON_HOME),
         "balance": {
-            "participants": participants["count"],
-            "professionals": professionals["count"],
-            "members": participants["count"] + professionals["count"],
+            "participants": counts["participant"],
+            "professionals": counts["professional"],
+            "members": counts["members"],
         },
     }

@@ -25,6 +25,7 @@ from projects.forms import (
     FacilitatorForm,
     LabelForm,
     LadderAnswerForm,
+    MemberFilterForm,
     ProjectCreateForm,
     ProjectForm,
     StageAddForm,
@@ -131,12 +132,17 @@ def project_edit(request, slug):
 @require_http_methods(["GET", "HEAD"])
 def members(request, slug):
     access = project_access_or_404(request.user, slug)
-    project = access.project
+    form = MemberFilterForm(request.GET or None)
+    filters = form.filters()
+    page = selectors.members_page(project=access.project, query=request.GET, **filters)
     return _project_page(
         request,
         "projects/members.html",
         access,
-        **selectors.members_page(project=project),
+        **page,
+        page=page["members"].page,
+        form=form,
+        filtered=any(filters.values()),
         label_form=LabelForm(initial={"label": getattr(access.membership, "label", "")}),
     )
 
@@ -259,7 +265,9 @@ def stage_detail(request, slug, pk):
     answer) and at most how many people have answered; once answers have
     closed, the results, for everyone (projects/ladder.py says why)."""
     access = project_access_or_404(request.user, slug)
-    page = selectors.stage_page(project=access.project, stage_id=pk, membership=access.membership)
+    page = selectors.stage_page(
+        project=access.project, stage_id=pk, membership=access.membership, query=request.GET
+    )
     if page is None:
         raise Http404("No such stage")
     stage, ladder, own_answer = page["stage"], page["ladder"], page["own_answer"]

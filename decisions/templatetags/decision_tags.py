@@ -3,7 +3,7 @@ decisions (the project home lists open decisions and whose voices are heard).
 Dates and times in words are the filters of coproduce/templatetags/words.py."""
 
 from django import template
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Window
 
 from decisions.models import Comment, Decision, Vote
 from decisions.results import GROUP_NAMES
@@ -11,9 +11,11 @@ from projects.models import Membership
 
 register = template.Library()
 
-# At most this many "write the outcome" prompts on the project home; the rest
-# are one link away, in the decision log filtered to them.
+# At most this many "write the outcome" prompts, and open decisions, on the
+# project home; the rest are one link away, in the decision log filtered to
+# them.
 OUTCOME_PROMPTS = 5
+OPEN_SHOWN = 10
 
 
 @register.inclusion_tag("decisions/partials/open_decisions.html", takes_context=True)
@@ -21,26 +23,39 @@ def open_decisions(context, project):
     """The project's open decisions with their closing dates, soonest first,
     and whether the viewer has voted on each; above them, the closed
     decisions whose outcome the viewer is asked to write (their own
-    proposals, or every one for a facilitator). One query."""
+    proposals, or every one for a facilitator). At most OPEN_SHOWN and
+    OUTCOME_PROMPTS of them, each row with how many there are of its kind
+    (``of_its_kind``, counted in the database before the LIMIT): one query,
+    however many decisions the project has."""
     access = context.get("access")
     membership = getattr(access, "membership", None)
-    wanted = Q(status=Decision.Status.OPEN)
-    if getattr(access, "can_facilitate", False):
-        wanted |= Q(status=Decision.Status.CLOSED, outcome__isnull=True)
-    elif membership is not None:
-        wanted |= Q(status=Decision.Status.CLOSED, outcome__isnull=True, proposer=membership)
-    decisions = Decision.objects.filter(wanted, project=project)
+    in_project = Decision.objects.filter(project=project).annotate(of_its_kind=Window(Count("pk")))
     if membership is not None:
-        decisions = decisions.annotate(
+        in_project = in_project.annotate(
             viewer_voted=Exists(Vote.objects.filter(decision=OuterRef("pk"), member=membership))
         )
-    decisions = list(decisions.order_by("closes_at", "pk"))
+    in_order = in_project.order_by("closes_at", "pk")
+    decisions = in_order.filter(status=Decision.Status.OPEN)[:OPEN_SHOWN]
+    without_outcome = in_order.filter(status=Decision.Status.CLOSED, outcome__isnull=True)
+    if not getattr(access, "can_facilitate", False):
+        without_outcome = without_outcome.filter(proposer=membership) if membership else None
+    if without_outcome is not None:
+        decisions = decisions.union(without_outcome[:OUTCOME_PROMPTS], all=True).order_by(
+            "closes_at", "pk"
+        )
+    decisions = list(decisions)
+    shown = [decision for decision in decisions if decision.is_open]
     outcomes_to_write = [decision for decision in decisions if not decision.is_open]
+    open_count = shown[0].of_its_kind if shown else 0
+    outcomes_count = outcomes_to_write[0].of_its_kind if outcomes_to_write else 0
     return {
         "project": project,
-        "decisions": [decision for decision in decisions if decision.is_open],
-        "outcomes_to_write": outcomes_to_write[:OUTCOME_PROMPTS],
-        "more_outcomes_to_write": max(len(outcomes_to_write) - OUTCOME_PROMPTS, 0),
+        "decisions": shown,
+        "open_count": open_count,
+        "more_open": open_count - len(shown),
+        "outcomes_to_write": outcomes_to_write,
+        "outcomes_count": outcomes_count,
+        "more_outcomes_to_write": outcomes_count - len(outcomes_to_write),
         "membership": membership,
         "request": context.get("request"),
     }

@@ -21,6 +21,16 @@
       summary.focus();
     }
   });
+  // An address with a #fragment (a GET form that leads to its results
+  // further down, as the search for a member on a decision page) scrolls
+  // there after DOMContentLoaded, and the browser moves focus back to the
+  // page: give it to the error summary again, unless the person has moved on.
+  window.addEventListener("load", function () {
+    var summary = errorSummaryIn(document);
+    if (summary && window.location.hash && document.activeElement === document.body) {
+      summary.focus();
+    }
+  });
 
   // A data table wider than the screen (at 400% zoom, or with large text)
   // scrolls inside its .table-wrap box. Make that box a named region that

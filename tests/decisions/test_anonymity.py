@@ -101,7 +101,7 @@ def _outputs_for(client, world, consent, choice, voters):
         log = client.get(reverse("decisions:log", kwargs={"slug": slug}) + query)
         outputs.append((f"log{query}", log.content.decode()))
         export = client.get(reverse("decisions:export", kwargs={"slug": slug}) + query)
-        outputs.append((f"CSV{query}", export.content.decode()))
+        outputs.append((f"CSV{query}", export.getvalue().decode()))
     return outputs
 
 
@@ -241,9 +241,11 @@ def test_a_small_group_in_an_anonymous_vote_does_not_show_its_split(
     services.decision_close(decision_id=decision.pk, notify=False, actor=SYSTEM)
     client.force_login(world.participant.user)
     page = client.get(decision.get_absolute_url()).content.decode()
-    export = client.get(
-        reverse("decisions:export", kwargs={"slug": world.project.slug})
-    ).content.decode()
+    export = (
+        client.get(reverse("decisions:export", kwargs={"slug": world.project.slug}))
+        .getvalue()
+        .decode()
+    )
     assert ("Votes of participants and professionals</caption>" in page) is split_shown
     assert ("are not shown apart: that could show how someone voted." in page) is not split_shown
     assert ("Their top answer was" in page) is split_shown
@@ -282,7 +284,7 @@ REFUSED = (
 
 def _csv_rows(client, world):
     export = client.get(reverse("decisions:export", kwargs={"slug": world.project.slug}))
-    return list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    return list(csv.DictReader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
 
 
 def _voters(page: str) -> str:

@@ -4,6 +4,8 @@ the page uses evaluated. The pages' own counts, request and template
 included, are pinned in test_views.py."""
 
 import pytest
+from django.conf import settings
+from django.http import QueryDict
 
 from projects import selectors, services
 from projects.models import Activity, LadderAnswer, Membership
@@ -37,9 +39,9 @@ def _end_first_stage(world):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_the_project_home_takes_three_queries(world, size, django_assert_max_num_queries):
+def test_the_project_home_takes_four_queries(world, size, django_assert_max_num_queries):
     _grow(world, size)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # counts, stages, activity, first names
         home = selectors.project_home(project=world.project)
         for group in home["groups"]:
             [str(member.user) for member in group["members"]]
@@ -50,6 +52,11 @@ def test_the_project_home_takes_three_queries(world, size, django_assert_max_num
     assert professionals["count"] == 2 + size // 2
     assert len(participants["members"]) == min(participants["count"], selectors.NAMES_ON_HOME)
     assert participants["more"] == participants["count"] - len(participants["members"])
+    # The first names of each group, in name order, as the database sorts them.
+    in_order = Membership.objects.current().filter(project=world.project, label="professional")
+    assert professionals["members"] == list(
+        in_order.order_by("user__display_name", "pk")[: selectors.NAMES_ON_HOME]
+    )
     assert home["balance"]["members"] == size + 3
     assert len(home["activities"]) == min(
         selectors.RECENT_ACTIVITY, Activity.objects.filter(project=world.project).count()
@@ -59,17 +66,28 @@ def test_the_project_home_takes_three_queries(world, size, django_assert_max_num
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_the_members_page_takes_two_queries(world, size, django_assert_max_num_queries):
+def test_the_members_page_takes_three_queries(world, size, django_assert_max_num_queries):
     _grow(world, size)
     services.membership_leave(membership=world.memberships["professional"])
-    with django_assert_max_num_queries(2):
-        page = selectors.members_page(project=world.project)
-        for group in page["groups"]:
-            [str(member.user) for member in group["members"]]
-    assert [group["label"] for group in page["groups"]] == Membership.Label.values
-    assert sum(len(group["members"]) for group in page["groups"]) == size + 2
-    assert all(group["more"] == 0 for group in page["groups"])
+    with django_assert_max_num_queries(3):  # the counts, the length of the list, the page
+        page = selectors.members_page(project=world.project, query=QueryDict())
+        [str(member.user) for member in page["members"].items]
+    members = page["members"].page
+    assert members.paginator.count == size + 2
+    assert len(members.object_list) == min(size + 2, settings.COPRODUCE_PAGE_SIZE)
+    assert page["counts"]["members"] == size + 2
+    assert page["counts"]["participant"] == 1 + (size + 1) // 2
     assert page["left_count"] == 1
+    names = [member.user.display_name for member in members.object_list]
+    assert world.users["professional"].display_name not in names  # who left is not listed
+    # Filtered: professionals only, and a part of a name.
+    professionals = selectors.members_page(
+        project=world.project, query=QueryDict(), label="professional"
+    )["members"].page
+    assert professionals.paginator.count == 1 + size // 2
+    assert {member.label for member in professionals.object_list} == {"professional"}
+    found = selectors.members_page(project=world.project, query=QueryDict(), name="fran")
+    assert [member.user.display_name for member in found["members"].items] == ["Fran Facilitator"]
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -715,9 +715,10 @@ def _grow(world, size):
 # Most queries at any size. Each signed-in page starts with five: session,
 # user, project, the viewer's membership and the manager check. Then:
 PAGE_QUERIES = {
-    "detail": 10,  # stages, recent activity, members, and two from decisions: open
-    # decisions and whose voices are heard
-    "members": 7,  # members, how many have left
+    "detail": 11,  # stages, recent activity, how many members, the first names of
+    # each group, and two from decisions: open decisions and whose voices are heard
+    "members": 8,  # how many members and how many have left, the length of the
+    # list, the page of members
     "stages": 6,  # stages with their ladder answer counts
     "current stage": 7,  # stages with their answer counts, own ladder answer (no
     # results while answers are open)
