@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from participants.models import User
+from participants.models import ReminderLog, User
 from projects.models import Membership
 from tests.factories import MembershipFactory, ProjectFactory, StageFactory, UserFactory
 
@@ -63,3 +63,32 @@ def by_recipient(messages) -> dict[str, object]:
 
 def kind_of(message) -> str:
     return message.extra_headers.get("X-Coproduce-Kind", "")
+
+
+def members_with_a_due_reminder(decision, count: int, *, due) -> list[User]:
+    """``count`` members of the decision's project, built in bulk, each with
+    a new-decision reminder due at ``due``."""
+    users = User.objects.bulk_create(
+        User(
+            email=f"member{i}@example.org",
+            display_name=f"Member {i}",
+            password="!",  # an unusable password
+            timezone="Europe/London",
+        )
+        for i in range(count)
+    )
+    Membership.objects.bulk_create(
+        Membership(project=decision.project, user=user, label="participant") for user in users
+    )
+    ReminderLog.objects.bulk_create(
+        ReminderLog(
+            user=user,
+            kind="new_decision",
+            object_key=f"decision:{decision.pk}",
+            due_at=due,
+            send_after=due,
+            project=decision.project,
+        )
+        for user in users
+    )
+    return users

@@ -12,14 +12,13 @@ import time_machine
 from django.db import connection, connections
 from django.utils import timezone
 
-from participants.models import ReminderLog, User
+from participants.models import ReminderLog
 from participants.reminders import sending
 from participants.tasks import send_due_reminders
-from projects.models import Membership
 from tests.conftest import IN_CI
 from tests.factories import DecisionFactory
 from tests.participants.mailers import SlowBackend
-from tests.participants.support import NOW
+from tests.participants.support import NOW, members_with_a_due_reminder
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -47,28 +46,7 @@ def due_reminders(settings):
     settings.MAILERS = {"default": {"BACKEND": "tests.participants.mailers.SlowBackend"}}
     now = timezone.now()
     decision = DecisionFactory(closes_at=now + timedelta(days=2))
-    zone = "Europe/London"
-    users = User.objects.bulk_create(
-        User(
-            email=f"member{i}@example.org", display_name=f"Member {i}", password="!", timezone=zone
-        )
-        for i in range(MEMBERS)
-    )
-    Membership.objects.bulk_create(
-        Membership(project=decision.project, user=user, label="participant") for user in users
-    )
-    ReminderLog.objects.bulk_create(
-        ReminderLog(
-            user=user,
-            kind="new_decision",
-            object_key=f"decision:{decision.pk}",
-            due_at=now - timedelta(minutes=5),
-            send_after=now - timedelta(minutes=5),
-            project=decision.project,
-        )
-        for user in users
-    )
-    return users
+    return members_with_a_due_reminder(decision, MEMBERS, due=now - timedelta(minutes=5))
 
 
 def _at_once(target, count=2):

@@ -16,9 +16,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from participants.models import ReminderLog, User
+from participants.models import ReminderLog
 from participants.tasks import send_due_reminders
-from projects.models import Membership
 from tests.conftest import IN_CI
 from tests.factories import DecisionFactory
 from tests.participants.celery_processes import (
@@ -33,6 +32,7 @@ from tests.participants.celery_processes import (
     wait_until_ready,
     worker_arguments,
 )
+from tests.participants.support import members_with_a_due_reminder
 
 pytestmark = [
     pytest.mark.e2e,
@@ -54,29 +54,7 @@ def due_reminders(settings):
     settings.COPRODUCE_DAYTIME = None  # as in the workers: at any hour
     now = timezone.now()
     decision = DecisionFactory(closes_at=now + timedelta(days=2))
-    users = User.objects.bulk_create(
-        User(
-            email=f"member{i}@example.org",
-            display_name=f"Member {i}",
-            password="!",  # an unusable password
-            timezone="Europe/London",
-        )
-        for i in range(MEMBERS)
-    )
-    Membership.objects.bulk_create(
-        Membership(project=decision.project, user=user, label="participant") for user in users
-    )
-    ReminderLog.objects.bulk_create(
-        ReminderLog(
-            user=user,
-            kind="new_decision",
-            object_key=f"decision:{decision.pk}",
-            due_at=now - timedelta(minutes=1),
-            send_after=now - timedelta(minutes=1),
-            project=decision.project,
-        )
-        for user in users
-    )
+    users = members_with_a_due_reminder(decision, MEMBERS, due=now - timedelta(minutes=1))
     return {user.email for user in users}
 
 
