@@ -207,7 +207,8 @@ def test_no_email_shows_who_voted_how(
             )
         sending.send_due()
     subjects = [message.subject for message in mailoutbox]
-    for sent in ("Vote by", "Vote closes tomorrow", "See the result"):  # standard format
+    # "closes today" or "closes tomorrow", depending on the hour the test runs.
+    for sent in ("Vote by", "Vote closes ", "See the result"):  # standard format
         assert sum(subject.startswith(sent) for subject in subjects) >= 2, subjects
     told = [message.to for message in mailoutbox if message.subject.startswith("Check your vote")]
     assert told == [[members[2].user.email]]  # Xavier, whose vote Sam recorded
