@@ -37,9 +37,16 @@ SEEN_BEFORE = """() => {
     el.dataset.focusSeen = "yes";
     return seen;
 }"""
-IN_VIEWPORT = """el => {
+# In the viewport and no longer moving: at the same place as at the last
+# poll (a smooth scroll can bring an element into view before it stops).
+SETTLED_IN_VIEWPORT = """el => {
     const box = el.getBoundingClientRect();
-    return box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth;
+    const seen = (window.__lastBoxes ??= new WeakMap());
+    const here = `${box.top},${box.left}`;
+    const still = seen.get(el) === here;
+    seen.set(el, here);
+    return still && box.top >= 0 && box.left >= 0
+        && box.bottom <= innerHeight && box.right <= innerWidth;
 }"""
 
 
@@ -127,8 +134,8 @@ def focus_stops_without_a_visible_indicator(page) -> tuple[int, list[str]]:
         stops += 1
         element = page.evaluate_handle("() => document.activeElement")
         # Scrolling to the focused element is smooth (unless the member asks
-        # for reduced motion): wait until it is on screen.
-        page.wait_for_function(IN_VIEWPORT, arg=element, polling=50)
+        # for reduced motion): wait until it is on screen and has stopped.
+        page.wait_for_function(SETTLED_IN_VIEWPORT, arg=element, polling=50)
         box = element.bounding_box()
         viewport = page.viewport_size
         margin = 6
