@@ -29,30 +29,16 @@ Examples:
   python manage.py bench_requests --sessions db         # sessions in PostgreSQL
 """
 
-import contextlib
 import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
 from coproduce.bench import load
+from coproduce.bench.server import Environment, require_production_services
 
-ENTRYPOINT = Path(settings.BASE_DIR) / "deploy" / "entrypoint.sh"
 SIGNED_IN_TARGET = 2.0
-# Variables of this shell that are no part of the server's configuration.
-NOT_PASSED_ON = {"DJANGO_SETTINGS_MODULE", "DEBUG", "CACHE_URL", "WEB_CONCURRENCY", "CI"}
 # Signs in a demo participant with the server's own settings and prints the
 # session cookie and the address of their project.
 PREPARE = """
@@ -96,39 +82,6 @@ class Server:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: set[int] | None = None, group: int | None = None) -> float:
-    """CPU time (user and system) used so far by these processes, or by every
-    process of a process group. Unlike requests per second, it does not
-    change when other programs share the machine."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            if pids is not None and int(stat.parent.name) not in pids:
-                continue
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if group is not None and int(fields[2]) != group:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICK
-
-
-def redis_database(url: str, number: int) -> str:
-    import redis
-
-    address = urllib.parse.urlsplit(url)._replace(path=f"/{number}").geturl()
-    redis.Redis.from_url(address).flushdb()
-    return address
-
-
 class Command(BaseCommand):
     help = "Measure the request path through the production gunicorn command."
 
@@ -154,46 +107,17 @@ class Command(BaseCommand):
         servers = [Server(spec) for spec in options["server"] or ["default"]]
         for server in servers:
             server.arguments  # noqa: B018  (refuses a bad one before anything starts)
-        if connection.vendor != "postgresql":
-            raise CommandError("bench_requests needs DATABASE_URL=postgres://... (as production)")
-        if not settings.CELERY_BROKER_URL.startswith("redis"):
-            raise CommandError("bench_requests needs CELERY_BROKER_URL=redis://... (as production)")
-        database_url, admin_url, name = self._database_urls()
-        queue_db, cache_db = options["redis_databases"]
-        work = tempfile.TemporaryDirectory(prefix="coproduce-bench-requests-")
-        folder = Path(work.name)
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if k not in NOT_PASSED_ON}
-        env.update(
-            PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
-            DJANGO_SETTINGS_MODULE="coproduce.bench.settings",
-            DEBUG="false",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            SITE_URL=f"http://127.0.0.1:{port}",
-            DATABASE_URL=database_url,
-            CELERY_BROKER_URL=redis_database(settings.CELERY_BROKER_URL, queue_db),
-            CACHE_URL=redis_database(settings.CELERY_BROKER_URL, cache_db),
-            EMAIL_TO_FILES="true",
-            STATIC_ROOT=str(folder / "staticfiles"),
-            COPRODUCE_VAR_DIR=str(folder / "var"),
-            WEB_BIND=f"127.0.0.1:{port}",
-            LOG_LEVEL="WARNING",
-        )
-        import psycopg
-
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{name}"')
+        require_production_services("bench_requests")
         report = {"sessions": options["sessions"], "servers": {}}
-        try:
-            self._step("collectstatic", env)
-            self._step("migrate", env)
+        with Environment("bench_requests", tuple(options["redis_databases"])) as bench:
+            bench.step("collectstatic")
+            bench.step("migrate")
             self.stdout.write("Loading the demo and signing a participant in...")
             prepared = json.loads(
-                self._step("python", env, "manage.py", "shell", "-c", PREPARE).splitlines()[-1]
+                bench.step("python", "manage.py", "shell", "-c", PREPARE).splitlines()[-1]
             )
             if options["sessions"] == "db":
-                env["CACHE_URL"] = ""
+                bench.env["CACHE_URL"] = ""
             pages = [
                 ("trivial", "/bench/ok", {}),
                 ("trivial signed in", "/bench/ok", {"Cookie": prepared["cookie"]}),
@@ -201,15 +125,7 @@ class Command(BaseCommand):
                 ("project home", prepared["project"], {"Cookie": prepared["cookie"]}),
             ]
             for server in servers:
-                report["servers"][server.spec] = self._measure(
-                    server, env, port, pages, folder, admin_url, name, options
-                )
-        finally:
-            with psycopg.connect(admin_url, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            for number in (queue_db, cache_db):
-                redis_database(settings.CELERY_BROKER_URL, number)
-            work.cleanup()
+                report["servers"][server.spec] = self._measure(server, bench, pages, options)
         if options["json"]:
             options["json"].write_text(json.dumps(report, indent=2) + "\n")
             self.stdout.write(f"Wrote {options['json']}")
@@ -225,81 +141,29 @@ class Command(BaseCommand):
                 "one: " + "; ".join(missed)
             )
 
-    def _database_urls(self) -> tuple[str, str, str]:
-        database = connection.settings_dict
-        auth = urllib.parse.quote(database.get("USER") or "")
-        if database.get("PASSWORD"):
-            auth += ":" + urllib.parse.quote(database["PASSWORD"])
-        host = database.get("HOST") or "127.0.0.1"
-        port = database.get("PORT") or 5432
-        name = f"{database['NAME']}_bench_requests"
-        server = f"postgres://{auth}@{host}:{port}"
-        return f"{server}/{name}", f"{server}/postgres", name
-
-    def _step(self, command: str, env: dict, *args: str) -> str:
-        done = subprocess.run(  # noqa: S603  (our own script)
-            [str(ENTRYPOINT), command, *args],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if done.returncode != 0:
-            raise CommandError(f"{command} failed:\n{done.stdout}{done.stderr}")
-        return done.stdout
-
-    def _measure(self, server, env, port, pages, folder, admin_url, name, options) -> dict:
+    def _measure(self, server, bench, pages, options) -> dict:
         self.stdout.write(
             f"\nServer {server.spec}: deploy/entrypoint.sh web {' '.join(server.arguments)}"
         )
-        log = folder / f"web-{server.spec.replace(':', '-')}.log"
-        with log.open("w") as out:
-            web = subprocess.Popen(  # noqa: S603  (our own script)
-                [str(ENTRYPOINT), "web", *server.arguments],
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            self._wait_until_serving(web, port, log)
+        with bench.web(*server.arguments, log_name=f"web-{server.spec.replace(':', '-')}") as web:
             for _, path, headers in pages:  # warm every worker and thread
-                load.run("127.0.0.1", port, path, connections=8, seconds=1, headers=headers)
+                load.run("127.0.0.1", bench.port, path, connections=8, seconds=1, headers=headers)
             runs: dict = {label: {c: [] for c in options["connections"]} for label, *_ in pages}
             for number in range(options["rounds"]):
                 self.stdout.write(f"  round {number + 1} of {options['rounds']}")
                 for label, path, headers in pages:
                     for c in options["connections"]:
-                        backends = self._database_backends(admin_url, name)
-                        web_before = cpu_seconds(group=web.pid)
-                        database_before = cpu_seconds(pids=backends)
-                        result = load.run(
-                            "127.0.0.1",
-                            port,
-                            path,
-                            connections=c,
-                            seconds=options["seconds"],
-                            headers=headers,
-                        )
-                        if result.errors:
-                            raise CommandError(
-                                f"{label}: {result.errors} failed requests:\n"
-                                + log.read_text()[-3000:]
+                        runs[label][c].append(
+                            bench.measure(
+                                web,
+                                path,
+                                connections=c,
+                                seconds=options["seconds"],
+                                headers=headers,
+                                label=label,
                             )
-                        result.web_cpu = cpu_seconds(group=web.pid) - web_before
-                        result.database_cpu = cpu_seconds(pids=backends) - database_before
-                        runs[label][c].append(result)
-            database_connections = len(self._database_backends(admin_url, name))
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(web.pid, signal.SIGTERM)
-            try:
-                web.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(web.pid, signal.SIGKILL)
-                web.wait(10)
+                        )
+            database_connections = len(bench.backends())
         figures = self._figures(runs, options)
         self._print(figures, options)
         self.stdout.write(
@@ -310,28 +174,6 @@ class Command(BaseCommand):
             "database_connections": database_connections,
             "pages": figures,
         }
-
-    @staticmethod
-    def _wait_until_serving(web, port: int, log: Path) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if web.poll() is not None:
-                raise CommandError(f"The web server stopped:\n{log.read_text()[-3000:]}")
-            with contextlib.suppress(OSError):
-                result = load.run("127.0.0.1", port, "/bench/ok", connections=1, seconds=0.1)
-                if result.requests and not result.errors:
-                    return
-            time.sleep(0.2)
-        raise CommandError(f"The web server did not answer:\n{log.read_text()[-3000:]}")
-
-    @staticmethod
-    def _database_backends(admin_url: str, name: str) -> set[int]:
-        """The PostgreSQL server processes of the web server's connections."""
-        import psycopg
-
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name])
-            return {pid for (pid,) in rows}
 
     @staticmethod
     def _figures(runs: dict, options) -> dict:
