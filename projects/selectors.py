@@ -5,10 +5,11 @@ What may be seen of a ladder check is decided in projects/ladder.py."""
 
 from typing import TypedDict
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet
 from django.http import QueryDict
 
 from coproduce.pagination import Paged, paged
+from coproduce.queries import first_of_each
 from projects.ladder import (
     MIN_ANSWERS_TO_SHOW,
     LadderResults,
@@ -128,6 +129,32 @@ class StagePage(TypedDict):
     min_answers: int
 
 
+# The fields of a member's own answer that stage_page reads with the stages.
+OWN_ANSWER_FIELDS = ("id", "rung", "label", "comment", "answered_at")
+
+
+def _with_own_answer(stages: QuerySet[Stage], membership: Membership) -> QuerySet[Stage]:
+    """Stages with the member's own answer to each one's ladder check, in
+    the same query: a join on the one answer a member may give a stage
+    (one_ladder_answer_per_member), its fields as own_id, own_rung, ...
+    (None where they have not answered). Joined apart from the answers that
+    with_answer_counts() counts, so it changes no count."""
+    return stages.annotate(
+        own=FilteredRelation("ladder_answers", condition=Q(ladder_answers__membership=membership)),
+        **{f"own_{field}": F(f"own__{field}") for field in OWN_ANSWER_FIELDS},
+    )
+
+
+def _own_answer(stage: Stage, membership: Membership) -> LadderAnswer | None:
+    """The member's answer to this stage, from _with_own_answer()'s fields."""
+    if stage.own_id is None:
+        return None
+    values = {field: getattr(stage, f"own_{field}") for field in OWN_ANSWER_FIELDS}
+    answer = LadderAnswer(stage=stage, membership=membership, **values)
+    answer._state.adding, answer._state.db = False, stage._state.db
+    return answer
+
+
 def stage_page(
     *,
     project: Project,
@@ -140,20 +167,23 @@ def stage_page(
     its ladder check, the member's own answer, and the results once they
     may be shown: nothing of them while answers are open (projects/ladder.py
     says why), and of their comments, the page that ``query`` (request.GET,
-    parameter "comments") asks for. Two queries (stages, own answer; one for a non-member), and
-    those of projects.ladder.ladder_results once the results are shown."""
-    stages = list(
+    parameter "comments") asks for. One query (the stages, with their answer
+    counts and the member's own answers) until the results may be shown;
+    then one more for how many chose each rung and one for the page of
+    comments: the same however many people answered."""
+    stages = (
         with_answer_counts(Stage.objects.filter(project=project))
         .select_related("started_by", "ended_by")
         .order_by("position", "pk")
     )
+    if membership is not None:
+        stages = _with_own_answer(stages, membership)
+    stages = list(stages)
     stage = next((stage for stage in stages if stage.pk == stage_id), None)
     if stage is None:
         return None
     ladder = _with_ladder(stage, project).ladder
-    own_answer = None
-    if membership is not None:
-        own_answer = LadderAnswer.objects.filter(stage=stage, membership=membership).first()
+    own_answer = _own_answer(stage, membership) if membership is not None else None
     results = ladder_results(stage) if ladder.results_shown else None
     comments = None
     if results is not None:
@@ -192,13 +222,28 @@ def member_counts(*, project: Project) -> MemberCounts:
     return {**counts, "members": counts["participant"] + counts["professional"]}
 
 
+# What the lists of members show (templates/projects/members.html and the
+# project home): all that is read of each member and their person, so a page
+# of them reads neither password hashes nor settings nor strengths.
+MEMBER_LIST_FIELDS = (
+    "user",
+    "label",
+    "is_facilitator",
+    "user__display_name",
+    "user__email",  # str(user) when the name is empty
+    "user__access_needs",
+    "user__access_needs_other",
+)
+
+
 def _members_in_name_order(project: Project) -> QuerySet[Membership]:
     """The current members, by name (read in order from the user_name_order
-    index), with their people."""
+    index), with their people: only MEMBER_LIST_FIELDS."""
     return (
         Membership.objects.current()
         .filter(project=project)
         .select_related("user")
+        .only(*MEMBER_LIST_FIELDS)
         .order_by("user__display_name", "pk")
     )
 
@@ -221,10 +266,13 @@ def members_by_label(*, project: Project, counts: MemberCounts, names: int) -> l
     """The current members in two groups, participants then professionals,
     each with its size (``count``, from member_counts), its first ``names``
     members by name and how many are not listed (``more``). One query (the
-    first names of both groups, each LIMITed), however many members."""
+    first names of both groups, each LIMITed; two on SQLite), however many
+    members."""
     in_order = _members_in_name_order(project)
-    first, *others = [in_order.filter(label=label)[:names] for label in GROUP_TITLES]
-    members = list(first.union(*others, all=True).order_by("user__display_name", "pk"))
+    members = first_of_each(
+        [in_order.filter(label=label)[:names] for label in GROUP_TITLES],
+        order_by=("user__display_name", "pk"),
+    )
     groups = []
     for label, title in GROUP_TITLES.items():
         in_group = [member for member in members if member.label == label]

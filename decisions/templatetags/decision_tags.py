@@ -3,9 +3,10 @@ decisions (the project home lists open decisions and whose voices are heard).
 Dates and times in words are the filters of coproduce/templatetags/words.py."""
 
 from django import template
-from django.db.models import Count, Exists, OuterRef, Q, Window
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 
-from decisions.models import Comment, Decision, Vote
+from coproduce.queries import first_of_each
+from decisions.models import Comment, Decision, Outcome, Vote
 from decisions.results import GROUP_NAMES
 from projects.models import Membership
 
@@ -16,6 +17,19 @@ register = template.Library()
 # them.
 OUTCOME_PROMPTS = 5
 OPEN_SHOWN = 10
+# What templates/decisions/partials/open_decisions.html shows of a decision
+# (and what its is_open and accepts_votes read): all that is read of them.
+SHOWN_FIELDS = ("public_id", "title", "status", "closes_at", "proposer")
+
+
+def _count_of(decisions: QuerySet[Decision]) -> Subquery:
+    """How many decisions ``decisions`` has, as a subquery that refers to no
+    row of the query around it, so the database counts once however many
+    rows that query reads: SELECT COUNT(id) ... with no GROUP BY (COUNT as a
+    plain function, which Django does not group by), so one row, 0 when
+    there are none."""
+    counted = decisions.order_by().annotate(count=Func(F("pk"), function="COUNT")).values("count")
+    return Subquery(counted, output_field=IntegerField())
 
 
 @register.inclusion_tag("decisions/partials/open_decisions.html", takes_context=True)
@@ -25,25 +39,34 @@ def open_decisions(context, project):
     decisions whose outcome the viewer is asked to write (their own
     proposals, or every one for a facilitator). At most OPEN_SHOWN and
     OUTCOME_PROMPTS of them, each row with how many there are of its kind
-    (``of_its_kind``, counted in the database before the LIMIT): one query,
-    however many decisions the project has."""
+    (``of_its_kind``, a COUNT in the same query): one query, reading only
+    the rows shown, however many decisions the project has."""
     access = context.get("access")
     membership = getattr(access, "membership", None)
-    in_project = Decision.objects.filter(project=project).annotate(of_its_kind=Window(Count("pk")))
-    if membership is not None:
-        in_project = in_project.annotate(
-            viewer_voted=Exists(Vote.objects.filter(decision=OuterRef("pk"), member=membership))
-        )
-    in_order = in_project.order_by("closes_at", "pk")
-    decisions = in_order.filter(status=Decision.Status.OPEN)[:OPEN_SHOWN]
-    without_outcome = in_order.filter(status=Decision.Status.CLOSED, outcome__isnull=True)
+    in_project = Decision.objects.filter(project=project)
+    # NOT EXISTS rather than outcome__isnull (a LEFT JOIN): the database
+    # then walks the closed decisions in order, stops at the last one shown,
+    # and estimates how many there are well.
+    without_outcome = in_project.filter(
+        ~Exists(Outcome.objects.filter(decision=OuterRef("pk"))), status=Decision.Status.CLOSED
+    )
     if not getattr(access, "can_facilitate", False):
         without_outcome = without_outcome.filter(proposer=membership) if membership else None
+
+    def first(decisions: QuerySet[Decision], limit: int) -> QuerySet[Decision]:
+        """The first ``limit`` of ``decisions`` by closing date, each with how
+        many there are and whether the viewer has voted."""
+        rows = decisions.only(*SHOWN_FIELDS).annotate(of_its_kind=_count_of(decisions))
+        if membership is not None:
+            rows = rows.annotate(
+                viewer_voted=Exists(Vote.objects.filter(decision=OuterRef("pk"), member=membership))
+            )
+        return rows.order_by("closes_at", "pk")[:limit]
+
+    parts = [first(in_project.filter(status=Decision.Status.OPEN), OPEN_SHOWN)]
     if without_outcome is not None:
-        decisions = decisions.union(without_outcome[:OUTCOME_PROMPTS], all=True).order_by(
-            "closes_at", "pk"
-        )
-    decisions = list(decisions)
+        parts.append(first(without_outcome, OUTCOME_PROMPTS))
+    decisions = first_of_each(parts, order_by=("closes_at", "pk"))
     shown = [decision for decision in decisions if decision.is_open]
     outcomes_to_write = [decision for decision in decisions if not decision.is_open]
     open_count = shown[0].of_its_kind if shown else 0
