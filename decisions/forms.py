@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from coproduce.forms import DateField, LineField, ParagraphsField, form_errors_from
 from decisions.kinds import kind_for
@@ -308,6 +309,22 @@ class DecisionEditForm(DecisionWordsForm):
 # --- voting -------------------------------------------------------------------
 
 
+class OptionsOf:
+    """A decision's options, read from the database (once, in order) only
+    when something goes through them."""
+
+    def __init__(self, decision: Decision):
+        self.decision = decision
+        self._options = None
+
+    def __iter__(self):
+        if self._options is None:
+            self._options = list(
+                Option.objects.filter(decision_id=self.decision.pk).order_by("position")
+            )
+        return iter(self._options)
+
+
 class VoteForm(forms.Form):
     """A member's own vote."""
 
@@ -334,10 +351,15 @@ class VoteForm(forms.Form):
         error_messages={"max_length": "The name must be 100 characters or fewer"},
     )
 
-    def __init__(self, *args, decision: Decision, options, **kwargs):
+    def __init__(self, *args, decision: Decision, options=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.decision = decision
-        self.options = list(options)
+        # Without ``options``, the decision's own; they and a queryset are
+        # read once, and only by a kind of decision that has options (a
+        # consent proposal's form reads none).
+        if options is None:
+            options = OptionsOf(decision)
+        self.options = options if isinstance(options, QuerySet | OptionsOf) else list(options)
         self.kind = kind_for(decision)
         self.fields["choice"].choices = self.kind.vote_choices(decision, self.options)
         self.fields["choice"].label = self.kind.question

@@ -4,6 +4,7 @@ tests in tests/decisions/test_selectors.py pin them at two sizes). What may
 be shown of an anonymous decision's votes is decided in decisions/results.py;
 who may do what, in decisions/permissions.py."""
 
+import uuid
 from datetime import datetime
 from typing import TypedDict
 
@@ -20,7 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Lower
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone
 
 from coproduce.pagination import Paged, paged
@@ -400,3 +401,37 @@ def decision_page(
         "choice_labels": dict(kind_for(decision).vote_choices(decision, options)),
         **discussion(access=access, decision=decision, now=timezone.now(), query=query),
     }
+
+
+# --- casting a vote -------------------------------------------------------------
+
+
+def voter(*, user, slug: str) -> Membership | None:
+    """The signed-in person's current membership of the project with this
+    slug, with its project and the person, for casting a vote: one read by
+    key. None when they are not a current
+    member of it (or it does not exist): projects.permissions then says what
+    they may do there, as on every page."""
+    if not user.is_authenticated:
+        return None
+    membership = (
+        Membership.objects.current()
+        .select_related("project")
+        .filter(project__slug=slug, user=user)
+        .first()
+    )
+    if membership is not None:
+        membership.user = user
+    return membership
+
+
+def vote_decision(*, project: Project, public_id: uuid.UUID) -> Decision:
+    """The project's decision with this public id, for casting a vote: its
+    own row only (one read by key), with ``project`` set.
+    Http404 when the project has none."""
+    try:
+        decision = Decision.objects.get(project=project, public_id=public_id)
+    except Decision.DoesNotExist:
+        raise Http404("No such decision") from None
+    decision.project = project
+    return decision

@@ -18,14 +18,16 @@ they are on the page.
 Votes and closing both lock the decision's row (SELECT ... FOR NO KEY UPDATE),
 so on PostgreSQL a vote either lands before the decision closes and is
 counted, or is refused because it has closed; two closings at once close it
-once. One vote per member is also a database constraint.
+once. One vote per member is also a database constraint, which a vote's
+write (INSERT ... ON CONFLICT DO UPDATE) relies on.
 """
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from coproduce.text import clean_paragraphs
@@ -48,6 +50,18 @@ MAX_OPTIONS = 10
 OPTION_MAX_LENGTH = Option._meta.get_field("text").max_length
 COMMENT_MAX_LENGTH = 5000
 ON_BEHALF_CHANNELS = (Vote.Channel.MEETING, Vote.Channel.PHONE, Vote.Channel.PAPER)
+# What a vote that changes a member's earlier one writes over it: all but
+# when it was first cast.
+VOTE_CHANGES = [
+    "choice",
+    "option",
+    "reason",
+    "channel",
+    "recorded_by",
+    "assisted",
+    "supporter",
+    "updated_at",
+]
 # A second identical proposal or comment from the same member this soon after
 # the first is a double click or a resent form: the first one is kept.
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=2)
@@ -275,14 +289,15 @@ def vote_record_on_behalf(
 
 def _vote_save(*, member, decision, answer, channel, recorded_by) -> Vote:
     choice, option, reason, assisted, supporter = answer
-    locked = _lock(decision)
+    locked = _lock_for_vote(decision, member)
     if not locked.accepts_votes:
         raise ValidationError(
             f"Voting closed on {date_and_time_in(locked.closes_at, locked.project.timezone)}, "
             "so votes can no longer be cast or changed",
             code="closed",
         )
-    _require_current_member(member, locked.project_id, "Only members of this project can vote")
+    if member is None or not locked.voter_is_member:
+        raise ValidationError("Only members of this project can vote", code="not_member")
     if (
         recorded_by is not None
         and Vote.objects.filter(decision=locked, member=member, recorded_by=None).exists()
@@ -310,32 +325,32 @@ def _vote_save(*, member, decision, answer, channel, recorded_by) -> Vote:
         raise ValidationError(errors)
 
     now = timezone.now()
-    values = {
-        "choice": choice,
-        "option": option,
-        "reason": reason,
-        "channel": channel,
-        "recorded_by": recorded_by,
-        "assisted": assisted,
-        "supporter": supporter,
-        "updated_at": now,
-    }
-    try:
-        with transaction.atomic():
-            vote, _created = Vote.objects.update_or_create(
-                decision=locked,
-                member_id=member.pk,
-                defaults=values,
-                create_defaults={**values, "cast_at": now},
-            )
-    except IntegrityError:
-        # Another transaction inserted this member's first vote at the same
-        # moment (possible only where the row lock above is not available):
-        # change that vote instead of adding a second one.
-        vote = Vote.objects.select_for_update().get(decision=locked, member_id=member.pk)
-        for field, value in values.items():
-            setattr(vote, field, value)
-        vote.save()
+    vote = Vote(
+        decision=locked,
+        member_id=member.pk,
+        choice=choice,
+        option=option,
+        reason=reason,
+        channel=channel,
+        recorded_by=recorded_by,
+        assisted=assisted,
+        supporter=supporter,
+        cast_at=now,
+        updated_at=now,
+    )
+    # The member's first vote, or a change to it, in one statement (INSERT
+    # ... ON CONFLICT DO UPDATE): a second row for the member is impossible
+    # even where the row lock above is not available, and a change keeps the
+    # time of the first vote.
+    Vote.objects.bulk_create(
+        [vote],
+        update_conflicts=True,
+        unique_fields=["decision", "member"],
+        update_fields=VOTE_CHANGES,
+    )
+    # Which of the two it was is not known here, so the vote does not claim
+    # a time it was first cast: read from the database if it is asked for.
+    del vote.cast_at
     return vote
 
 
@@ -562,6 +577,30 @@ def _lock(decision: Decision) -> Decision:
         .select_related("project")
         .get(pk=decision.pk)
     )
+
+
+def _vote_lock(*, pk: int, voter_id: int) -> Decision:
+    """A vote's lock: the decision's row (as _lock) and, in the same query,
+    whether the voter is a current member of its project
+    (``voter_is_member``)."""
+    return (
+        Decision.objects.select_for_update(no_key=True, of=("self",))
+        .annotate(
+            voter_is_member=Exists(
+                Membership.objects.current().filter(pk=voter_id, project=OuterRef("project_id"))
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+def _lock_for_vote(decision: Decision, member: Membership | None) -> Decision:
+    if member is None:
+        return _lock(decision)
+    locked = _vote_lock(pk=decision.pk, voter_id=member.pk)
+    if Decision.project.is_cached(decision):  # (its project does not change)
+        locked.project = decision.project
+    return locked
 
 
 def _require_current_member(

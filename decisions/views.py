@@ -33,7 +33,7 @@ from decisions.forms import (
 from decisions.kinds import kind_for
 from decisions.models import Comment, Decision
 from decisions.results import CSV_HEADER, csv_row
-from projects.permissions import ProjectAccess, project_access_or_404
+from projects.permissions import ProjectAccess, project_access, project_access_or_404
 
 DETAIL_TEMPLATE = "decisions/detail.html"
 # The discussion partial of the detail page, for htmx, with a <title> that
@@ -350,27 +350,52 @@ def _post_only(view):
     return login_required(require_http_methods(["GET", "POST"])(wrapper))
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def vote(request, slug, public_id):
+    """A member's own vote: saved, then back to the decision page with a
+    message saying until when they can change it; or the page again, with
+    the form's errors.
+
+    This is the busiest write of the site (a meeting votes on the same
+    decision at once), so a current member's vote reads only what it needs,
+    by key: their membership with its project, then the decision (a choice
+    between options reads its options too); the service then locks the decision and writes the
+    vote (services.vote_cast). Nothing is rendered unless the vote comes
+    back with errors. A GET, and a POST from anyone who is not a current
+    member, are answered as the page's other forms are (_post_only)."""
+    member = selectors.voter(user=request.user, slug=slug) if request.method == "POST" else None
+    if member is None:
+        return _vote_not_as_member(request, slug, public_id)
+    decision = selectors.vote_decision(project=member.project, public_id=public_id)
+    return _vote_send(request, member, decision)
+
+
 @_post_only
-def vote(request, access, decision):
-    form = VoteForm(request.POST, decision=decision, options=decision.options.all())
-    if not access.can_participate:
-        form.add_error(None, "Only members of this project can vote. You are not a member.")
-        return _detail_response(
-            request, access, decision, status=HTTPStatus.FORBIDDEN, vote_form=form
-        )
+def _vote_not_as_member(request, access, decision):
+    if access.can_participate:  # (they became a member a moment ago)
+        return _vote_send(request, access.membership, decision, access=access)
+    form = VoteForm(request.POST, decision=decision)
+    form.add_error(None, "Only members of this project can vote. You are not a member.")
+    return _detail_response(request, access, decision, status=HTTPStatus.FORBIDDEN, vote_form=form)
+
+
+def _vote_send(request, member, decision, *, access: ProjectAccess | None = None):
+    form = VoteForm(request.POST, decision=decision)  # (its options read if it has any)
     if save_if_valid(
         request,
         form,
-        lambda _: services.vote_cast(
-            member=access.membership, decision=decision, **form.service_arguments()
-        ),
+        lambda _: services.vote_cast(member=member, decision=decision, **form.service_arguments()),
     ):
         messages.success(
             request,
             "Your vote is saved. You can change it until "
-            f"{date_and_time_in(decision.closes_at, access.project.timezone)}.",
+            f"{date_and_time_in(decision.closes_at, decision.project.timezone)}.",
         )
         return redirect(decision)
+    if access is None:  # the page with the errors, with all that it shows
+        access = project_access(request.user, decision.project)
+        decision = _decision_or_404(access, decision.public_id)
     return _detail_response(request, access, decision, vote_form=form)
 
 
