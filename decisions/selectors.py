@@ -41,8 +41,10 @@ from decisions.results import (
     voices_summary,
     voters_named,
 )
+from projects import cached
 from projects.models import Membership, Project, Stage
 from projects.permissions import ProjectAccess
+from projects.selectors import member_counts
 
 
 def outcome_or_none(decision: Decision) -> Outcome | None:
@@ -136,6 +138,37 @@ def decision_edit_page(*, decision: Decision) -> EditPage:
 
 
 # The query parameters of the decision page's lists (coproduce.pagination).
+# What a list of comments or votes shows of each and of the people in it
+# (member_name: the name, or the email address when there is none, with the
+# member's label): all that is read, so a page of them reads no password
+# hashes, settings or access needs.
+MEMBER_SHOWN = ("label", "is_facilitator", "user", "user__display_name", "user__email")
+COMMENT_SHOWN = (
+    "decision",
+    "author",
+    "body",
+    "created_at",
+    "edited_at",
+    "hidden_at",
+    "hidden_reason",
+    *(f"author__{field}" for field in MEMBER_SHOWN),
+)
+VOTE_SHOWN = (
+    "decision",
+    "member",
+    "choice",
+    "option",
+    "reason",
+    "channel",
+    "assisted",
+    "supporter",
+    "cast_at",
+    "updated_at",
+    *(f"member__{field}" for field in MEMBER_SHOWN),
+    "recorded_by",
+    "recorded_by__display_name",
+    "recorded_by__email",
+)
 VOTES_PAGE = "votes_page"
 REASONS_PAGE = "reasons_page"
 COMMENTS_PAGE = "comments_page"
@@ -175,7 +208,9 @@ def discussion(
     (``can_hide``) at ``now``. Two queries (the count, the page), one when
     there are no comments."""
     comments_paged = paged(
-        decision.comments.select_related("author__user", "hidden_by").order_by("created_at", "pk"),
+        decision.comments.select_related("author__user")
+        .only(*COMMENT_SHOWN)
+        .order_by("created_at", "pk"),
         query if query is not None else QueryDict(),
         parameter=COMMENTS_PAGE,
     )
@@ -318,25 +353,23 @@ def decision_page(
 
     current_votes = decision.votes.filter(member__left_at__isnull=True)
     # Counted apart, not in one join: each stays a quick plan however
-    # stale the table statistics are.
-    voted_by_label = dict(
-        current_votes.values_list("member__label").annotate(Count("pk")).order_by()
+    # stale the table statistics are; and kept until the next vote or change
+    # to the members (projects/cached.py).
+    voted_by_label = cached.remembered(
+        access.project.pk,
+        f"decision-{decision.pk}-votes-by-label",
+        lambda: dict(current_votes.values_list("member__label").annotate(Count("pk")).order_by()),
     )
-    members_by_label = dict(
-        Membership.objects.current()
-        .filter(project=access.project)
-        .values_list("label")
-        .annotate(Count("pk"))
-        .order_by()
-    )
+    counts = member_counts(project=access.project)
+    members_by_label = {label: counts[label] for label in Membership.Label.values if counts[label]}
     named = voters_named(decision)
     votes, votes_paged = [], None
     if named:
         votes_paged = paged(
             _Counted(
-                current_votes.select_related("member__user", "recorded_by").order_by(
-                    "member__user__display_name", "pk"
-                ),
+                current_votes.select_related("member__user", "recorded_by")
+                .only(*VOTE_SHOWN)
+                .order_by("member__user__display_name", "pk"),
                 sum(voted_by_label.values()),
             ),
             query,

@@ -20,6 +20,10 @@ so on PostgreSQL a vote either lands before the decision closes and is
 counted, or is refused because it has closed; two closings at once close it
 once. One vote per member is also a database constraint, which a vote's
 write (INSERT ... ON CONFLICT DO UPDATE) relies on.
+
+A proposal, a vote and a comment change whose voices are heard and how many
+have voted, which projects/cached.py keeps per project: each tells it
+(``cached.changed``).
 """
 
 from collections.abc import Sequence
@@ -37,6 +41,7 @@ from decisions.kinds import ANONYMOUS_MIN_VOTES, KINDS, kind_for
 from decisions.models import Comment, Decision, DecisionRevision, Option, Outcome, Vote
 from decisions.permissions import COMMENT_EDIT_WINDOW, decision_access, member_decision_access
 from participants.reminders.planning import plan_after_commit
+from projects import cached
 from projects.models import Membership, Stage
 from projects.permissions import person, require
 from projects.services import activity_record
@@ -153,6 +158,7 @@ def decision_propose(
         at=now,
     )
     plan_after_commit(reminders.DECISION_PROPOSED, decision.pk)
+    cached.changed([project.pk])
     return decision
 
 
@@ -348,6 +354,7 @@ def _vote_save(*, member, decision, answer, channel, recorded_by) -> Vote:
         unique_fields=["decision", "member"],
         update_fields=VOTE_CHANGES,
     )
+    cached.changed([locked.project_id])
     # Which of the two it was is not known here, so the vote does not claim
     # a time it was first cast: read from the database if it is asked for.
     del vote.cast_at
@@ -379,6 +386,7 @@ def comment_post(*, member: Membership, decision: Decision, body: str) -> Commen
         return just_posted
     comment = Comment(decision=decision, author=member, body=body, created_at=now)
     comment.save()
+    cached.changed([decision.project_id])
     return comment
 
 

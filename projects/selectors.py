@@ -10,6 +10,7 @@ from django.http import QueryDict
 
 from coproduce.pagination import Paged, paged
 from coproduce.queries import first_of_each
+from projects import cached
 from projects.ladder import (
     MIN_ANSWERS_TO_SHOW,
     LadderResults,
@@ -212,14 +213,19 @@ class MemberCounts(TypedDict):
 
 def member_counts(*, project: Project) -> MemberCounts:
     """How many current participants and professionals the project has, and
-    how many people have left: counted in the database, in one query."""
-    current = Q(left_at__isnull=True)
-    counts = Membership.objects.filter(project=project).aggregate(
-        participant=Count("pk", filter=current & Q(label=Membership.Label.PARTICIPANT)),
-        professional=Count("pk", filter=current & Q(label=Membership.Label.PROFESSIONAL)),
-        left=Count("pk", filter=Q(left_at__isnull=False)),
-    )
-    return {**counts, "members": counts["participant"] + counts["professional"]}
+    how many people have left: counted in the database, in one query, once
+    for every change to the members (projects/cached.py)."""
+
+    def count() -> MemberCounts:
+        current = Q(left_at__isnull=True)
+        counts = Membership.objects.filter(project=project).aggregate(
+            participant=Count("pk", filter=current & Q(label=Membership.Label.PARTICIPANT)),
+            professional=Count("pk", filter=current & Q(label=Membership.Label.PROFESSIONAL)),
+            left=Count("pk", filter=Q(left_at__isnull=False)),
+        )
+        return {**counts, "members": counts["participant"] + counts["professional"]}
+
+    return cached.remembered(project.pk, "member-counts", count)
 
 
 # What the lists of members show (templates/projects/members.html and the
@@ -248,10 +254,15 @@ def _members_in_name_order(project: Project) -> QuerySet[Membership]:
     )
 
 
+class NamedMember(TypedDict):
+    name: str
+    is_facilitator: bool
+
+
 class MemberGroup(TypedDict):
     label: str
     title: str
-    members: list[Membership]
+    members: list[NamedMember]
     count: int
     more: int
 
@@ -264,18 +275,35 @@ GROUP_TITLES = {
 
 def members_by_label(*, project: Project, counts: MemberCounts, names: int) -> list[MemberGroup]:
     """The current members in two groups, participants then professionals,
-    each with its size (``count``, from member_counts), its first ``names``
-    members by name and how many are not listed (``more``). One query (the
-    first names of both groups, each LIMITed; two on SQLite), however many
-    members."""
-    in_order = _members_in_name_order(project)
-    members = first_of_each(
-        [in_order.filter(label=label)[:names] for label in GROUP_TITLES],
-        order_by=("user__display_name", "pk"),
-    )
+    each with its size (``count``, from member_counts), the name of each of
+    its first ``names`` members by name and whether they facilitate, and how
+    many are not listed (``more``). One query (the first names of both
+    groups, each LIMITed; two on SQLite), however many members, once for
+    every change to the members (projects/cached.py)."""
+
+    def first_names() -> list[dict]:
+        in_order = _members_in_name_order(project)
+        members = first_of_each(
+            [in_order.filter(label=label)[:names] for label in GROUP_TITLES],
+            order_by=("user__display_name", "pk"),
+        )
+        return [
+            {
+                "label": member.label,
+                "name": member.user.display_name,
+                "is_facilitator": member.is_facilitator,
+            }
+            for member in members
+        ]
+
+    members = cached.remembered(project.pk, f"first-{names}-names", first_names)
     groups = []
     for label, title in GROUP_TITLES.items():
-        in_group = [member for member in members if member.label == label]
+        in_group = [
+            {"name": member["name"], "is_facilitator": member["is_facilitator"]}
+            for member in members
+            if member["label"] == label
+        ]
         groups.append(
             {
                 "label": label,

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, 
 from coproduce.queries import first_of_each
 from decisions.models import Comment, Decision, Outcome, Vote
 from decisions.results import GROUP_NAMES
+from projects import cached
 from projects.models import Membership
 
 register = template.Library()
@@ -88,25 +89,30 @@ def open_decisions(context, project):
 def voice_balance(project):
     """Whose voices are heard: of the project's current participants and
     professionals, how many have proposed a decision, voted and commented.
-    One query."""
-    counts = {
-        row["label"]: row
-        for row in Membership.objects.current()
-        .filter(project=project)
-        .annotate(
-            has_proposed=Exists(Decision.objects.filter(proposer=OuterRef("pk"))),
-            has_voted=Exists(Vote.objects.filter(member=OuterRef("pk"))),
-            has_commented=Exists(Comment.objects.filter(author=OuterRef("pk"))),
-        )
-        .values("label")
-        .annotate(
-            members=Count("pk"),
-            proposed=Count("pk", filter=Q(has_proposed=True)),
-            voted=Count("pk", filter=Q(has_voted=True)),
-            commented=Count("pk", filter=Q(has_commented=True)),
-        )
-        .order_by("label")
-    }
+    One query (tens of milliseconds at 5,000 members), once for every
+    proposal, vote, comment and change to the members (projects/cached.py)."""
+
+    def count() -> dict[str, dict[str, int]]:
+        return {
+            row.pop("label"): row
+            for row in Membership.objects.current()
+            .filter(project=project)
+            .annotate(
+                has_proposed=Exists(Decision.objects.filter(proposer=OuterRef("pk"))),
+                has_voted=Exists(Vote.objects.filter(member=OuterRef("pk"))),
+                has_commented=Exists(Comment.objects.filter(author=OuterRef("pk"))),
+            )
+            .values("label")
+            .annotate(
+                members=Count("pk"),
+                proposed=Count("pk", filter=Q(has_proposed=True)),
+                voted=Count("pk", filter=Q(has_voted=True)),
+                commented=Count("pk", filter=Q(has_commented=True)),
+            )
+            .order_by("label")
+        }
+
+    counts = cached.remembered(project.pk, "voices", count)
     empty = {"members": 0, "proposed": 0, "voted": 0, "commented": 0}
     groups = [{"name": name, **counts.get(label, empty)} for label, name in GROUP_NAMES.items()]
     rows, gaps = [], []

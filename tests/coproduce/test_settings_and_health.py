@@ -201,18 +201,22 @@ def test_sessions_are_kept_in_the_cache_when_a_cache_server_is_configured():
     """With Redis (CACHE_URL, as docker-compose sets it) a signed-in request
     reads its session from Redis, not PostgreSQL; sessions are written to the
     database too (cached_db), so a restarted Redis signs nobody out."""
-    engine_and_cache = "s.SESSION_ENGINE, s.CACHES['default']['BACKEND']"
+    engine_and_cache = (
+        "s.SESSION_ENGINE, s.CACHES['default']['BACKEND'], s.CACHES['fragments']['BACKEND']"
+    )
     with_redis = _show(engine_and_cache, **PRODUCTION, CACHE_URL="redis://redis:6379/1")
     assert with_redis.split() == [
         "django.contrib.sessions.backends.cached_db",
-        "django.core.cache.backends.redis.RedisCache",
+        "django_redis.cache.RedisCache",
+        "django_redis.cache.RedisCache",
     ]
     # Without a shared cache, each process would keep its own sessions: the
-    # database keeps them.
+    # database keeps them; and no process keeps counts another could change.
     without = _show(engine_and_cache, **PRODUCTION)
     assert without.split() == [
         "django.contrib.sessions.backends.db",
         "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
     ]
 
 

@@ -47,7 +47,7 @@ def _everything(page: dict) -> None:
         assert vote.choice_label
         str(vote.member.user), str(vote.recorded_by or "")
     for comment in page["comments"]:
-        str(comment.author.user), str(comment.hidden_by or "")
+        str(comment.author.user), comment.is_hidden, comment.hidden_reason
     for revision in page["revisions"]:
         str(revision.edited_by or "")
 

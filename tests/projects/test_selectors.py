@@ -44,7 +44,7 @@ def test_the_project_home_takes_four_queries(world, size, django_assert_max_num_
     with django_assert_max_num_queries(4):  # counts, stages, activity, first names
         home = selectors.project_home(project=world.project)
         for group in home["groups"]:
-            [str(member.user) for member in group["members"]]
+            [member["name"] for member in group["members"]]
         [stage.get_absolute_url() for stage in home["stages"]]
         [activity.summary for activity in home["activities"]]
     participants, professionals = home["groups"]
@@ -54,9 +54,10 @@ def test_the_project_home_takes_four_queries(world, size, django_assert_max_num_
     assert participants["more"] == participants["count"] - len(participants["members"])
     # The first names of each group, in name order, as the database sorts them.
     in_order = Membership.objects.current().filter(project=world.project, label="professional")
-    assert professionals["members"] == list(
-        in_order.order_by("user__display_name", "pk")[: selectors.NAMES_ON_HOME]
-    )
+    assert professionals["members"] == [
+        {"name": member.user.display_name, "is_facilitator": member.is_facilitator}
+        for member in in_order.order_by("user__display_name", "pk")[: selectors.NAMES_ON_HOME]
+    ]
     assert home["balance"]["members"] == size + 3
     assert len(home["activities"]) == min(
         selectors.RECENT_ACTIVITY, Activity.objects.filter(project=world.project).count()
