@@ -161,7 +161,9 @@ class Option(models.Model):
     text = models.CharField(max_length=200)
 
     class Meta:
-        ordering = ["decision", "position"]
+        # decision_id, not decision: ordering by the decision would join it
+        # to sort by the decision's own order.
+        ordering = ["decision_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["decision", "position"], name="option_position_unique"),
         ]

@@ -378,12 +378,11 @@ def decision_page(
         votes = [label(vote) for vote in votes_paged.items]
     my_vote = None
     if membership:
-        my_vote = (
-            decision.votes.filter(member=membership)
-            .select_related("member__user", "recorded_by")
-            .first()
-        )
-        my_vote = my_vote and label(my_vote)
+        # The viewer's own membership is known: only who recorded it is joined.
+        my_vote = decision.votes.filter(member=membership).select_related("recorded_by").first()
+        if my_vote is not None:
+            my_vote.member = membership
+            my_vote = label(my_vote)
     reasons, reasons_paged = [], None
     if decision.is_anonymous and named:
         reasons_paged = paged(

@@ -4,6 +4,7 @@
 #
 #   docker compose stop web worker beat
 #   docker compose run --rm backup sh /usr/local/bin/coproduce-restore /backups/FILE
+#   docker compose exec redis redis-cli -n 1 flushdb   (the cache: counts kept from before)
 #   docker compose up -d
 #
 # The database comes from libpq's variables (PGHOST, PGUSER, PGDATABASE,
