@@ -137,7 +137,6 @@ def decision_edit_page(*, decision: Decision) -> EditPage:
 # --- the decision page --------------------------------------------------------
 
 
-# The query parameters of the decision page's lists (coproduce.pagination).
 # What a list of comments or votes shows of each and of the people in it
 # (member_name: the name, or the email address when there is none, with the
 # member's label): all that is read, so a page of them reads no password
@@ -169,6 +168,7 @@ VOTE_SHOWN = (
     "recorded_by__display_name",
     "recorded_by__email",
 )
+# The query parameters of the decision page's lists (coproduce.pagination).
 VOTES_PAGE = "votes_page"
 REASONS_PAGE = "reasons_page"
 COMMENTS_PAGE = "comments_page"
