@@ -5,17 +5,37 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
 from coproduce.text import clean_line, clean_paragraphs
 
 
+class AnsweredFirstBoundField(BoundField):
+    """A field whose radios and checkboxes carry no ``required`` attribute.
+
+    Chromium exposes each unchecked radio (or checkbox) of a required group to
+    screen readers as "invalid" as soon as the page loads, before anyone has
+    answered; forms are sent with ``novalidate`` and the server's error
+    message says what is missing, as the GOV.UK Design System does. Text
+    boxes keep ``required``: they are not announced invalid until typed in.
+    """
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if getattr(widget or self.field.widget, "input_type", None) in {"radio", "checkbox"}:
+            attrs.pop("required", None)
+        return attrs
+
+
 class AccessibleFormRenderer(TemplatesSetting):
     """Renders every form with the project's GOV.UK-style templates
-    (templates/django/forms/): label, hint, error message, then the input."""
+    (templates/django/forms/): label, hint, error message, then the input;
+    no radio or checkbox is marked required (AnsweredFirstBoundField)."""
 
     form_template_name = "django/forms/div.html"
     field_template_name = "django/forms/field.html"
+    bound_field_class = AnsweredFirstBoundField
 
 
 def form_errors_from(

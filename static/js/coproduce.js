@@ -32,6 +32,44 @@
     }
   });
 
+  // An error summary link moves to its field with the question in view: the
+  // legend of a group of radios, checkboxes or date boxes (when it fits in
+  // half the window with the field), otherwise the field's label, at the top
+  // of the window, and focus on the field (the GOV.UK error summary's
+  // behaviour). Without JavaScript the link still leads to the field.
+  function questionFor(input) {
+    var fieldset = input.closest("fieldset");
+    var legend = fieldset && fieldset.querySelector("legend");
+    if (legend) {
+      if (input.type === "radio" || input.type === "checkbox") {
+        return legend;
+      }
+      var box = input.getBoundingClientRect();
+      if (box.height && box.top + box.height - legend.getBoundingClientRect().top < window.innerHeight / 2) {
+        return legend;
+      }
+    }
+    return (input.id && document.querySelector('label[for="' + CSS.escape(input.id) + '"]')) ||
+      input.closest("label");
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) {
+      return;
+    }
+    var input = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    if (!input) {
+      return;
+    }
+    var question = questionFor(input);
+    if (!question) {
+      return;
+    }
+    event.preventDefault();
+    question.scrollIntoView({ behavior: "instant", block: "start" });
+    input.focus({ preventScroll: true });
+  });
+
   // A data table wider than the screen (at 400% zoom, or with large text)
   // scrolls inside its .table-wrap box. Make that box a named region that
   // keyboard users can focus and scroll with the arrow keys; a table that

@@ -231,6 +231,76 @@ def axe_violations(page: Page, label: str) -> list[str]:
     return found
 
 
+def announced_invalid(page: Page, label: str) -> list[str]:
+    """Controls a screen reader would announce as "invalid" on a page that
+    shows no error: read from Chromium's accessibility tree (what assistive
+    technology is given), not from the HTML. A required radio group is
+    exposed as invalid before anyone has chosen, which axe does not report."""
+    if page.locator("[data-error-summary]").count():
+        return []
+    session = page.context.new_cdp_session(page)
+    try:
+        nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        session.detach()
+    found = []
+    for node in nodes:
+        for prop in node.get("properties", []):
+            if prop["name"] == "invalid" and prop["value"].get("value") not in ("false", False):
+                role = node.get("role", {}).get("value", "?")
+                name = node.get("name", {}).get("value", "")
+                found.append(
+                    f'{label}: the {role} "{name}" is announced as invalid before it is answered'
+                )
+    return found
+
+
+# Clicks each error summary link in turn; returns what went wrong.
+ERROR_LINK_PROBLEMS = """() => {
+    const problems = [];
+    const summary = document.querySelector("[data-error-summary]");
+    if (!summary) return problems;
+    const inView = el => {
+        const box = el.getBoundingClientRect();
+        return box.top >= 0 && box.bottom <= window.innerHeight;
+    };
+    for (const link of summary.querySelectorAll("a[href^='#']")) {
+        const id = decodeURIComponent(link.getAttribute("href").slice(1));
+        const target = document.getElementById(id);
+        if (!target) continue;  // shell_problems reports it
+        window.scrollTo({ top: 0, behavior: "instant" });
+        link.click();
+        const fieldset = target.closest("fieldset");
+        const questions = [
+            fieldset && fieldset.querySelector("legend"),
+            target.id && document.querySelector(`label[for="${CSS.escape(target.id)}"]`),
+        ].filter(Boolean);
+        if (document.activeElement !== target) {
+            problems.push(`the error summary link "${link.textContent.trim()}" did not move focus `
+                          + `to its field`);
+        } else if (target.getBoundingClientRect().top >= window.innerHeight) {
+            problems.push(`after the error summary link "${link.textContent.trim()}" its field `
+                          + `is below the window`);
+        } else if (questions.length && !questions.some(inView)) {
+            const question = questions[0].textContent.trim().slice(0, 60);
+            problems.push(`after the error summary link "${link.textContent.trim()}" the `
+                          + `question (${question}) is out of view`);
+        }
+    }
+    window.scrollTo({ top: 0, behavior: "instant" });
+    summary.focus();
+    return problems;
+}"""
+
+
+def error_links_show_questions(page: Page, label: str) -> list[str]:
+    """Each error summary link, clicked, puts focus on its field with the
+    field's question (legend or label) in view, as the GOV.UK error summary
+    does: a link that scrolled the field to the top of the window would hide
+    the question and its error message above it."""
+    return [f"{label}: {problem}" for problem in page.evaluate(ERROR_LINK_PROBLEMS)]
+
+
 # The page shell's own rules, which axe does not hold every page to.
 SHELL_PROBLEMS = """() => {
     const problems = [];

@@ -19,8 +19,10 @@ from playwright.sync_api import expect
 from tests.browser import crawling, outbox
 from tests.browser.conftest import ROLES
 from tests.browser.crawling import (
+    announced_invalid,
     axe_violations,
     crawl,
+    error_links_show_questions,
     page_forms,
     shell_problems,
     states_after_empty_submits,
@@ -48,6 +50,8 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
         checked.append(label)
         violations.extend(axe_violations(page, label))
         shell.extend(shell_problems(page, label))
+        shell.extend(announced_invalid(page, label))
+        shell.extend(error_links_show_questions(page, label))
 
     started = time.monotonic()
     result = crawl(page, base_url, check)
