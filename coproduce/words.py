@@ -66,3 +66,10 @@ def relative_day(moment: datetime, *, now: datetime, tz: str | tzinfo) -> str:
     if local.date() == today + timedelta(days=1):
         return "tomorrow"
     return f"on {day_and_date(local, now=now)}"
+
+
+def when_from_now(moment: datetime, *, now: datetime, tz: str | tzinfo) -> str:
+    """A moment soon, as seen from now in a time zone: "today at 5pm",
+    "tomorrow at midday", "on Thursday 11 June at 9:30am"."""
+    local = moment.astimezone(_zone(tz))
+    return f"{relative_day(moment, now=now, tz=tz)} at {time_of_day(local)}"

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefe
 from django.http import QueryDict
 
 from coproduce.pagination import Paged, paged
-from coproduce.queries import first_of_each
+from coproduce.queries import count_of, first_of_each
 from projects import cached
 from projects.ladder import (
     MIN_ANSWERS_TO_SHOW,
@@ -57,6 +57,29 @@ def your_projects(*, user) -> YourProjects:
         "projects": list(projects),
         "can_start_project": user.managed_organisations.exists(),
     }
+
+
+LADDER_CHECKS_SHOWN = 5
+
+
+def ladder_checks_waiting(*, user, project: Project | None = None) -> list[Stage]:
+    """The current stages, in ``user``'s active projects (or in ``project``),
+    whose ladder check they have not answered yet: at most
+    LADDER_CHECKS_SHOWN, the longest-running first, each with its project
+    and ``of_its_kind`` (how many there are). One query."""
+    mine = Membership.objects.current().filter(user=user)
+    if project is not None:
+        mine = mine.filter(project=project)
+    waiting = Stage.objects.current().filter(
+        ~Exists(LadderAnswer.objects.filter(stage=OuterRef("pk"), membership__user=user)),
+        project__in=mine.values("project"),
+        project__status=Project.Status.ACTIVE,
+    )
+    return list(
+        waiting.select_related("project")
+        .annotate(of_its_kind=count_of(waiting))
+        .order_by("started_at", "pk")[:LADDER_CHECKS_SHOWN]
+    )
 
 
 # --- stages -----------------------------------------------------------------------

@@ -7,9 +7,12 @@ The filters of coproduce/words.py:
 - ``{{ value|day_and_date }}``: "Wednesday 3 March 2027".
 - ``{{ moment|date_and_time_in:project.timezone }}``: "Wednesday 3 March 2027
   at 5pm", in the given time zone.
+- ``{{ moment|when_from_now:project.timezone }}``: "today at 5pm", "tomorrow
+  at midday", "on Thursday 11 June at 9:30am", seen from now in that zone.
 """
 
 from django import template
+from django.utils import timezone
 
 from coproduce import words
 
@@ -32,3 +35,9 @@ def day_and_date(value) -> str:
 def date_and_time_in(moment, tz) -> str:
     """A moment in words, in the given time zone: "Wednesday 3 March 2027 at 5pm"."""
     return words.date_and_time_in(moment, tz)
+
+
+@register.filter
+def when_from_now(moment, tz) -> str:
+    """A moment seen from now, in the given time zone: "today at 5pm"."""
+    return words.when_from_now(moment, now=timezone.now(), tz=tz) if moment else ""

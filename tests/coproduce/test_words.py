@@ -6,10 +6,17 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.template import Context, Template
 from django.utils import timezone
 
-from coproduce.words import date_and_time_in, day_and_date, relative_day, time_of_day
+from coproduce.words import (
+    date_and_time_in,
+    day_and_date,
+    relative_day,
+    time_of_day,
+    when_from_now,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -152,6 +159,32 @@ def test_filters_write_dates_and_times_in_words():
         )
     with timezone.override(ZoneInfo("America/New_York")):
         assert render("{{ m|time_of_day }}", m=moment) == "12:30pm"
+
+
+def test_when_from_now_says_the_day_then_the_time():
+    now = datetime(2026, 6, 11, 9, 0, tzinfo=LONDON)
+    assert when_from_now(at(16, 30, day=date(2026, 6, 11)), now=now, tz=LONDON) == (
+        "today at 5:30pm"
+    )
+    assert when_from_now(at(11, day=date(2026, 6, 12)), now=now, tz=LONDON) == (
+        "tomorrow at midday"
+    )
+    assert when_from_now(at(8, 30, day=date(2026, 6, 15)), now=now, tz="Europe/London") == (
+        "on Monday 15 June at 9:30am"
+    )
+
+
+def test_the_when_from_now_filter_reads_the_clock():
+    moment = datetime(2026, 6, 11, 16, 30, tzinfo=UTC)
+    with time_machine.travel(datetime(2026, 6, 11, 8, tzinfo=UTC), tick=False):
+        assert render("{{ m|when_from_now:tz }}", m=moment, tz="Europe/London") == (
+            "today at 5:30pm"
+        )
+    with time_machine.travel(datetime(2026, 6, 10, 8, tzinfo=UTC), tick=False):
+        assert render("{{ m|when_from_now:tz }}", m=moment, tz="Europe/London") == (
+            "tomorrow at 5:30pm"
+        )
+    assert render("{{ m|when_from_now:'Europe/London' }}", m=None) == ""
 
 
 def test_filters_write_nothing_for_no_value():

@@ -39,10 +39,11 @@ GROWTH = 1.15
 # one row each at most.
 PAGES = {
     # stages (7 rows), activity (10), member counts (1), the first names of
-    # each group (3 + 3), open decisions and outcomes to write (3 + 3, with
-    # their counts), the voice balance (a row per label)
-    "home": (PARTICIPANT, 11, 5 + 7 + 10 + 1 + 6 + 6 + 2),
-    "home as facilitator": (FACILITATOR, 11, 5 + 7 + 10 + 1 + 6 + 6 + 2),
+    # each group (3 + 3), open decisions (3, with their count), the voice
+    # balance (a row per label); what the viewer can do now: votes waiting,
+    # ladder checks and outcomes to write (3 + at most 5 + 3, with counts)
+    "home": (PARTICIPANT, 14, 5 + 7 + 10 + 1 + 6 + 3 + 2 + 3 + 5 + 3),
+    "home as facilitator": (FACILITATOR, 14, 5 + 7 + 10 + 1 + 6 + 3 + 2 + 3 + 5 + 3),
     # stages with their answer counts
     "stages": (FACILITATOR, 6, 5 + 7),
     # stages with their answer counts and the member's own answer, how many

@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from decisions import next_steps
 from decisions import services as decision_services
 from decisions.models import Comment, Decision, Outcome, Vote
 from decisions.templatetags import decision_tags
@@ -37,8 +38,9 @@ GROWTH = 1.15
 # Most queries for each page, at any size (session, user, project, the
 # viewer's membership and the manager check come first: five).
 PAGE_QUERIES = {
-    # stages, activity, member counts, first names, open decisions, voices
-    "home": 11,
+    # stages, activity, member counts, first names, open decisions, voices,
+    # and what the viewer can do now: votes, ladder checks, outcomes
+    "home": 14,
     # member counts, the length of the list, the page
     "members": 8,
     # stages with their ladder counts
@@ -159,7 +161,8 @@ def small_limits(settings, monkeypatch):
     settings.COPRODUCE_PAGE_SIZE = 5
     monkeypatch.setattr(selectors, "NAMES_ON_HOME", 3)
     monkeypatch.setattr(decision_tags, "OPEN_SHOWN", 3)
-    monkeypatch.setattr(decision_tags, "OUTCOME_PROMPTS", 3)
+    monkeypatch.setattr(next_steps, "OUTCOMES_SHOWN", 3)
+    monkeypatch.setattr(next_steps, "VOTES_SHOWN", 3)
 
 
 def _get(client, project, facilitator, page, max_queries=None):

@@ -715,8 +715,9 @@ def _grow(world, size):
 # Most queries at any size. Each signed-in page starts with five: session,
 # user, project, the viewer's membership and the manager check. Then:
 PAGE_QUERIES = {
-    "detail": 11,  # stages, recent activity, how many members, the first names of
-    # each group, and two from decisions: open decisions and whose voices are heard
+    "detail": 14,  # stages, recent activity, how many members, the first names of
+    # each group, and five from decisions: open decisions, whose voices are
+    # heard, and what the viewer can do now (votes, ladder checks, outcomes)
     "members": 8,  # how many members and how many have left, the length of the
     # list, the page of members
     "stages": 6,  # stages with their ladder answer counts
@@ -750,7 +751,9 @@ def test_home_query_count_does_not_grow_with_projects(
             actor=world.users["manager"],
         )
     client = client_as("manager")
-    with django_assert_max_num_queries(5):  # session, user, managed, projects, stages
+    # session, user, managed, projects, stages; and what the viewer can do now:
+    # votes, ladder checks, outcomes (decisions/next_steps.py)
+    with django_assert_max_num_queries(8):
         response = client.get("/")
     assert response.status_code == OK
 
