@@ -856,8 +856,8 @@ def ladder_chart(stages: list[StageSummary]) -> LadderChart | None:
         ladder = stage.ladder
         if ladder.split_shown:
             sentences.append(
-                f"Stage {stage.number}: participants rung {ladder.participants.median:g},"
-                f" professionals rung {ladder.professionals.median:g}."
+                f"Stage {stage.number}: participants step {ladder.participants.median:g},"
+                f" professionals step {ladder.professionals.median:g}."
             )
         else:
             sentences.append(f"Stage {stage.number}: too few answers to show the groups apart.")
@@ -868,7 +868,7 @@ def ladder_chart(stages: list[StageSummary]) -> LadderChart | None:
         professionals=[point for point in professionals if point],
         participant_lines=lines(participants),
         professional_lines=lines(professionals),
-        description="Middle answers on the ladder, from rung 1 to rung 7. " + " ".join(sentences),
+        description="Middle answers on the ladder, from step 1 to step 7. " + " ".join(sentences),
     )
 
 

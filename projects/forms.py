@@ -204,29 +204,37 @@ class MemberFilterForm(forms.Form):
         return dict(self.cleaned_data) if self.is_bound and self.is_valid() else {}
 
 
+class LadderRadioSelect(forms.RadioSelect):
+    """The steps as a ladder: each radio beside a piece of ladder drawn in
+    SVG, step 7 at the top (templates/projects/widgets/ladder_radios.html)."""
+
+    template_name = "projects/widgets/ladder_radios.html"
+
+
 class LadderAnswerForm(forms.Form):
+    # The steps from the top of the ladder down, as a ladder is seen.
     rung = forms.TypedChoiceField(
-        label="Which rung of the ladder do you think the project is on now?",
+        label="Which step of the ladder is this stage on?",
         help_text=(
-            "Rung 1 is the least shared power. Rung 7 is an equal partnership. "
-            "Nobody else will see your answer: members only see how many people chose each rung."
+            "Step 7 is an equal say. Step 1 is no say at all. "
+            "Nobody else will see your answer: members only see how many people chose each step."
         ),
-        choices=[(value, f"{value}. {label}") for value, label in Rung.choices],
+        choices=[(value, f"Step {value}: {label}") for value, label in reversed(Rung.choices)],
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=LadderRadioSelect,
         error_messages={
-            "required": "Choose a rung from 1 to 7",
-            "invalid_choice": "Choose a rung from 1 to 7",
+            "required": "Choose a step from 1 to 7",
+            "invalid_choice": "Choose a step from 1 to 7",
         },
     )
     comment = forms.CharField(
-        label="Why did you choose this rung?",
+        label="Why did you choose this step?",
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=(
             "You do not have to say. Members can read the comments, "
-            "but not who wrote them or which rung they chose."
+            "but not who wrote them or which step they chose."
         ),
         error_messages={"max_length": "Your comment must be 2000 characters or fewer"},
     )

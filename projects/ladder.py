@@ -40,6 +40,7 @@ numbers), the medians are worked out from those counts, and of the comments
 only the page shown is read (Comments).
 """
 
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -56,8 +57,15 @@ EVERYONE, PARTICIPANTS, PROFESSIONALS = "everyone", "participants", "professiona
 
 
 def rung_name(rung: int) -> str:
-    """The short name of a rung, such as "Co-design"."""
-    return Rung(rung).label.split(":", 1)[0]
+    """What a step of the ladder means, in plain words with the ladder's
+    term after: "We are told what will happen (informing)"."""
+    return Rung(rung).label
+
+
+def step_words(rung: int) -> str:
+    """A step with its number and meaning: "step 3, We are told what will
+    happen (informing)"."""
+    return f"step {rung}, {rung_name(rung)}"
 
 
 # Who may see what ----------------------------------------------------------
@@ -194,12 +202,9 @@ class GroupResults:
             return "No answers yet"
         if self.median == int(self.median):
             rung = int(self.median)
-            return f"Rung {rung}, {rung_name(rung)}"
+            return f"Step {rung}, {rung_name(rung)}"
         low, high = int(self.median), int(self.median) + 1
-        return (
-            f"Between rung {low}, {rung_name(low)}, and rung {high}, {rung_name(high)}"
-            f" ({self.median:g})"
-        )
+        return f"Between {step_words(low)}, and {step_words(high)} ({self.median:g})"
 
 
 @dataclass(frozen=True)
@@ -275,17 +280,31 @@ class LadderResults:
 
     @property
     def chart_rows(self) -> list[tuple[RungCount, list[Bar]]]:
-        """One row per rung, with a bar for each group shown: participants
-        and professionals side by side when they are shown apart, so the
-        difference between them is easy to see; otherwise everyone."""
-        if self.is_split:
-            groups = [group for group in (self.participants, self.professionals) if group.shown]
-        else:
-            groups = [self.everyone] if self.everyone.shown else []
+        """One row per rung, with a bar for each of chart_groups."""
+        groups = self.chart_groups
         return [
             (rung, [Bar(group=group, count=group.rungs[index].count) for group in groups])
             for index, rung in enumerate(self.everyone.rungs)
         ]
+
+    @property
+    def key_finding(self) -> str:
+        """The results in one sentence, said first: the middle answer of
+        everyone (and how participants and professionals differ, when they
+        are shown apart: difference_text). Empty when nothing is shown."""
+        if not self.everyone.shown:
+            return ""
+        median = self.everyone.median_text
+        return f"The middle answer of everyone who answered is {median[0].lower()}{median[1:]}."
+
+    @property
+    def chart_groups(self) -> list[GroupResults]:
+        """The groups the ladder picture counts and marks the middle answer
+        of: participants and professionals when they are shown apart, so the
+        difference between them is easy to see; otherwise everyone."""
+        if self.is_split:
+            return [group for group in (self.participants, self.professionals) if group.shown]
+        return [self.everyone] if self.everyone.shown else []
 
     @property
     def difference_text(self) -> str:
@@ -297,10 +316,10 @@ class LadderResults:
         gap = participants.median - professionals.median
         if gap == 0:
             return "Participants and professionals have the same middle answer."
-        rungs = "half a rung" if abs(gap) == 0.5 else f"{abs(gap):g} rung{'s' * (abs(gap) > 1)}"
+        rungs = "half a step" if abs(gap) == 0.5 else f"{abs(gap):g} step{'s' * (abs(gap) > 1)}"
         more_or_less = "less" if gap < 0 else "more"
         return (
-            f"Participants think the project is {more_or_less} co-produced than professionals do. "
+            f"Participants feel they have {more_or_less} of a say than professionals think. "
             f"Their middle answers are {rungs} apart."
         )
 
@@ -318,6 +337,41 @@ class LadderResults:
             )
             for index, rung in enumerate(self.everyone.rungs)
         ]
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """One step of the ladder picture (templates/projects/partials/
+    ladder_picture.html): its number and meaning, how many of each group
+    shown chose it, and what is marked on it, in words ("Your answer",
+    "Middle answer of participants"), never by colour alone."""
+
+    number: int
+    name: str
+    counts: list[Bar]
+    marks: list[str]
+
+
+def ladder_steps(*, own_rung: int | None = None, results: LadderResults | None = None):
+    """The seven steps of the ladder picture, the top one (7, an equal say)
+    first: with the member's own answer marked, and, once results may be
+    shown, how many chose each step and where each group's middle answer
+    is (a middle answer between two steps is marked on the upper one, and
+    says so). No query."""
+    marks: dict[int, list[str]] = {rung: [] for rung in Rung.values}
+    if own_rung:
+        marks[own_rung].append("Your answer")
+    rows = dict(results.chart_rows) if results else {}
+    bars = {rung.rung: row for rung, row in rows.items()}
+    for group in results.chart_groups if results else []:
+        who = "everyone" if group.key == EVERYONE else group.title.lower()
+        high = math.ceil(group.median)
+        between = "" if high == group.median else f" (between step {high - 1} and step {high})"
+        marks[high].append(f"Middle answer of {who}{between}")
+    return [
+        LadderStep(number=rung, name=rung_name(rung), counts=bars.get(rung, []), marks=marks[rung])
+        for rung in reversed(Rung.values)
+    ]
 
 
 def _median(counts: Counter[int]) -> float | None:

@@ -298,15 +298,19 @@ class Stage(models.Model):
 
 
 class Rung(models.IntegerChoices):
-    """The co-production ladder, from least to most shared power."""
+    """The co-production ladder, from least to most shared power. Members
+    read each step in plain words, as the people on the step would say it,
+    with the ladder's own term after it; pages and emails call them steps
+    (never "rungs"), and their numbers go from 1 (no say) to 7 (an equal
+    say)."""
 
-    COERCION = 1, "Coercion: people attend but have no say"
-    EDUCATING = 2, "Educating: people are helped to understand the service"
-    INFORMING = 3, "Informing: people are told what will happen"
-    CONSULTING = 4, "Consulting: people are asked, but decisions are made elsewhere"
-    ENGAGING = 5, "Engaging: people have more say, but not equal power"
-    CO_DESIGN = 6, "Co-design: people help design, but do not decide everything"
-    CO_PRODUCTION = 7, "Co-production: an equal partnership from start to end"
+    COERCION = 1, "We come along, but have no say (coercion)"
+    EDUCATING = 2, "We are taught about the service (educating)"
+    INFORMING = 3, "We are told what will happen (informing)"
+    CONSULTING = 4, "We are asked, but others decide (consulting)"
+    ENGAGING = 5, "We have some say, but not an equal say (engaging)"
+    CO_DESIGN = 6, "We help design it, but others still decide some things (co-design)"
+    CO_PRODUCTION = 7, "We are equal partners, from start to end (co-production)"
 
 
 class LadderAnswer(models.Model):

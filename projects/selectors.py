@@ -14,8 +14,10 @@ from projects import cached
 from projects.ladder import (
     MIN_ANSWERS_TO_SHOW,
     LadderResults,
+    LadderStep,
     LadderVisibility,
     ladder_results,
+    ladder_steps,
     ladder_visibility,
     with_answer_counts,
 )
@@ -151,6 +153,9 @@ class StagePage(TypedDict):
     # The page of the results' comments that the query asks for.
     comments: Paged | None
     min_answers: int
+    # The ladder picture: the own answer and, with the results, the counts
+    # and middle answers marked on it.
+    ladder_steps: list[LadderStep]
 
 
 # The fields of a member's own answer that stage_page reads with the stages.
@@ -221,6 +226,9 @@ def stage_page(
         "results": results,
         "comments": comments,
         "min_answers": MIN_ANSWERS_TO_SHOW,
+        "ladder_steps": ladder_steps(
+            own_rung=own_answer.rung if own_answer else None, results=results
+        ),
     }
 
 

@@ -605,7 +605,7 @@ def ladder_answer_save(
     except (TypeError, ValueError):
         rung = 0
     if rung not in Rung.values:
-        raise ValidationError({"rung": "Choose a rung from 1 to 7"})
+        raise ValidationError({"rung": "Choose a step from 1 to 7"})
     fields = {"rung": rung, "label": membership.label, "comment": _clean_text(comment)}
     answer, _created = LadderAnswer.objects.select_for_update().get_or_create(
         stage=stage, membership=membership, defaults=fields

@@ -259,9 +259,9 @@ def test_ladder_medians_once_answers_have_closed(client_as, world):
     assert first.ladder.everyone.median == 5.5
     assert first.ladder.answered_text == "6"
     html = dashboard_page(client_as)
-    assert "Rung 4, Consulting" in html
-    assert "Rung 6, Co-design" in html
-    assert "Stage 1: participants rung 4, professionals rung 6." in html  # the chart's words
+    assert "Step 4, We are asked, but others decide (consulting)" in html
+    assert "Step 6, We help design it, but others still decide some things (co-design)" in html
+    assert "Stage 1: participants step 4, professionals step 6." in html  # the chart's words
     rows = dashboard_csv(client_as, "ladder")
     assert [
         (row["Stage number"], row["Answering"], row["Answers"], row["Middle answer: participants"])

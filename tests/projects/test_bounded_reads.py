@@ -154,13 +154,13 @@ def test_the_ended_stage_shows_the_first_comments_in_word_order_at_both_sizes(
     and the results count every answer."""
     for size in (SMALL, LARGE):
         _rows, html, _viewer = _get(client, size, "ended stage", django_assert_max_num_queries)
-        comments = html.split("Why people chose their rung", 1)[1]
+        comments = html.split("Why people chose their step", 1)[1]
         shown = [f"Because of reason {index:04d}" for index in range(5)]
         assert [comment for comment in shown if comment in comments] == shown
         assert "Because of reason 0005" not in comments
         assert f"Showing comments 1 to 5 of {size}." in comments
         assert f"{size} people answered." in html
-        assert "You said: <strong>rung 5, " in html
+        assert "You said: <strong>step 5, " in html
 
 
 def test_the_open_stage_shows_only_how_many_answered_and_the_own_answer(

@@ -31,7 +31,7 @@ def test_the_demo_project_is_in_its_third_stage_with_ladder_answers(client, db, 
     past = client.get(stages[1].get_absolute_url()).content.decode()
     assert "Participants, 3 answers" in past
     assert "Professionals, 3 answers" in past
-    assert "Why people chose their rung" in past
+    assert "Why people chose their step" in past
     assert "The BSL interpreter at every meeting made a big difference." in past
 
 

@@ -49,7 +49,10 @@ def test_counts_and_medians_for_everyone_and_each_label(world):
     assert results.everyone.median == 6
     assert results.participants.median == 4
     assert results.professionals.median == 7
-    assert results.everyone.median_text == "Rung 6, Co-design"
+    assert (
+        results.everyone.median_text
+        == "Step 6, We help design it, but others still decide some things (co-design)"
+    )
     assert all(group.shown for group in results.groups)
 
 
@@ -59,7 +62,8 @@ def test_an_even_number_of_answers_has_a_median_between_two_rungs(world):
     results = _results(world)
     assert results.everyone.median == 4.5
     assert results.everyone.median_text == (
-        "Between rung 4, Consulting, and rung 5, Engaging (4.5)"
+        "Between step 4, We are asked, but others decide (consulting), "
+        "and step 5, We have some say, but not an equal say (engaging) (4.5)"
     )
 
 
@@ -156,26 +160,26 @@ def test_comments_wait_until_answers_are_shown(world):
         (
             [2, 3, 4],
             [5, 6, 7],
-            "Participants think the project is less co-produced than professionals do. "
-            "Their middle answers are 3 rungs apart.",
+            "Participants feel they have less of a say than professionals think. "
+            "Their middle answers are 3 steps apart.",
         ),
         (
             [6, 6, 7],
             [4, 5, 6],
-            "Participants think the project is more co-produced than professionals do. "
-            "Their middle answers are 1 rung apart.",
+            "Participants feel they have more of a say than professionals think. "
+            "Their middle answers are 1 step apart.",
         ),
         (
             [4, 5, 5, 6],
             [5, 6, 6, 7],
-            "Participants think the project is less co-produced than professionals do. "
-            "Their middle answers are 1 rung apart.",
+            "Participants feel they have less of a say than professionals think. "
+            "Their middle answers are 1 step apart.",
         ),
         (
             [4, 5, 5, 6],
             [5, 5, 6, 7],
-            "Participants think the project is less co-produced than professionals do. "
-            "Their middle answers are half a rung apart.",
+            "Participants feel they have less of a say than professionals think. "
+            "Their middle answers are half a step apart.",
         ),
         ([5, 5, 5], [4, 5, 6], "Participants and professionals have the same middle answer."),
         ([5, 5, 5], [4, 5], ""),  # professionals held back, so no comparison
@@ -198,7 +202,7 @@ def test_the_chart_puts_participants_and_professionals_side_by_side(world):
         _answer(world, Q, rung)
     rows = _results(world).chart_rows
     rung, bars = rows[3]
-    assert rung.name == "Consulting"
+    assert rung.name == "We are asked, but others decide (consulting)"
     assert [(bar.group.title, bar.count, bar.group.total) for bar in bars] == [
         ("Participants", 2, 3),
         ("Professionals", 1, 3),

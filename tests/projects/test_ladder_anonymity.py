@@ -35,11 +35,11 @@ RESULT_MARKERS = [
     "median",
     "Middle answer",
     "middle answer",
-    "How many chose each rung",
+    "How many people chose each step",
     "<meter",
-    "Why people chose their rung",
-    "Rung 1, Coercion",
-    "Rung 7, Co-production",
+    "Why people chose their step",
+    "Step 1, We come along, but have no say (coercion)",
+    "Step 7, We are equal partners, from start to end (co-production)",
     "Everyone, ",
 ]
 # How many of one group have answered, in any wording.
@@ -159,7 +159,7 @@ def test_one_more_answer_changes_nothing_but_the_total_while_the_stage_is_curren
         for page in (html, changed):
             if stage_page and own.get(viewer):
                 assert page.count("You said:") == 1, where
-                assert f"You said: <strong>rung {own[viewer]}," in page, where
+                assert f"You said: <strong>step {own[viewer]}," in page, where
             else:
                 assert "You said:" not in page, where
 
@@ -241,13 +241,14 @@ def test_after_the_stage_ends_small_groups_are_held_back_and_cannot_be_subtracte
     assert f"Everyone, {total} answers" in html
     assert "Secret reason" in html
     small = any(0 < size < MIN_ANSWERS_TO_SHOW for size in (participants, professionals))
-    for size, key, title in [
-        (participants, "participants", "Participants"),
-        (professionals, "professionals", "Professionals"),
+    for size, title in [
+        (participants, "Participants"),
+        (professionals, "Professionals"),
     ]:
         shown = size >= MIN_ANSWERS_TO_SHOW and not small
-        assert (f"{title}, {size} answers: <strong>" in html) == shown
-        assert (f'id="{key}-rung-' in html) == shown
+        assert (f"{title}, {size} answers: middle answer <strong>" in html) == shown
+        # Counted on the ladder picture, step by step, only when shown.
+        assert bool(re.search(rf"{title}: \d+ of {size}\.", html)) == shown
         if 0 < size < MIN_ANSWERS_TO_SHOW:
             assert f"{title}: too few to show" in html
     table = _table(html)
@@ -310,10 +311,23 @@ def test_after_the_stage_ends_everyone_sees_the_same_results(db, client):
     _end_stage(world)
     viewers = [world.answered.user, world.participants[0].user, world.facilitator.user]
     results = [_results_html(client, world, user) for user in [world.manager, *viewers]]
-    without_own = [re.sub(r"<p>You said: .*?</p>", "", html) for html in results]
+    # All but the viewer's own answer: "You said" and its mark on the ladder.
+    own = (
+        r"<p>You said: .*?</p>"
+        r'|<strong class="ladder__mark"><span[^>]*>[^<]*</span>Your answer</strong>'
+    )
+    without_own = [re.sub(own, "", html) for html in results]
+    assert all(html.count("Your answer") == 1 for html in results[1:])
     assert len(set(without_own)) == 1
-    assert "Participants, 3 answers: <strong>Rung 3, Informing</strong>." in results[0]
-    assert "Professionals, 3 answers: <strong>Rung 6, Co-design</strong>." in results[0]
+    assert (
+        "Participants, 3 answers: middle answer "
+        "<strong>Step 3, We are told what will happen (informing)</strong>." in results[0]
+    )
+    assert (
+        "Professionals, 3 answers: middle answer "
+        "<strong>Step 6, We help design it, but others still decide some things"
+        " (co-design)</strong>." in results[0]
+    )
     assert "Secret reason 2" in results[0]
     # The stages list and the project home say only how many answered.
     client.force_login(world.waiting.user)
@@ -335,7 +349,7 @@ def test_comments_after_the_stage_ends_are_not_in_the_order_they_were_written(db
         _answer(world, membership, rung, comment)
     _end_stage(world)
     html = _results_html(client, world, world.waiting.user)
-    comments = html.split("Why people chose their rung", 1)[1]
+    comments = html.split("Why people chose their step", 1)[1]
     shown = re.findall(r'<li class="prose">(.*?)</li>', comments)
     assert shown == [comment for _membership, comment in reversed(written)]
     assert "<time" not in comments

@@ -546,7 +546,7 @@ def test_a_rung_must_be_1_to_7(world, rung):
         services.ladder_answer_save(
             stage=world.stages[0], membership=world.memberships["participant"], rung=rung
         )
-    assert caught.value.message_dict == {"rung": ["Choose a rung from 1 to 7"]}
+    assert caught.value.message_dict == {"rung": ["Choose a step from 1 to 7"]}
     assert not LadderAnswer.objects.exists()
 
 

@@ -417,29 +417,32 @@ def test_members_see_the_results_only_once_the_stage_has_ended(world, client_as)
     client = client_as("participant")
     html = _stage_page(client, world)
     assert '<fieldset class="fieldset"' in html
-    assert "Coercion: people attend but have no say" in html
+    assert "Step 1: We come along, but have no say (coercion)" in html
     assert "What members said" not in html
     assert "Fewer than 3 people have answered the ladder check so far." in html
     assert "Everyone will see what members said when this stage ends, and not before." in html
     response = client.post(_url(world, "stage_detail", pk=world.stages[0].pk), {"rung": "4"})
     assert response.status_code == FOUND
     html = _stage_page(client, world)
-    assert "You said: <strong>rung 4, Consulting" in html
+    assert "You said: <strong>step 4, We are asked, but others decide (consulting)" in html
     assert "Change my answer" in html
     assert "3 people have answered the ladder check so far." in html
     assert "What members said" not in html
-    assert "Rung 5, Engaging" not in html
+    assert "Step 5, We have some say, but not an equal say (engaging)" not in html
     _end_stage(world)
     html = _stage_page(client, world)
     assert "What members said" in html
-    assert "Everyone, 3 answers: <strong>Rung 5, Engaging</strong>." in html
+    assert (
+        "Everyone, 3 answers: middle answer "
+        "<strong>Step 5, We have some say, but not an equal say (engaging)</strong>." in html
+    )
     # One participant and two professionals: too few to show apart.
     assert "Participants: too few to show, because fewer than 3 participants answered." in html
     assert "Professionals: too few to show, because fewer than 3 professionals answered." in html
-    assert "<caption>How many people chose each rung</caption>" in html
-    assert '<th scope="row">5. Engaging</th>' in html
-    assert '<meter min="0" max="3" value="1" aria-labelledby="rung-5 everyone-rung-5"' in html
-    assert "You said: <strong>rung 4, Consulting" in html
+    assert "<caption>How many people chose each step</caption>" in html
+    assert '<th scope="row">5. We have some say, but not an equal say (engaging)</th>' in html
+    assert "Everyone: 1 of 3." in html  # on the ladder picture, beside step 5
+    assert "You said: <strong>step 4, We are asked, but others decide (consulting)" in html
     assert 'name="rung"' not in html
     # Never who said what.
     for name in ["Fran Facilitator", "Prof Professional"]:
@@ -484,9 +487,9 @@ def test_a_future_stage_cannot_be_answered_yet(world, client_as):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"rung": "9"}, "Choose a rung from 1 to 7"),
-        ({"rung": "seven"}, "Choose a rung from 1 to 7"),
-        ({}, "Choose a rung from 1 to 7"),
+        ({"rung": "9"}, "Choose a step from 1 to 7"),
+        ({"rung": "seven"}, "Choose a step from 1 to 7"),
+        ({}, "Choose a step from 1 to 7"),
         ({"rung": "3", "comment": "x" * 2001}, "Your comment must be 2000 characters or fewer"),
     ],
 )
@@ -824,7 +827,7 @@ def test_ladder_comments_are_shown_without_names_once_enough_have_answered(world
     _end_stage(world)
     html = _stage_page(client, world)
     results = html.split('id="ladder-results"')[1]
-    assert "Why people chose their rung" in results
+    assert "Why people chose their step" in results
     assert '<li class="prose">We &lt;b&gt;planned&lt;/b&gt; it together.\nMostly.</li>' in results
     assert "Fran Facilitator" not in results
 
