@@ -72,8 +72,9 @@
 
   // A data table wider than the screen (at 400% zoom, or with large text)
   // scrolls inside its .table-wrap box. Make that box a named region that
-  // keyboard users can focus and scroll with the arrow keys; a table that
-  // fits is left alone, so it adds no extra Tab stop.
+  // keyboard users can focus and scroll with the arrow keys, and say above
+  // it that it scrolls; a table that fits is left alone, so it adds no extra
+  // Tab stop.
   var tableNumber = 0;
   function labelScrollingTables(root) {
     var scope = root && root.querySelectorAll ? root : document;
@@ -81,6 +82,10 @@
       var scrolls = box.scrollWidth > box.clientWidth + 1;
       if (scrolls && !box.hasAttribute("tabindex")) {
         var caption = box.querySelector("caption");
+        var hint = document.createElement("p");
+        hint.className = "table-wrap__hint";
+        hint.textContent = "The table is wider than the screen: scroll sideways to see all of it.";
+        box.parentNode.insertBefore(hint, box);
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
         box.setAttribute("data-scroll-label", "yes");
@@ -94,6 +99,10 @@
           box.setAttribute("aria-label", "Table");
         }
       } else if (!scrolls && box.getAttribute("data-scroll-label") === "yes") {
+        var before = box.previousElementSibling;
+        if (before && before.classList.contains("table-wrap__hint")) {
+          before.remove();
+        }
         ["tabindex", "role", "aria-labelledby", "aria-label", "data-scroll-label"].forEach(function (name) {
           box.removeAttribute(name);
         });

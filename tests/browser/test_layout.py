@@ -101,6 +101,35 @@ CLIPPED_OR_OVERLAPPING = """() => {
 }"""
 
 
+# Words in headings, labels, legends, table headings, terms and buttons
+# that are split across two lines mid-word ("Participan" / "t"): each word's
+# text, measured as a Range, must sit on one line (a break after a hyphen or
+# a slash, as in "co-production", is between words; an email address or a
+# web address is not a word, and may break where it must).
+MID_WORD_BREAKS = r"""() => {
+    const problems = [];
+    const places = "h1, h2, h3, h4, label, legend, th, dt, summary, .button, caption";
+    for (const element of document.querySelectorAll(places)) {
+        if (!element.getClientRects().length) continue;  // not shown
+        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (const match of node.data.matchAll(/[^\s\-\/\u2013\u2014]+/g)) {
+                if (/@|\.\w/.test(match[0])) continue;
+                const range = document.createRange();
+                range.setStart(node, match.index);
+                range.setEnd(node, match.index + match[0].length);
+                const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                if (lines.size > 1) {
+                    problems.push(`"${match[0]}" is broken across lines in `
+                                  + element.outerHTML.slice(0, 100));
+                }
+            }
+        }
+    }
+    return problems;
+}"""
+
+
 @pytest.mark.parametrize(
     ("role", "text_size"),
     [("signed out", "standard"), ("facilitator", "standard"), ("participant", "largest")],
@@ -123,12 +152,16 @@ def test_every_page_reflows_at_320_css_pixels(
 
     def check(page, label):
         problems.extend(f"{label}: {found}" for found in page.evaluate(WIDER_THAN_WINDOW))
+        problems.extend(f"{label}: {found}" for found in page.evaluate(MID_WORD_BREAKS))
         problems.extend(axe_violations(page, f"{label} (320 px wide, {text_size} text)"))
 
     result = crawl(page, base_url, check)
     assert "/" in result.pages
     assert reverse("participants:display") in result.pages
-    assert not problems, "Pages that scroll sideways at 320 CSS px:\n" + "\n".join(problems)
+    assert not problems, (
+        "Pages that scroll sideways, or break words mid-word, at 320 CSS px:\n"
+        + "\n".join(problems)
+    )
 
 
 @pytest.mark.parametrize(
@@ -223,14 +256,23 @@ def test_a_table_that_scrolls_in_its_box_can_be_reached_by_keyboard(test_urls, n
     expect(box).to_be_focused()
     narrow.keyboard.press("ArrowRight")
     narrow.wait_for_function("() => document.querySelector('.table-wrap').scrollLeft > 0")
+    # Its caption is above the box, whole, and a line says the table scrolls.
+    caption = narrow.locator(".table-caption")
+    expect(caption).to_have_text("Votes of participants and professionals")
+    assert caption.evaluate("el => el.getBoundingClientRect().right <= window.innerWidth")
+    expect(narrow.locator(".table-wrap__hint")).to_have_text(
+        "The table is wider than the screen: scroll sideways to see all of it."
+    )
 
     wide = new_context(viewport={"width": 1280, "height": 800}).new_page()
     wide.goto("/__test__/wide-table/")
     assert wide.locator(".table-wrap").get_attribute("tabindex") is None
     expect(wide.get_by_role("region")).to_have_count(0)
+    expect(wide.locator(".table-wrap__hint")).to_have_count(0)
     # Made narrower later (the window resized, or zoomed in): it is labelled then.
     wide.set_viewport_size(NARROW)
     expect(wide.locator(".table-wrap")).to_have_attribute("tabindex", "0")
+    expect(wide.locator(".table-wrap__hint")).to_have_count(1)
 
 
 def test_text_spacing_on_the_sign_in_error_state(demo, new_context):

@@ -86,8 +86,9 @@ def forms_sent(request):
 WIDE_TABLE_PAGE = """{% extends "base.html" %}
 {% block head_title %}Wide table{% endblock head_title %}
 {% block content %}<h1>Wide table</h1>
+<p class="table-caption" aria-hidden="true">Votes of participants and professionals</p>
 <div class="table-wrap"><table>
-<caption>Votes of participants and professionals</caption>
+<caption class="visually-hidden">Votes of participants and professionals</caption>
 <thead><tr><th scope="col">Answer</th><th scope="col">Participants</th>
 <th scope="col">Professionals</th><th scope="col">Everyone</th><th scope="col">Abstentions</th>
 <th scope="col">Percentage</th></tr></thead>

@@ -439,7 +439,8 @@ def test_members_see_the_results_only_once_the_stage_has_ended(world, client_as)
     # One participant and two professionals: too few to show apart.
     assert "Participants: too few to show, because fewer than 3 participants answered." in html
     assert "Professionals: too few to show, because fewer than 3 professionals answered." in html
-    assert "<caption>How many people chose each step</caption>" in html
+    assert '<caption class="visually-hidden">How many people chose each step</caption>' in html
+    assert '<p class="table-caption" aria-hidden="true">How many people chose each step</p>' in html
     assert '<th scope="row">5. We have some say, but not an equal say (engaging)</th>' in html
     assert "Everyone: 1 of 3." in html  # on the ladder picture, beside step 5
     assert "You said: <strong>step 4, We are asked, but others decide (consulting)" in html
