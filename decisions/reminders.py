@@ -172,6 +172,14 @@ def vote_recorded(vote_id: int) -> None:
 
 # --- The words -------------------------------------------------------------
 
+# The results that answer the question (a tie, or too few votes, do not).
+DECIDED = {
+    Decision.Result.PASSED,
+    Decision.Result.NOT_PASSED,
+    Decision.Result.BLOCKED,
+    Decision.Result.CHOSEN,
+}
+
 RESULT_WORDS = {
     Decision.Result.PASSED: ("The proposal passed.", "Most people agreed.\nIt will go ahead."),
     Decision.Result.NOT_PASSED: (
@@ -352,6 +360,9 @@ def _result_context(decision: Decision, helpers, *, now: datetime) -> dict:
     closed = (decision.closed_at or now).astimezone(decision.project.tzinfo)
     return {
         **_common(decision, helpers, now=now),
+        # Whether there is an answer to tell: the easy-words email says "See
+        # what we decided" only then (never over "we have no answer yet").
+        "decided": decision.result in DECIDED and not votes_hidden(decision),
         "result_words": standard,
         "easy_result_words": easy,
         "voted": tally.get("voted"),

@@ -179,7 +179,7 @@ def test_the_example_of_email_md(db, django_capture_on_commit_callbacks, mailout
     assert lines[3].startswith(f"Vote on “{TITLE}”: https://coproduce.example.org/projects/")
     assert lines[-1].startswith("Change or stop these emails: https://coproduce.example.org/")
     easy = sent["easy_words@example.org"]
-    assert easy.subject == f"Please vote by tomorrow - {PROJECT_NAME}"
+    assert easy.subject == f"Please vote by tomorrow: {TITLE} - {PROJECT_NAME}"
     easy_lines = [line for line in easy.body.splitlines() if line.strip()]
     # As in docs/email-rules.md: what it is about, in the proposer's easy words, first.
     assert easy_lines[:7] == [
