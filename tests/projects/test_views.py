@@ -559,7 +559,7 @@ def test_project_edit_bad_input(world, client_as, data, message, kept):
     response = client_as("facilitator").post(_url(world, "edit"), data)
     assert response.status_code == OK
     html = response.content.decode()
-    assert "<title>Error: Change the project details - Coproduce</title>" in html
+    assert f"<title>Error: Change the details of {world.project.name} - Coproduce</title>" in html
     assert message in html
     assert kept in html
     assert Project.objects.get(pk=world.project.pk).name == PROJECT_NAME
@@ -942,7 +942,7 @@ def test_a_forged_or_stale_stage_to_move_on_from_moves_nothing(world, client_as,
     )
     assert response.status_code == OK
     html = response.content.decode()
-    assert "<title>Error: Move to the next stage - Coproduce</title>" in html
+    assert f"<title>Error: Move {world.project.name} to the next stage - Coproduce</title>" in html
     assert "This page was out of date." in html
     assert f'name="from_stage" value="{world.stages[0].pk}"' in html
     assert _current_position(world) == 0
