@@ -109,6 +109,10 @@ class ProjectCreateForm(ProjectForm):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        # With only one organisation, the question is answered already.
+        only = list(organisations[:2])
+        if len(only) == 1:
+            self.fields["organisation"].initial = only[0].pk
         self.order_fields(["organisation", *ProjectForm.Meta.fields, "creator_label"])
 
 

@@ -273,6 +273,22 @@ def test_a_manager_starts_a_project_in_an_organisation_they_manage(world, client
     assert membership.is_facilitator
 
 
+def test_the_organisation_is_chosen_already_when_the_manager_has_only_one(world, client_as):
+    client = client_as("manager")
+    checked = f'value="{world.organisation.pk}" id="id_organisation_0" checked'
+    assert checked in client.get(reverse("projects:create")).content.decode()
+    # With two, the manager chooses.
+    second = OrganisationFactory(name="Hillside Trust")
+    second.managers.add(world.users["manager"])
+    assert (
+        " checked"
+        not in client.get(reverse("projects:create"))
+        .content.decode()
+        .split('name="organisation"', 1)[1]
+        .split("</fieldset>", 1)[0]
+    )
+
+
 def test_a_manager_cannot_start_a_project_for_another_organisation(world, client_as):
     other = OrganisationFactory()
     response = client_as("manager").post(
