@@ -17,9 +17,11 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.timezone import now
 
+from coproduce.timezones import timezone_choices
+
 
 def _timezone_choices():
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+    return timezone_choices()
 
 
 def site_time_zone() -> str:
