@@ -368,8 +368,11 @@ def test_the_attack_closing_early_after_one_vote_shows_nothing(
     assert row["Votes of participants"].startswith("Not shown")
     assert row["Members who voted"] == "1"
 
-    results = [message for message in mailoutbox if "result" in message.subject.lower()]
-    results += [message for message in mailoutbox if "we decided" in message.subject.lower()]
+    results = [
+        message
+        for message in mailoutbox
+        if message.extra_headers.get("X-Coproduce-Kind") == "result"
+    ]
     assert {message.to[0] for message in results} >= {
         world.participant.user.email,
         world.professional.user.email,
