@@ -1,10 +1,9 @@
 """Forms for the profile page (access needs, strengths, reminder choices),
 the email preferences page reached from an email, and display settings."""
 
-import zoneinfo
-
 from django import forms
 
+from coproduce.timezones import timezone_choices
 from participants.models import User
 from participants.reminders.registry import choices_to_turn_off
 
@@ -17,10 +16,6 @@ WEEKDAYS = [
     (5, "Saturday"),
     (6, "Sunday"),
 ]
-
-
-def timezone_choices():
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
 class ReminderPreferencesForm(forms.Form):
@@ -161,11 +156,19 @@ class DisplayPreferencesForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a text size", "invalid_choice": "Choose a text size"},
     )
-    high_contrast = forms.BooleanField(
-        label="High contrast: black text on a white background with thicker lines",
+    contrast = forms.ChoiceField(
+        label="Contrast",
+        choices=User.Contrast.choices,
+        widget=forms.RadioSelect,
+        help_text="High contrast also makes lines thicker.",
+        # Not sent (as a page from before this choice did not): standard.
         required=False,
+        error_messages={"invalid_choice": "Choose a contrast"},
     )
     reduced_motion = forms.BooleanField(
         label="Reduce motion: no animations or smooth scrolling",
         required=False,
     )
+
+    def clean_contrast(self) -> str:
+        return self.cleaned_data.get("contrast") or User.Contrast.STANDARD

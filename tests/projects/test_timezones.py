@@ -67,3 +67,11 @@ def test_starting_a_project_offers_the_grouped_places(world, client_as):
     assert response.status_code == 200
     assert "Choose a time zone from the list" in response.content.decode()
     assert not Project.objects.filter(name="Nowhere").exists()
+
+
+def test_a_member_chooses_their_time_zone_from_the_same_places(world, client_as):
+    html = client_as("participant").get(reverse("participants:profile")).content.decode()
+    assert '<optgroup label="The Americas">' in html
+    assert ">London (UK time)</option>" in html
+    assert "Factory" not in html
+    assert "W-SU" not in html
