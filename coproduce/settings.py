@@ -9,7 +9,8 @@ and the console. Each variable is described in README.md.
 import os
 import sys
 import zoneinfo
-from datetime import time
+from datetime import date, time
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -77,6 +78,17 @@ def env_daytime(name: str, default: str) -> tuple[time, time] | None:
             f"or always, not {env(name)!r}"
         )
     return start, end
+
+
+def env_date(name: str, default: str) -> date:
+    """A date written as the ISO standard has it: 2026-12-01."""
+    value = env(name, default)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a date such as 2026-12-01 (year-month-day), not {value!r}"
+        ) from None
 
 
 def require(name: str, value: str, why: str) -> None:
@@ -424,6 +436,33 @@ BEAT_SILENT_AFTER_SECONDS = max(5 * COPRODUCE_BEAT_SECONDS, 60)
 # When reminders that are not urgent may be sent, in each member's own time
 # zone (None: at any hour, as `make run` does so a newcomer sees them).
 COPRODUCE_DAYTIME = env_daytime("COPRODUCE_DAYTIME", "always" if DEBUG else "08:00-20:00")
+
+# The accessibility statement (templates/pages/accessibility.html): who runs
+# this site, how people reach them about accessibility and how soon they
+# answer, and when the site was last tested and the statement reviewed. Each
+# organisation that hosts Coproduce publishes its own.
+COPRODUCE_SITE_OPERATOR = env("COPRODUCE_SITE_OPERATOR", "the organisation that runs this site")
+COPRODUCE_ACCESSIBILITY_CONTACT_EMAIL = env(
+    "COPRODUCE_ACCESSIBILITY_CONTACT_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1]
+)
+if "@" not in COPRODUCE_ACCESSIBILITY_CONTACT_EMAIL or " " in COPRODUCE_ACCESSIBILITY_CONTACT_EMAIL:
+    raise ImproperlyConfigured(
+        "COPRODUCE_ACCESSIBILITY_CONTACT_EMAIL must be an email address such as "
+        f"access@example.org, not {COPRODUCE_ACCESSIBILITY_CONTACT_EMAIL!r}"
+    )
+COPRODUCE_ACCESSIBILITY_CONTACT_PHONE = env("COPRODUCE_ACCESSIBILITY_CONTACT_PHONE")
+COPRODUCE_ACCESSIBILITY_REPLY_DAYS = env_int("COPRODUCE_ACCESSIBILITY_REPLY_DAYS", 5)
+if not 1 <= COPRODUCE_ACCESSIBILITY_REPLY_DAYS <= 60:
+    raise ImproperlyConfigured(
+        "COPRODUCE_ACCESSIBILITY_REPLY_DAYS must be from 1 to 60 working days, "
+        f"not {COPRODUCE_ACCESSIBILITY_REPLY_DAYS}"
+    )
+# The defaults: the day this version of Coproduce was last tested, and its
+# statement reviewed, by its makers.
+COPRODUCE_ACCESSIBILITY_LAST_TESTED = env_date("COPRODUCE_ACCESSIBILITY_LAST_TESTED", "2026-12-01")
+COPRODUCE_ACCESSIBILITY_STATEMENT_REVIEWED = env_date(
+    "COPRODUCE_ACCESSIBILITY_STATEMENT_REVIEWED", "2026-12-01"
+)
 
 LANGUAGE_CODE = "en-gb"
 # The site's own time zone (the admin, logs, new projects' default); each

@@ -1,7 +1,6 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from coproduce import views
 
@@ -16,11 +15,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path(
-        "accessibility/",
-        TemplateView.as_view(template_name="pages/accessibility.html"),
-        name="accessibility",
-    ),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("", include("participants.urls")),
     path("", include("decisions.urls")),
     path("", include("projects.urls")),

@@ -10,8 +10,16 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponseServerError, JsonResponse, QueryDict
+from django.http import (
+    HttpRequest,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+    QueryDict,
+)
+from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -124,6 +132,36 @@ def healthz(request):
     if settings.DEBUG:
         body["debug"] = True
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+# --- pages of the whole site ------------------------------------------------------
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links to: send them
+    to the SVG icon that every page links to (static/favicon.svg)."""
+    response = HttpResponseRedirect(static("favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_safe
+def accessibility_statement(request):
+    """The accessibility statement, with the parts each organisation that
+    runs Coproduce fills in from its settings (README, "Configuration")."""
+    return render(
+        request,
+        "pages/accessibility.html",
+        {
+            "operator": settings.COPRODUCE_SITE_OPERATOR,
+            "contact_email": settings.COPRODUCE_ACCESSIBILITY_CONTACT_EMAIL,
+            "contact_phone": settings.COPRODUCE_ACCESSIBILITY_CONTACT_PHONE,
+            "reply_days": settings.COPRODUCE_ACCESSIBILITY_REPLY_DAYS,
+            "last_tested": settings.COPRODUCE_ACCESSIBILITY_LAST_TESTED,
+            "reviewed": settings.COPRODUCE_ACCESSIBILITY_STATEMENT_REVIEWED,
+        },
+    )
 
 
 def server_error(request):
