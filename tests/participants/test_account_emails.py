@@ -3,6 +3,8 @@ accounts, notices of changes to an account) follow docs/email-rules.md too:
 sent through the real pages where a test can reach them, and rendered
 directly for the rest."""
 
+import re
+
 import pytest
 from allauth.account.adapter import get_adapter
 from allauth.core import context as allauth_context
@@ -123,3 +125,39 @@ def test_plain_text_members_get_account_emails_in_plain_text(client, db):
     (message,) = mail.outbox
     assert message.alternatives == []
     assert "Choose a new password for Coproduce: http" in message.body
+
+
+def test_the_sign_in_code_stands_on_its_own_large_in_both_parts(client, db):
+    """The code is what the reader came for: in the HTML part alone in its
+    own paragraph, large, spaced and framed (not bold: docs/email-rules.md
+    rule 9), after a line that says what it is; in the plain text on its own
+    line, with a blank line before and after."""
+    UserFactory(email="aisha@example.org", reminder_format="standard")
+    client.post(reverse("account_request_login_code"), {"email": "aisha@example.org"})
+    (message,) = mail.outbox
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", message.body, re.M).group(1)
+
+    lines = message.body.splitlines()
+    at = lines.index(code)
+    assert lines[at - 2 : at + 3] == [
+        "Your sign-in code is:",
+        "",
+        code,
+        "",
+        "Type this code on the sign-in page.",
+    ]
+
+    document = html_part(message)
+    paragraph = re.search(r'<p style="([^"]*)"><span style="([^"]*)">([^<]*)</span></p>', document)
+    assert paragraph, document
+    style, frame, shown = paragraph.groups()
+    assert shown == code
+    for rule in ("font-size:32px", "letter-spacing:4px", "monospace", "text-align:left"):
+        assert rule in style
+    assert "border:3px solid #0b0c0c" in frame
+    before = document[: paragraph.start()].rstrip()
+    assert before.endswith("Your sign-in code is:</p>")
+    assert document.count(code) == 1
+    assert not check_email(
+        message, reminder_format="standard", project_name="Coproduce", action_link=False
+    )
