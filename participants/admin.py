@@ -47,7 +47,7 @@ class UserChangeAdminForm(UserChangeForm):
         fields = "__all__"
 
 
-_DISPLAY = ("Display", {"fields": ["text_size", "high_contrast", "reduced_motion"]})
+_DISPLAY = ("Display", {"fields": ["text_size", "contrast", "reduced_motion"]})
 _REMINDERS = (
     "Reminder emails",
     {

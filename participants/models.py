@@ -49,6 +49,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         LARGE = "large", "Large"
         LARGEST = "largest", "Largest"
 
+    class Contrast(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        HIGH = "high", "High contrast: black text on a white background"
+        DARK = "dark", "High contrast: white text on a black background"
+
     class ReminderFormat(models.TextChoices):
         STANDARD = "standard", "Standard email"
         PLAIN_TEXT = "plain_text", "Plain text only"
@@ -87,7 +92,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     # Display preferences, applied by the server to every page.
     text_size = models.CharField(max_length=10, choices=TextSize.choices, default=TextSize.STANDARD)
-    high_contrast = models.BooleanField(default=False)
+    contrast = models.CharField(max_length=10, choices=Contrast.choices, default=Contrast.STANDARD)
     reduced_motion = models.BooleanField(default=False)
 
     # About the person: for facilitators of their projects to plan around.

@@ -47,20 +47,20 @@ def person_get_or_create(*, email: str, display_name: str, is_staff: bool = Fals
 
 
 @transaction.atomic
-def display_preferences_save(*, request, text_size: str, high_contrast: bool, reduced_motion: bool):
+def display_preferences_save(*, request, text_size: str, contrast: str, reduced_motion: bool):
     """Keep display preferences on the member's account, or in the session of
     someone who is not signed in."""
     user = request.user
     if user.is_authenticated:
         user.text_size = text_size
-        user.high_contrast = high_contrast
+        user.contrast = contrast
         user.reduced_motion = reduced_motion
         user.full_clean(exclude=["password"])
-        user.save(update_fields=["text_size", "high_contrast", "reduced_motion"])
+        user.save(update_fields=["text_size", "contrast", "reduced_motion"])
     else:
         request.session[SESSION_KEY] = {
             "text_size": text_size,
-            "high_contrast": high_contrast,
+            "contrast": contrast,
             "reduced_motion": reduced_motion,
         }
 

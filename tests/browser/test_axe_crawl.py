@@ -82,29 +82,35 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
     assert not problems, f"{len(problems)} problems as {role}:\n\n" + "\n\n".join(problems)
 
 
+@pytest.mark.parametrize(
+    ("contrast", "contrast_class"), [("high", "high-contrast"), ("dark", "dark-contrast")]
+)
 @pytest.mark.parametrize("role", ["signed out", "participant"])
 def test_pages_pass_axe_with_the_largest_text_and_high_contrast(
-    role, demo, sign_in, new_context, base_url
+    role, contrast, contrast_class, demo, sign_in, new_context, base_url
 ):
     """The display settings change colours, borders and sizes on every page:
-    check the pages again as someone who chose them sees them."""
+    check the pages again as someone who chose them sees them, with each
+    high contrast (black on white, and white on black)."""
     context = new_context()
     if role != "signed out":
         sign_in(context, role)
     page = context.new_page()
     page.goto(reverse("participants:display"))
     page.locator("input[name=text_size][value=largest]").check()
-    page.locator("input[name=high_contrast]").check()
+    page.locator(f"input[name=contrast][value={contrast}]").check()
     page.locator("input[name=reduced_motion]").check()
     page.get_by_role("button", name="Save display settings").click()
-    expect(page.locator("html")).to_have_class(re.compile(r"\btext-largest\b.*\bhigh-contrast\b"))
+    expect(page.locator("html")).to_have_class(
+        re.compile(rf"\btext-largest\b.*\b{contrast_class}\b")
+    )
 
     violations: list[str] = []
     result = crawl(
         page,
         base_url,
         lambda page, label: violations.extend(
-            axe_violations(page, f"{label} (largest, high contrast)")
+            axe_violations(page, f"{label} (largest, {contrast_class})")
         ),
         max_pages=30,
     )

@@ -339,7 +339,7 @@ def test_display_settings_work_without_javascript(role, demo, sign_in, new_conte
     page = context.new_page()
     page.goto(reverse("participants:display"))
     page.locator("input[name=text_size][value=largest]").check()
-    page.locator("input[name=high_contrast]").check()
+    page.locator("input[name=contrast][value=high]").check()
     page.get_by_role("button", name="Save display settings").click()
     expect(page.locator("html")).to_have_class(re.compile(r"\btext-largest\b"))
     expect(page.locator("html")).to_have_class(re.compile(r"\bhigh-contrast\b"))

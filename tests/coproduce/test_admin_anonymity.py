@@ -239,6 +239,7 @@ def test_a_superuser_changing_a_person_leaves_their_access_needs_alone(world):
         "display_name": "Pat Renamed",
         "is_active": "on",
         "text_size": member.text_size,
+        "contrast": member.contrast,
         "reminder_format": member.reminder_format,
         "reminder_timing": member.reminder_timing,
         "digest_time": "09:00",

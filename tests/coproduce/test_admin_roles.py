@@ -287,6 +287,7 @@ def test_only_a_superuser_changes_accounts_flags_and_permissions(world, role):
         "is_staff": "on",
         "is_superuser": "on",
         "text_size": person.text_size,
+        "contrast": person.contrast,
         "reminder_format": person.reminder_format,
         "reminder_timing": person.reminder_timing,
         "digest_time": "09:00",

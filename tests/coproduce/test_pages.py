@@ -57,7 +57,7 @@ def test_server_error_gets_the_accessible_500_page(client, db, settings):
 
 
 def test_the_500_page_keeps_the_members_display_settings(client, user, settings):
-    user.text_size, user.high_contrast = "largest", True
+    user.text_size, user.contrast = "largest", "high"
     user.save()
     client.force_login(user)
     html = _get_a_server_error(client, settings)
@@ -88,7 +88,7 @@ def test_every_page_has_a_strict_content_security_policy(client, db):
 def test_display_preferences_apply_to_every_page_for_a_visitor(client, db):
     response = client.post(
         "/settings/display/",
-        {"text_size": "largest", "high_contrast": "on", "reduced_motion": "on"},
+        {"text_size": "largest", "contrast": "high", "reduced_motion": "on"},
     )
     assert response.status_code == HTTPStatus.FOUND
     html = client.get("/accessibility/").content.decode()
@@ -99,18 +99,62 @@ def test_display_preferences_are_kept_on_the_members_account(client, user):
     client.force_login(user)
     client.post("/settings/display/", {"text_size": "large"})
     user.refresh_from_db()
-    assert (user.text_size, user.high_contrast, user.reduced_motion) == ("large", False, False)
+    assert (user.text_size, user.contrast, user.reduced_motion) == ("large", "standard", False)
     assert 'class="text-large"' in client.get("/").content.decode()
 
 
 def test_bad_display_preferences_get_the_error_summary_and_keep_the_input(client, db):
-    response = client.post("/settings/display/", {"text_size": "enormous", "high_contrast": "on"})
+    response = client.post("/settings/display/", {"text_size": "enormous", "contrast": "dark"})
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
     assert "<title>Error: Display settings - Coproduce</title>" in html
     assert 'class="error-summary"' in html
     assert '<a href="#id_text_size_0">Choose a text size</a>' in html
-    assert 'name="high_contrast" id="id_high_contrast" checked' in html
+    assert 'name="contrast" value="dark" id="id_contrast_2" checked' in html
+
+
+@pytest.mark.parametrize(
+    ("contrast", "classes"),
+    [
+        ("standard", "text-standard"),
+        ("high", "text-standard high-contrast"),
+        ("dark", "text-standard dark-contrast"),
+    ],
+)
+def test_each_contrast_puts_its_class_on_every_page(client, user, contrast, classes):
+    client.force_login(user)
+    response = client.post("/settings/display/", {"text_size": "standard", "contrast": contrast})
+    assert response.status_code == HTTPStatus.FOUND
+    user.refresh_from_db()
+    assert user.contrast == contrast
+    for path in ("/", "/accessibility/", "/settings/display/"):
+        assert f'<html lang="en-GB" class="{classes}">' in client.get(path).content.decode()
+    html = client.get("/settings/display/").content.decode()
+    assert f'name="contrast" value="{contrast}"' in html
+    assert "High contrast: white text on a black background" in html
+
+
+def test_a_visitors_dark_contrast_is_kept_in_the_session(client, db):
+    client.post("/settings/display/", {"text_size": "large", "contrast": "dark"})
+    html = client.get("/accounts/login/").content.decode()
+    assert '<html lang="en-GB" class="text-large dark-contrast">' in html
+
+
+def test_a_session_from_before_the_contrast_choice_keeps_high_contrast(client, db):
+    session = client.session
+    session["display_preferences"] = {"text_size": "large", "high_contrast": True}
+    session.save()
+    html = client.get("/accounts/login/").content.decode()
+    assert '<html lang="en-GB" class="text-large high-contrast">' in html
+
+
+def test_a_contrast_that_is_not_a_choice_is_an_error(client, user):
+    client.force_login(user)
+    response = client.post("/settings/display/", {"text_size": "large", "contrast": "neon"})
+    assert response.status_code == HTTPStatus.OK
+    assert '<a href="#id_contrast_0">Choose a contrast</a>' in response.content.decode()
+    user.refresh_from_db()
+    assert user.contrast == "standard"
 
 
 def test_a_saved_change_is_confirmed_in_a_success_banner(client, db):

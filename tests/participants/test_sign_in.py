@@ -269,12 +269,12 @@ def _choose_display_settings(client, **chosen):
 
 
 def test_display_settings_chosen_before_signing_in_go_to_a_new_account(client, member):
-    _choose_display_settings(client, text_size="largest", high_contrast="on")
+    _choose_display_settings(client, text_size="largest", contrast="high")
     client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
     member.refresh_from_db()
-    assert (member.text_size, member.high_contrast, member.reduced_motion) == (
+    assert (member.text_size, member.contrast, member.reduced_motion) == (
         "largest",
-        True,
+        "high",
         False,
     )
     assert 'class="text-largest high-contrast"' in page(client.get(reverse("home")))
@@ -291,11 +291,11 @@ def test_an_accounts_own_display_settings_win_when_signing_in(client, member):
 
 
 def test_signing_in_with_no_display_settings_chosen_changes_nothing(client, member):
-    member.high_contrast = True
+    member.contrast = "dark"
     member.save()
     client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
     member.refresh_from_db()
-    assert (member.text_size, member.high_contrast) == ("standard", True)
+    assert (member.text_size, member.contrast) == ("standard", "dark")
 
 
 def test_display_settings_stay_with_the_browser_after_signing_out(client, member):
