@@ -197,7 +197,10 @@ class DecisionProposeForm(DecisionWordsForm):
         error_messages={"required": "Enter the closing time"},
     )
     quorum_percent = forms.IntegerField(
-        label="Quorum: the share of members who must vote for the result to count",
+        label=(
+            "How many must vote (quorum): the share of members who must vote "
+            "for the result to count"
+        ),
         min_value=0,
         max_value=100,
         initial=50,
@@ -211,14 +214,14 @@ class DecisionProposeForm(DecisionWordsForm):
         },
     )
     pass_rule = forms.ChoiceField(
-        label="How does a consent proposal pass?",
+        label="How does a proposal to agree to or not (consent) pass?",
         choices=Decision.PassRule.choices,
         initial=Decision.PassRule.MORE_AGREE_NO_BLOCK,
         widget=forms.RadioSelect,
-        help_text="Only for consent proposals.",
+        help_text="Only for proposals to agree to or not (consent).",
         error_messages={
-            "required": "Choose how a consent proposal passes",
-            "invalid_choice": "Choose how a consent proposal passes",
+            "required": "Choose how the proposal passes",
+            "invalid_choice": "Choose how the proposal passes",
         },
     )
     anonymity = forms.ChoiceField(
@@ -365,7 +368,7 @@ class VoteForm(forms.Form):
         self.fields["choice"].label = self.kind.question
         self.fields["reason"].help_text = " ".join(
             [
-                "You must give a reason if you block."
+                "You must give a reason if you say no and stop it (block)."
                 if decision.kind == Decision.Kind.CONSENT
                 else "",
                 "Reasons are shown without names when the vote closes."
@@ -455,7 +458,9 @@ class RecordVoteForm(VoteForm):
         self.fields["choice"].label = "Their vote"
         self.fields["reason"].label = "Their reason"
         self.fields["reason"].help_text = "Write it in their words." + (
-            " A block must have a reason." if self.decision.kind == Decision.Kind.CONSENT else ""
+            " Saying no and stopping it (block) needs a reason."
+            if self.decision.kind == Decision.Kind.CONSENT
+            else ""
         )
         self.fields["assisted"].label = "A supporter helped them (a carer or advocate)"
         self.fields["supporter"].help_text = (

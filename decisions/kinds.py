@@ -187,8 +187,14 @@ class ConsentKind(DecisionKind):
     CHOICES = [
         (Vote.Choice.AGREE, "Agree"),
         (Vote.Choice.DISAGREE, "Disagree"),
-        (Vote.Choice.ABSTAIN, "Abstain: I will go along with what the others decide"),
-        (Vote.Choice.BLOCK, "Block: I have a serious objection and I will explain why"),
+        (
+            Vote.Choice.ABSTAIN,
+            "I do not want to choose (abstain): I will go along with what the others decide",
+        ),
+        (
+            Vote.Choice.BLOCK,
+            "Say no and stop it (block): I have a serious objection and I will explain why",
+        ),
     ]
 
     def vote_choices(self, decision, options):
@@ -215,12 +221,8 @@ class ConsentKind(DecisionKind):
         by_choice = {value: [] for value, _label in self.CHOICES}
         for vote in votes:
             by_choice.setdefault(vote.choice, []).append(vote)
-        short = {
-            Vote.Choice.AGREE: "Agree",
-            Vote.Choice.DISAGREE: "Disagree",
-            Vote.Choice.ABSTAIN: "Abstain",
-            Vote.Choice.BLOCK: "Block",
-        }
+        # The answers in the words of the vote form, without its explanations.
+        short = {value: Vote.Choice(value).label for value, _label in self.CHOICES}
         rows = [self._row(str(value), short[value], by_choice[value]) for value, _ in self.CHOICES]
         agree, disagree, block = (
             len(by_choice[Vote.Choice.AGREE]),
@@ -247,7 +249,7 @@ class ChoiceKind(DecisionKind):
 
     key = Decision.Kind.CHOICE
     question = "Which option do you choose?"
-    ABSTAIN_LABEL = "Abstain: I do not choose"
+    ABSTAIN_LABEL = Vote.Choice.ABSTAIN.label
 
     @staticmethod
     def option_value(option: Option) -> str:
@@ -296,7 +298,7 @@ class ChoiceKind(DecisionKind):
             self._row(f"option-{option.pk}", option.text, by_option[option.pk])
             for option in options
         ]
-        rows.append(self._row(str(Vote.Choice.ABSTAIN), "Abstain", abstained))
+        rows.append(self._row(str(Vote.Choice.ABSTAIN), self.ABSTAIN_LABEL, abstained))
         most = max((len(by_option[option.pk]) for option in options), default=0)
         if most == 0:
             return rows, Decision.Result.NOT_PASSED, None

@@ -33,7 +33,7 @@ class DecisionQuerySet(models.QuerySet):
 
 class Decision(models.Model):
     class Kind(models.TextChoices):
-        CONSENT = "consent", "Consent proposal: agree, disagree, abstain or block"
+        CONSENT = "consent", "A proposal to agree to or not (consent)"
         CHOICE = "choice", "Choose between options"
 
     class Status(models.TextChoices):
@@ -41,9 +41,18 @@ class Decision(models.Model):
         CLOSED = "closed", "Closed"
 
     class PassRule(models.TextChoices):
-        MORE_AGREE_NO_BLOCK = "more_agree_no_block", "More agree than disagree, and nobody blocks"
-        MORE_AGREE = "more_agree", "More agree than disagree (a block counts as disagree)"
-        TWO_THIRDS_NO_BLOCK = "two_thirds_no_block", "Two thirds agree, and nobody blocks"
+        MORE_AGREE_NO_BLOCK = (
+            "more_agree_no_block",
+            "More agree than disagree, and nobody says no and stops it (block)",
+        )
+        MORE_AGREE = (
+            "more_agree",
+            "More agree than disagree. Saying no and stopping it (block) counts as disagree",
+        )
+        TWO_THIRDS_NO_BLOCK = (
+            "two_thirds_no_block",
+            "Two thirds agree, and nobody says no and stops it (block)",
+        )
 
     class Result(models.TextChoices):
         PASSED = "passed", "Passed"
@@ -184,8 +193,8 @@ class Vote(models.Model):
     class Choice(models.TextChoices):
         AGREE = "agree", "Agree"
         DISAGREE = "disagree", "Disagree"
-        ABSTAIN = "abstain", "Abstain"
-        BLOCK = "block", "Block"
+        ABSTAIN = "abstain", "I do not want to choose (abstain)"
+        BLOCK = "block", "Say no and stop it (block)"
         OPTION = "option", "Option"
 
     class Channel(models.TextChoices):

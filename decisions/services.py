@@ -630,7 +630,9 @@ def _clean_options(kind: str, options: Sequence[str]) -> list[str]:
     texts = [text.strip() for text in options if text and text.strip()]
     if kind != Decision.Kind.CHOICE:
         if texts:
-            raise ValidationError("A consent proposal has no options: leave them empty")
+            raise ValidationError(
+                "A proposal to agree to or not (consent) has no options: leave them empty"
+            )
         return []
     if len(texts) < MIN_OPTIONS:
         raise ValidationError("Write at least 2 options")

@@ -77,9 +77,9 @@ def anonymous(world):
     services.vote_cast(member=yol, decision=choice, choice="option", option=tea)
     services.vote_cast(member=xav, decision=choice, choice="abstain")
     voters = [
-        ("Zebedee Quill", ["Block", "block", "Unsafe ramp", "Friday fish"]),
+        ("Zebedee Quill", ["Say no and stop it (block)", "block", "Unsafe ramp", "Friday fish"]),
         ("Yolanda Marsh", ["Agree", "agree", "Yes to Sundays", "Tuesday tea"]),
-        ("Xavier Nook", ["Disagree", "disagree", "Abstain", "abstain"]),
+        ("Xavier Nook", ["Disagree", "disagree", "I do not want to choose (abstain)", "abstain"]),
     ]
     return consent, choice, voters, (zeb, yol, xav)
 
@@ -129,7 +129,7 @@ def test_a_voter_sees_their_own_vote_but_nobody_elses(client, world, anonymous):
     consent, _choice, voters, (zeb, _yol, _xav) = anonymous
     client.force_login(zeb.user)
     page = client.get(consent.get_absolute_url()).content.decode()
-    assert "Your vote now: <strong>Block</strong>" in page
+    assert "Your vote now: <strong>Say no and stop it (block)</strong>" in page
     assert_no_voter_next_to_their_vote(page, voters[1:], "Zebedee's own page")
 
 

@@ -120,7 +120,7 @@ def test_choice_picks_the_option_with_most_votes(world):
     assert [(row["label"], row["total"]) for row in tally["rows"]] == [
         ("Monday", 1),
         ("Wednesday", 2),
-        ("Abstain", 1),
+        ("I do not want to choose (abstain)", 1),
     ]
 
 

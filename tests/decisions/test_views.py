@@ -261,7 +261,7 @@ def test_bad_proposals_get_the_error_summary_and_keep_the_input(
     response = client.post(_log_url(world, "propose"), data)
     assert response.status_code == OK
     page = _html(response)
-    assert "<title>Error: Propose a decision - Coproduce</title>" in page
+    assert f"<title>Error: Propose a decision in {world.project.name} - Coproduce</title>" in page
     assert 'class="error-summary"' in page
     assert f'<a href="#{field_id}">{message}' in page
     assert 'value="Wednesday 10am"' in page or data["option_2"] != "Wednesday 10am"
@@ -314,7 +314,7 @@ def test_bad_edits_keep_the_input(client, world, decision):
         _url("edit", decision), {"title": "", "description": "New words", "anonymity": "named"}
     )
     page = _html(response)
-    assert "<title>Error: Change the decision - Coproduce</title>" in page
+    assert f"<title>Error: Change the decision “{decision.title}” - Coproduce</title>" in page
     assert '<a href="#id_title">Enter a title</a>' in page
     assert "New words</textarea>" in page
 
@@ -463,7 +463,7 @@ def test_who_has_voted_and_how_many_have_not(client, world, decision):
     recorded_at = Vote.objects.get(member=world.participant).updated_at
     recorded_on = date_and_time_in(recorded_at, "Europe/London")
     assert (
-        "Pat Paterson (participant): <strong>Abstain</strong> "
+        "Pat Paterson (participant): <strong>I do not want to choose (abstain)</strong> "
         f"(recorded by Sam Okafor, by phone, on {recorded_on})" in page
     )
 
@@ -702,7 +702,9 @@ def test_the_csv_export_has_one_row_per_decision_with_tallies(client, world, dec
     assert row["Result"] == "Option chosen"
     assert row["Members who voted"] == "2"
     assert row["Votes for each option"] == "Monday: 0; Friday: 2"
-    assert row["Votes of participants"] == "Monday: 0; Friday: 1; Abstain: 0"
+    assert (
+        row["Votes of participants"] == "Monday: 0; Friday: 1; I do not want to choose (abstain): 0"
+    )
     assert by_title[decision.title]["Status"] == "Open for votes"
     assert by_title[decision.title]["Members who voted"] == ""
 
@@ -1049,3 +1051,46 @@ def test_forged_ids_from_another_decision_or_project_change_nothing(client, worl
     assert response.status_code == NOT_FOUND
     assert not Vote.objects.exists()
     assert not Comment.objects.filter(hidden_at__isnull=False).exists()
+
+
+# Plain words first, the term after (issue 13) --------------------------------------
+
+OLD_WORDS = ("Quorum", "Consent proposal", "consent proposal", ">Abstain", ">Block", "Housekeeping")
+
+
+def test_the_propose_form_says_quorum_and_consent_in_plain_words(client, world):
+    client.force_login(world.participant.user)
+    page = _html(client.get(_log_url(world, "propose")))
+    assert "How many must vote (quorum): the share of members who must vote" in page
+    assert "How does a proposal to agree to or not (consent) pass?" in page
+    assert "A proposal to agree to or not (consent)" in page
+    assert "nobody says no and stops it (block)" in page
+    for old in OLD_WORDS:
+        assert old not in page, old
+
+
+def test_the_vote_form_and_decision_page_put_plain_words_before_the_term(client, world, decision):
+    client.force_login(world.participant.user)
+    page = _html(client.get(decision.get_absolute_url()))
+    assert "<dt>How many must vote (quorum)</dt>" in page
+    assert "A proposal to agree to or not (consent). Stage:" in page
+    assert "I do not want to choose (abstain): I will go along with what the others decide" in page
+    assert "Say no and stop it (block): I have a serious objection and I will explain why" in page
+    assert "You must give a reason if you say no and stop it (block)." in page
+    for old in OLD_WORDS:
+        assert old not in page, old
+
+    client.post(
+        _url("vote", decision),
+        {"vote-choice": "block", "vote-reason": "The ramp is not safe"},
+    )
+    page = _html(client.get(decision.get_absolute_url()))
+    assert "Your vote now: <strong>Say no and stop it (block)</strong>" in page
+
+
+def test_the_members_page_says_what_facilitators_do_without_housekeeping(client, world):
+    client.force_login(world.facilitator.user)
+    page = _html(client.get(reverse("projects:members", args=[world.project.slug])))
+    assert "look after the running of the project" in page
+    assert '<th scope="col">Change facilitators</th>' in page
+    assert "ousekeeping" not in page
