@@ -361,8 +361,7 @@ def ladder_steps(*, own_rung: int | None = None, results: LadderResults | None =
     marks: dict[int, list[str]] = {rung: [] for rung in Rung.values}
     if own_rung:
         marks[own_rung].append("Your answer")
-    rows = dict(results.chart_rows) if results else {}
-    bars = {rung.rung: row for rung, row in rows.items()}
+    bars = {rung.rung: row for rung, row in results.chart_rows} if results else {}
     for group in results.chart_groups if results else []:
         who = "everyone" if group.key == EVERYONE else group.title.lower()
         high = math.ceil(group.median)
