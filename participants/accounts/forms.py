@@ -146,7 +146,10 @@ class LoginForm(AllauthLoginForm):
 class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        plain_email_field(self.fields["email"])
+        # The sign-in page also has the password form's "Email address": a
+        # label of its own tells the two boxes apart for screen readers and
+        # voice control.
+        plain_email_field(self.fields["email"], label="Email address to send the code to")
 
 
 class ConfirmLoginCodeForm(AllauthConfirmLoginCodeForm):

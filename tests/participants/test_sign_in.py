@@ -314,3 +314,11 @@ def test_the_account_page_has_a_sign_out_button(client, member):
     assert f'<form method="post" action="{reverse("account_logout")}">' in html
     client.post(reverse("account_logout"))
     assert signed_in_user_id(client) is None
+
+
+def test_the_two_email_boxes_on_the_sign_in_page_have_different_labels(client, db):
+    html = page(client.get(reverse("account_login")))
+    assert (
+        '<label class="label" for="id_code_email">Email address to send the code to</label>' in html
+    )
+    assert '<label class="label" for="id_login">Email address</label>' in html
