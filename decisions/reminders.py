@@ -42,6 +42,7 @@ from participants.mail.links import absolute_url
 from participants.models import ReminderLog
 from participants.reminders.planning import plan_after_commit
 from participants.reminders.project_kinds import (
+    NO_HELPER,
     facilitators_by_project,
     object_id,
     project_key,
@@ -211,7 +212,7 @@ def _decisions_for(rows) -> dict[int, Decision]:
     )
 
 
-def _common(decision: Decision, helpers: dict[int, str], *, now: datetime) -> dict:
+def _common(decision: Decision, helpers: dict[int, dict], *, now: datetime) -> dict:
     tz = decision.project.tzinfo
     closes = decision.closes_at.astimezone(tz)
     when = relative_day(decision.closes_at, now=now, tz=tz)
@@ -228,7 +229,7 @@ def _common(decision: Decision, helpers: dict[int, str], *, now: datetime) -> di
         "closes_time": time_of_day(closes),
         "closes_date": day_and_date(closes, now=now),
         "closes_when": when,
-        "facilitator_name": helpers.get(decision.project_id, ""),
+        **helpers.get(decision.project_id, NO_HELPER),
     }
 
 
@@ -574,7 +575,7 @@ class ProjectFinishedReminder(ReminderKind):
                     "project_url": absolute_url(project.get_absolute_url()),
                     "decided": count.get("decided", 0),
                     "with_outcome": count.get("with_outcome", 0),
-                    "facilitator_name": helpers.get(pk, ""),
+                    **helpers.get(pk, NO_HELPER),
                 },
                 project_name=project.name,
                 url=url,

@@ -106,7 +106,7 @@ class UserAdmin(ManagedByOrganisation, DjangoUserAdmin):
 
     # Only the member and the facilitators of their projects see these, on
     # the project's pages: never shown here, nor filtered on (?access_needs=).
-    private_fields = ("access_needs", "access_needs_other", "strengths")
+    private_fields = ("access_needs", "access_needs_other", "strengths", "contact_details")
 
     def lookup_allowed(self, lookup, value, request):
         if lookup.split(LOOKUP_SEP)[0] in self.private_fields:

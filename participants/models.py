@@ -103,6 +103,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text="What you are good at or would like to bring to a project.",
     )
+    # How members of their projects can reach them (a phone number, the days
+    # they are in the office); empty when they share nothing.
+    contact_details = models.TextField("how people in your projects can reach you", blank=True)
     timezone = models.CharField(max_length=64, default=site_time_zone)
 
     # How and when they want to be reminded.

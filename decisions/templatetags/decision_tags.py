@@ -9,6 +9,7 @@ from coproduce.queries import count_of
 from decisions.models import Comment, Decision, Vote
 from decisions.next_steps import next_steps as steps_for
 from decisions.results import GROUP_NAMES
+from participants.models import User
 from projects import cached
 from projects.models import Membership
 
@@ -55,9 +56,12 @@ def next_steps(context, project=None):
     every project of theirs, or in ``project`` (with the page's ``access``,
     so a facilitator is asked for every missing outcome). Three queries."""
     access = context.get("access") if project is not None else None
+    user = context["request"].user
     return {
+        # Members who chose easy words see a picture beside each kind of step.
+        "easy_words": user.reminder_format == User.ReminderFormat.EASY_WORDS,
         **steps_for(
-            user=context["request"].user,
+            user=user,
             project=project,
             facilitates=bool(getattr(access, "can_facilitate", False)),
         ),

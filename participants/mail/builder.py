@@ -72,6 +72,7 @@ class ReminderEmailBuilder:
             rendered.subject,
             personal(rendered.text),
             personal(rendered.html) if rendered.html is not None else None,
+            rendered.pictures,
         )
         headers = list_headers(stop, row.kind)
         headers["X-Coproduce-Reminder"] = str(row.pk)
@@ -80,7 +81,8 @@ class ReminderEmailBuilder:
     def _digest_item(self, message, variant: Variant) -> dict:
         """What a digest says about one message: its lines and its link's
         words, from templates/emails/<template>[_easy]_digest.txt and
-        _link.txt, rendered once per batch."""
+        _link.txt (and, in easy words, its picture from _easy_picture.txt),
+        rendered once per batch."""
         key = (id(message), variant.words)
         if key not in self._digest_items:
             prefix = f"emails/{message.template}{variant.words}"
@@ -89,6 +91,12 @@ class ReminderEmailBuilder:
                 "lines": [line.strip() for line in lines.strip().splitlines() if line.strip()],
                 "link_text": one_line(render_to_string(f"{prefix}_link.txt", message.context)),
                 "url": message.url,
+                # Easy words pair each item with its picture (coproduce/pictures.py).
+                "picture": (
+                    one_line(render_to_string(f"{prefix}_picture.txt", message.context))
+                    if variant.words
+                    else ""
+                ),
             }
         return self._digest_items[key]
 

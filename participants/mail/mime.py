@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
 
+from coproduce.pictures import picture, png_bytes
 from participants.mail.rendering import RenderedEmail, one_line
 
 
@@ -28,10 +29,16 @@ def make_message(
     written directly (PreparedEmail), which is many times quicker than
     building it through the email package, and what lets one worker send
     hundreds of reminders a second."""
-    cls = PreparedEmail if to.isascii() else EmailMultiAlternatives
-    message = cls(
-        rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
-    )
+    if rendered.pictures:
+        message = EmailWithPictures(
+            rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
+        )
+        message.pictures = rendered.pictures
+    else:
+        cls = PreparedEmail if to.isascii() else EmailMultiAlternatives
+        message = cls(
+            rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
+        )
     if rendered.html is not None:
         message.attach_alternative(rendered.html, "text/html")
     return message
@@ -76,6 +83,29 @@ def _text_part(text: str, subtype: str) -> str:
         f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
         f"Content-Transfer-Encoding: {encoding}\r\n\r\n{body}"
     )
+
+
+class EmailWithPictures(EmailMultiAlternatives):
+    """An email whose HTML part shows pictures (easy words): each picture's
+    PNG is attached beside the HTML (multipart/related, ``Content-ID``), so
+    it shows in mail programs that block pictures from the internet. Built
+    through Python's email package, as Django builds any email."""
+
+    pictures: tuple[str, ...] = ()
+
+    def message(self, *, policy=email.policy.default):
+        message = super().message(policy=policy)
+        html = message.get_body(preferencelist=("html",))
+        for name in self.pictures:
+            html.add_related(
+                png_bytes(name),
+                maintype="image",
+                subtype="png",
+                cid=f"<{picture(name).content_id}>",
+                disposition="inline",
+                filename=f"{name}.png",
+            )
+        return message
 
 
 class RawMIME:

@@ -32,11 +32,22 @@ def sentence(text) -> str:
     return text
 
 
+# How an email's HTML refers to an attached picture (coproduce/pictures.py).
+PICTURE_REFERENCE = re.compile(r'src="cid:picture-([a-z-]+)@coproduce"')
+
+
 @dataclass(frozen=True)
 class RenderedEmail:
     subject: str
     text: str
     html: str | None
+    # The pictures the HTML shows, to attach to the email.
+    pictures: tuple[str, ...] = ()
+
+
+def pictures_in(html: str | None) -> tuple[str, ...]:
+    """The names of the pictures an email's HTML shows, each once, in order."""
+    return tuple(dict.fromkeys(PICTURE_REFERENCE.findall(html or "")))
 
 
 def render_email(template: str, context: dict, variant: Variant) -> RenderedEmail:
@@ -50,7 +61,7 @@ def render_email(template: str, context: dict, variant: Variant) -> RenderedEmai
     if variant.html:
         html = render_to_string(f"{prefix}_message.html", {**context, "subject": subject})
         html = tidy_html(inline_styles(html, variant))
-    return RenderedEmail(subject, text, html)
+    return RenderedEmail(subject, text, html, pictures_in(html))
 
 
 def list_headers(stop: str, kind: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 
 from coproduce.words import day_and_date
@@ -37,19 +38,27 @@ def project_key(project_id: int) -> str:
     return f"project:{project_id}"
 
 
-def facilitators_by_project(project_ids) -> dict[int, str]:
-    """The name of one facilitator of each project, for "Need help? Ask ...".
-    One query."""
-    names: dict[int, str] = {}
+# What the "Do you need help?" lines say when a project has no facilitator.
+NO_HELPER = {"facilitator_name": "", "facilitator_contact": ""}
+
+
+def facilitators_by_project(project_ids) -> dict[int, dict[str, str]]:
+    """Who members can ask for help in each project, for "Do you need help?
+    Ask ...": one facilitator, one who shares how to reach them (their
+    profile's contact details) if any does. One query."""
+    helpers: dict[int, dict[str, str]] = {}
+    no_contact = ExpressionWrapper(Q(user__contact_details=""), output_field=BooleanField())
     rows = (
         Membership.objects.current()
         .filter(project_id__in=set(project_ids), is_facilitator=True)
-        .order_by("project_id", "joined_at", "pk")
-        .values_list("project_id", "user__display_name")
+        .order_by("project_id", no_contact, "joined_at", "pk")
+        .values_list("project_id", "user__display_name", "user__contact_details")
     )
-    for project_id, name in rows:
-        names.setdefault(project_id, name)
-    return names
+    for project_id, name, contact in rows:
+        helpers.setdefault(
+            project_id, {"facilitator_name": name, "facilitator_contact": contact.strip()}
+        )
+    return helpers
 
 
 def project_url(project: Project) -> str:
@@ -100,7 +109,7 @@ class StageReminder(ReminderKind):
                     "stage_name": stage.name,
                     "stage_aims": stage.aims,
                     "url": url,
-                    "facilitator_name": helpers.get(project_id, ""),
+                    **helpers.get(project_id, NO_HELPER),
                 },
                 project_name=project.name,
                 url=url,

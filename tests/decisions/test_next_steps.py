@@ -177,3 +177,18 @@ def test_decision_pages_carry_the_project_menu(client, world, decision):
         assert f'<a href="{log}" {current}>Decisions</a>' in page, url
     page = _html(client, decision.get_absolute_url())
     assert f'<li aria-current="page">{decision.title}</li>' in page
+
+
+def test_members_who_chose_easy_words_see_a_picture_beside_each_step(client, world, decision):
+    sign_in(client, world.participant.user)
+    assert "beside-picture" not in _steps(_html(client, HOME))
+
+    world.participant.user.reminder_format = "easy_words"
+    world.participant.user.save(update_fields=["reminder_format"])
+
+    steps = _steps(_html(client, HOME))
+    assert '<img class="beside-picture__picture" src="/static/pictures/vote.svg"' in steps
+    assert 'alt="A ballot box"' in steps
+    assert '<img class="beside-picture__picture" src="/static/pictures/ladder.svg"' in steps
+    # The words still say it all.
+    assert "A vote is waiting for you" in steps

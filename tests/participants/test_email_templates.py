@@ -3,6 +3,7 @@
 of docs/email-rules.md that a program can check (tests/participants/email_rules.py)."""
 
 from datetime import timedelta
+from email import message_from_bytes
 
 import pytest
 import time_machine
@@ -22,7 +23,7 @@ from participants.reminders.registry import registered_kinds
 from projects.models import Membership
 from projects.permissions import SYSTEM
 from projects.services import stage_advance
-from tests.factories import StageFactory, UserFactory
+from tests.factories import MembershipFactory, StageFactory, UserFactory
 from tests.participants.email_rules import check_email, html_part, html_to_text, words
 from tests.participants.support import (
     CLOSES,
@@ -270,3 +271,74 @@ def test_an_invitation_in_easy_words_says_how_they_join(
     (message,) = mailoutbox
     assert words in message.body
     assert " ".join(words.split()) in " ".join(html_to_text(html_part(message)).split())
+
+
+def test_easy_words_help_says_how_to_reach_a_facilitator_who_shares_it(
+    db, django_capture_on_commit_callbacks, mailoutbox
+):
+    """ "Ask ..." names the facilitator who shares how to reach them on their
+    profile, and gives those words; a facilitator who shares nothing is only
+    named."""
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        world = build_project(formats=["easy_words"])
+        MembershipFactory(
+            project=world.project,
+            is_facilitator=True,
+            user__display_name="Ravi Shah",
+            user__contact_details="Phone 0117 496 0000\nTuesdays at the day centre",
+        )
+    sent = scenario("closing_soon", world, django_capture_on_commit_callbacks, mailoutbox)
+    easy = sent["easy_words@example.org"]
+    lines = [line for line in easy.body.splitlines() if line.strip()]
+    start = lines.index("Do you need help?")
+    assert lines[start : start + 6] == [
+        "Do you need help?",
+        "Ask Ravi Shah.",
+        "Ravi Shah helps to run the project.",
+        "How to reach Ravi Shah:",
+        "Phone 0117 496 0000",
+        "Tuesdays at the day centre",
+    ]
+    assert ">Tuesdays at the day centre</p>" in html_part(easy)
+
+
+def test_easy_words_help_names_a_facilitator_who_shares_no_contact(
+    db, django_capture_on_commit_callbacks, mailoutbox
+):
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        world = build_project(formats=["easy_words"])
+    sent = scenario("closing_soon", world, django_capture_on_commit_callbacks, mailoutbox)
+    body = sent["easy_words@example.org"].body
+    assert "Ask Sam Okafor." in body
+    assert "How to reach" not in body
+
+
+def test_easy_words_pictures_are_attached_so_they_show_without_the_internet(
+    db, django_capture_on_commit_callbacks, mailoutbox
+):
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        world = build_project(formats=["standard", "easy_words"])
+    sent = scenario("new_decision", world, django_capture_on_commit_callbacks, mailoutbox)
+    raw = sent["easy_words@example.org"].message()
+    pictures = {
+        str(part["Content-ID"]): part
+        for part in raw.walk()
+        if part.get_content_type() == "image/png"
+    }
+    assert sorted(pictures) == [
+        "<picture-clock@coproduce>",
+        "<picture-help@coproduce>",
+        "<picture-talk@coproduce>",
+        "<picture-vote@coproduce>",
+    ]
+    vote = pictures["<picture-vote@coproduce>"].get_content()
+    assert vote.startswith(b"\x89PNG")
+    document = html_part(sent["easy_words@example.org"])
+    assert 'src="cid:picture-vote@coproduce" alt="A ballot box"' in document
+    # Standard words: no pictures, and the quick MIME writer as before.
+    standard = message_from_bytes(sent["standard@example.org"].message().as_bytes())
+    assert [part.get_content_type() for part in standard.walk()] == [
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+    ]
