@@ -17,6 +17,12 @@ from coproduce.pictures import SIZE, picture
 register = template.Library()
 
 
+@register.filter
+def if_easy_words(user, name: str) -> str:
+    """The picture's name if this person chose easy words, else nothing."""
+    return name if getattr(user, "reminder_format", "") == "easy_words" else ""
+
+
 class BesidePictureNode(template.Node):
     def __init__(self, name, nodelist, layout):
         self.name = name

@@ -86,3 +86,16 @@ def test_a_middle_answer_between_two_steps_is_marked_on_the_upper_one(db, client
     )
     assert "Middle answer" not in steps[3]  # step 4
     assert "Your answer" not in " ".join(steps)  # the manager did not answer
+
+
+def test_members_who_chose_easy_words_see_a_ladder_beside_the_question(db, client):
+    world = _world(1)
+    member = world.waiting.user
+    assert "pictures/ladder.svg" not in _page(client, world, member)
+
+    member.reminder_format = "easy_words"
+    member.save(update_fields=["reminder_format"])
+
+    html = _page(client, world, member)
+    assert 'src="/static/pictures/ladder.svg" alt="A ladder"' in html
+    assert "We call this the ladder check." in _text(html)
