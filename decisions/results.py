@@ -202,16 +202,23 @@ def result_summary(decision: Decision) -> str:
         )
         return f"Tied: {names} have {top} votes each, so no option was chosen. {turnout}"
     if decision.kind == Decision.Kind.CHOICE:
-        return f"No option was chosen: everyone who voted abstained. {turnout}"
+        return f"No option was chosen: everyone who voted did not want to choose. {turnout}"
     agree, disagree, block = (
         _count(tally, "agree"),
         _count(tally, "disagree"),
         _count(tally, "block"),
     )
-    counts = f"{agree} agreed, {disagree} disagreed and {_count(tally, 'abstain')} abstained"
+    counts = (
+        f"{agree} agreed, {disagree} disagreed and "
+        f"{_count(tally, 'abstain')} did not want to choose"
+    )
     if result == Decision.Result.BLOCKED:
-        return f"Blocked: {_people(block)} blocked it. {counts}. {turnout}"
-    blocks = "Nobody blocked." if not block else f"{_people(block)} blocked."
+        return f"Blocked: {_people(block)} said no and stopped it. {counts}. {turnout}"
+    blocks = (
+        "Nobody said no and stopped it."
+        if not block
+        else f"{_people(block)} said no and stopped it."
+    )
     label = "Passed" if result == Decision.Result.PASSED else "Not passed"
     return f"{label}: {counts}. {blocks} {turnout}"
 
@@ -251,16 +258,16 @@ CSV_HEADER = [
     "Status",
     "Result",
     "Result in words",
-    "Quorum (%)",
-    "Quorum met",
+    "How many must vote (quorum, %)",
+    "Enough voted (quorum met)",
     "Members who could vote",
     "Members who voted",
     "Participants who voted",
     "Professionals who voted",
     "Agree",
     "Disagree",
-    "Abstain",
-    "Block",
+    "Did not want to choose (abstain)",
+    "Said no and stopped it (block)",
     "Votes for each option",
     "Votes of participants",
     "Votes of professionals",

@@ -122,7 +122,7 @@ def test_no_page_fragment_or_export_shows_who_voted_how(client, world, anonymous
     consent_page = dict(closed_outputs)[f"{consent} page"]
     assert "Zebedee Quill" in consent_page
     assert "Unsafe ramp" in consent_page  # the reason, without a name
-    assert "Blocked: 1 member blocked it." in consent_page
+    assert "Blocked: 1 member said no and stopped it." in consent_page
 
 
 def test_a_voter_sees_their_own_vote_but_nobody_elses(client, world, anonymous):
@@ -363,7 +363,13 @@ def test_the_attack_closing_early_after_one_vote_shows_nothing(
     (row,) = [row for row in _csv_rows(client, world) if row["Title"] == "Move the meeting"]
     assert row["Result"] == "Not decided: too few votes"
     assert row["Result in words"].startswith("Not decided: too few votes to count in secret.")
-    for column in ("Agree", "Disagree", "Abstain", "Block", "Votes for each option"):
+    for column in (
+        "Agree",
+        "Disagree",
+        "Did not want to choose (abstain)",
+        "Said no and stopped it (block)",
+        "Votes for each option",
+    ):
         assert row[column] == "", column
     assert row["Votes of participants"].startswith("Not shown")
     assert row["Members who voted"] == "1"
@@ -406,7 +412,7 @@ def test_with_three_votes_the_counts_and_names_are_shown_after_it_closes(client,
     assert closed.result == Decision.Result.PASSED
     assert closed.tally["votes_hidden"] is False
     page = client.get(decision.get_absolute_url()).content.decode()
-    assert "Passed: 2 agreed, 1 disagreed and 0 abstained." in page
+    assert "Passed: 2 agreed, 1 disagreed and 0 did not want to choose." in page
     assert "Agree: 2 votes" in page
     assert "Priya Shah" in _voters(page)  # who voted, not how
     assert "Sam Okafor" in _voters(page)

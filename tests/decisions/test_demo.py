@@ -24,7 +24,10 @@ def test_demo_decisions_are_real_ones(client, db, settings):
 
     client.force_login(User.objects.get(email="aisha@example.org"))
     page = client.get(closed.get_absolute_url()).content.decode()
-    assert "Passed: 4 agreed, 1 disagreed and 0 abstained. Nobody blocked." in page
+    assert (
+        "Passed: 4 agreed, 1 disagreed and 0 did not want to choose. Nobody said no and stopped it."
+        in page
+    )
     for decision in Decision.objects.filter(project__organisation__slug="riverside-council"):
         assert client.get(decision.get_absolute_url()).status_code == 200
     # The other organisation's project is private to its members and managers.

@@ -575,8 +575,8 @@ def test_closing_early_shows_the_result_with_bars_numbers_and_the_split(client, 
     page = _html(client.get(decision.get_absolute_url()))
     assert "Closed: Passed" in page
     assert (
-        "Passed: 2 agreed, 1 disagreed and 0 abstained. Nobody blocked. 3 of 3 members voted."
-        in page
+        "Passed: 2 agreed, 1 disagreed and 0 did not want to choose. "
+        "Nobody said no and stopped it. 3 of 3 members voted." in page
     )
     assert "Sam Okafor closed the vote early." in page
     assert "We met today" in page
