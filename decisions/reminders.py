@@ -188,8 +188,8 @@ RESULT_WORDS = {
         "Most people did not agree.\nIt will not go ahead.",
     ),
     Decision.Result.BLOCKED: (
-        "The proposal was blocked, so it will not go ahead as it is.",
-        "Someone blocked it.\nThis means it cannot go ahead as it is.",
+        "Someone said no and stopped it (blocked it), so it will not go ahead as it is.",
+        "Someone said no and stopped it.\nIt cannot go ahead as it is.",
     ),
     Decision.Result.TIED: (
         "Two or more options got the same number of votes, so none was chosen.",

@@ -24,7 +24,7 @@ NO_ANSWER = "We have no answer yet"
 STATES = {
     "passed": ("consent", ["agree", "agree", "agree"], False, "Most people agreed."),
     "not passed": ("consent", ["disagree", "disagree", None], False, "Most people did not agree."),
-    "blocked": ("consent", ["agree", "block", None], False, "Someone blocked it."),
+    "blocked": ("consent", ["agree", "block", None], False, "Someone said no and stopped it."),
     "chosen": ("choice", ["Monday", "Monday", None], False, "People chose: Monday."),
     "tied": ("choice", ["Monday", "Friday", None], False, "Two or more choices got the same"),
     "no quorum": ("consent", [None, None, None], False, "Not enough people voted."),
