@@ -7,6 +7,7 @@ entry is documented in README.md.
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from django.conf import settings
 
 import coproduce.broker  # noqa: F401  (registers the safefs:// embedded broker)
@@ -66,5 +67,24 @@ app.conf.beat_schedule = {
     "send-due-digests": {
         "task": "participants.tasks.send_due_digests",
         "schedule": BEAT_SECONDS,
+    },
+    # Once a day, in the quiet of the night (UTC): keep records no longer than
+    # needed (participants.accounts.retention, README "Your data and
+    # privacy"). Expired sessions go, as `manage.py clearsessions` does;
+    # reminders finished with more than COPRODUCE_KEEP_REMINDER_LOGS_DAYS ago
+    # (never those waiting to be sent) and sign-in records older than
+    # COPRODUCE_KEEP_SIGN_INS_DAYS are deleted in batches. Each finds its
+    # rows by age, so a missed night is caught up the next.
+    "clear-expired-sessions": {
+        "task": "participants.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=10),
+    },
+    "delete-old-reminder-logs": {
+        "task": "participants.tasks.delete_old_reminder_logs",
+        "schedule": crontab(hour=3, minute=20),
+    },
+    "delete-old-sign-ins": {
+        "task": "participants.tasks.delete_old_sign_ins",
+        "schedule": crontab(hour=3, minute=30),
     },
 }

@@ -464,6 +464,32 @@ COPRODUCE_ACCESSIBILITY_STATEMENT_REVIEWED = env_date(
     "COPRODUCE_ACCESSIBILITY_STATEMENT_REVIEWED", "2026-12-01"
 )
 
+# The privacy notice (templates/pages/privacy.html) and how long Coproduce
+# keeps records nobody needs for long (participants.accounts.retention, run
+# daily by beat): who people write to about their data (by default, the
+# accessibility contact), sent and finished reminders, and the record of each
+# sign-in (when, and from which browser and internet address).
+COPRODUCE_PRIVACY_CONTACT_EMAIL = env(
+    "COPRODUCE_PRIVACY_CONTACT_EMAIL", COPRODUCE_ACCESSIBILITY_CONTACT_EMAIL
+)
+if "@" not in COPRODUCE_PRIVACY_CONTACT_EMAIL or " " in COPRODUCE_PRIVACY_CONTACT_EMAIL:
+    raise ImproperlyConfigured(
+        "COPRODUCE_PRIVACY_CONTACT_EMAIL must be an email address such as "
+        f"privacy@example.org, not {COPRODUCE_PRIVACY_CONTACT_EMAIL!r}"
+    )
+COPRODUCE_KEEP_REMINDER_LOGS_DAYS = env_int("COPRODUCE_KEEP_REMINDER_LOGS_DAYS", 365)
+if not 30 <= COPRODUCE_KEEP_REMINDER_LOGS_DAYS <= 3650:
+    raise ImproperlyConfigured(
+        "COPRODUCE_KEEP_REMINDER_LOGS_DAYS must be from 30 to 3650 days, "
+        f"not {COPRODUCE_KEEP_REMINDER_LOGS_DAYS}"
+    )
+COPRODUCE_KEEP_SIGN_INS_DAYS = env_int("COPRODUCE_KEEP_SIGN_INS_DAYS", 90)
+if not 1 <= COPRODUCE_KEEP_SIGN_INS_DAYS <= 3650:
+    raise ImproperlyConfigured(
+        "COPRODUCE_KEEP_SIGN_INS_DAYS must be from 1 to 3650 days, "
+        f"not {COPRODUCE_KEEP_SIGN_INS_DAYS}"
+    )
+
 LANGUAGE_CODE = "en-gb"
 # The site's own time zone (the admin, logs, new projects' default); each
 # project keeps its own zone for its dates and reminders.

@@ -164,6 +164,34 @@ def accessibility_statement(request):
     )
 
 
+@require_safe
+def privacy_notice(request):
+    """The privacy notice: what Coproduce keeps about people, why, for how
+    long and who sees it, with the parts each organisation that runs it fills
+    in from its settings (README, "Your data and privacy")."""
+    return render(
+        request,
+        "pages/privacy.html",
+        {
+            "operator": settings.COPRODUCE_SITE_OPERATOR,
+            "contact_email": settings.COPRODUCE_PRIVACY_CONTACT_EMAIL,
+            "contact_phone": settings.COPRODUCE_ACCESSIBILITY_CONTACT_PHONE,
+            "keep_sign_ins": days_in_words(settings.COPRODUCE_KEEP_SIGN_INS_DAYS),
+            "keep_reminder_logs": days_in_words(settings.COPRODUCE_KEEP_REMINDER_LOGS_DAYS),
+            "session_weeks": round(settings.SESSION_COOKIE_AGE / (7 * 24 * 3600)),
+        },
+    )
+
+
+def days_in_words(days: int) -> str:
+    """A number of days as people say it: "1 day", "90 days", "1 year",
+    "2 years"."""
+    if days % 365 == 0:
+        years = days // 365
+        return f"{years} year{'s' if years != 1 else ''}"
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
 def server_error(request):
     """The 500 page, in the viewer's display settings when they can still be
     read (the error may be that the database is down: then the standard

@@ -6,12 +6,14 @@ class ParticipantsConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
         from django.utils.module_loading import autodiscover_modules
 
         from participants import (
             receivers,
             tasks,  # noqa: F401  (registers the tasks queued by name)
         )
+        from participants.accounts import signins
         from participants.reminders import project_kinds  # noqa: F401  (registers its kinds)
         from projects import signals
 
@@ -24,3 +26,5 @@ class ParticipantsConfig(AppConfig):
         signals.member_joined.connect(
             receivers.on_member_joined, dispatch_uid="participants.member_joined"
         )
+        # Each sign-in is recorded for the member's "Your data".
+        user_logged_in.connect(signins.on_user_logged_in, dispatch_uid="participants.sign_in")

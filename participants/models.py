@@ -365,3 +365,30 @@ class PlanningRequest(models.Model):
 
     def __str__(self):
         return f"{self.event} {self.args}"
+
+
+class SignIn(models.Model):
+    """One time someone signed in: when, and from which browser and internet
+    address, so they can see in "Your data" whether every sign-in was them.
+    Recorded on Django's user_logged_in signal (participants.accounts.signins)
+    and deleted after COPRODUCE_KEEP_SIGN_INS_DAYS by beat
+    (participants.accounts.retention), or with the account."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_ins"
+    )
+    signed_in_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField("internet address", null=True, blank=True)
+    user_agent = models.CharField("browser", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-signed_in_at", "-pk"]
+        verbose_name = "sign-in"
+        indexes = [
+            # A member's newest sign-ins, and the oldest ones for retention.
+            models.Index(fields=["user", "-signed_in_at"], name="sign_in_user_recent"),
+            models.Index(fields=["signed_in_at"], name="sign_in_age"),
+        ]
+
+    def __str__(self):
+        return f"Sign-in at {self.signed_in_at:%Y-%m-%d %H:%M}"

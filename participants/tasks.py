@@ -18,6 +18,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
+from participants.accounts import retention
 from participants.reminders import digests, planning, sending
 
 logger = logging.getLogger(__name__)
@@ -102,3 +103,32 @@ def plan_missed_reminders() -> int:
     if planned:
         logger.warning("Planned the reminders of %s change(s) missed after commit", planned)
     return planned
+
+
+# Keeping records no longer than needed (participants.accounts.retention):
+# beat runs these once a day.
+
+
+@shared_task(ignore_result=True)
+def clear_expired_sessions() -> None:
+    """Remove sessions whose time is up, as ``manage.py clearsessions`` does."""
+    retention.clear_expired_sessions()
+
+
+@shared_task(ignore_result=True)
+def delete_old_reminder_logs() -> int:
+    """Delete reminders sent or finished with more than
+    COPRODUCE_KEEP_REMINDER_LOGS_DAYS ago; never those waiting to be sent."""
+    deleted = retention.delete_old_reminder_logs()
+    if deleted:
+        logger.info("Deleted %s old reminder record(s)", deleted)
+    return deleted
+
+
+@shared_task(ignore_result=True)
+def delete_old_sign_ins() -> int:
+    """Delete sign-in records older than COPRODUCE_KEEP_SIGN_INS_DAYS."""
+    deleted = retention.delete_old_sign_ins()
+    if deleted:
+        logger.info("Deleted %s old sign-in record(s)", deleted)
+    return deleted

@@ -10,6 +10,14 @@ app_name = "participants"
 urlpatterns = [
     path("settings/display/", profile_views.display_preferences, name="display"),
     path("account/", account_views.account, name="account"),
+    # A member's own data and their account's deletion (no user id: only their own).
+    path("account/your-data/", account_views.your_data, name="your_data"),
+    path(
+        "account/your-data/download/",
+        account_views.your_data_download,
+        name="your_data_download",
+    ),
+    path("account/delete/", account_views.delete, name="account_delete"),
     # People, invitations and emails (issue 5 and the invitations of issue 3).
     path("profile/", profile_views.profile, name="profile"),
     path(

@@ -295,3 +295,14 @@ class DisplayNameForm(forms.Form):
         error_messages=NAME_ERRORS,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting an account: a box to tick, so nobody does it by accident."""
+
+    understood = forms.BooleanField(
+        label="I understand that deleting my account cannot be undone",
+        error_messages={
+            "required": "Tick the box to say you understand that this cannot be undone"
+        },
+    )

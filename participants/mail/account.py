@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import escape
 
-from participants.mail.links import STOP_ALL, preferences_url, stop_url
-from participants.mail.rendering import list_headers, tidy_html, tidy_text
+from participants.mail.links import STOP_ALL, absolute_url, preferences_url, stop_url
+from participants.mail.mime import make_message
+from participants.mail.rendering import list_headers, render_email, tidy_html, tidy_text
 from participants.mail.styles import Format, inline_styles, variant_for
 from participants.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def account_email(render, template_prefix: str, email: str, context: dict, headers=None):
@@ -41,3 +47,29 @@ def account_email(render, template_prefix: str, email: str, context: dict, heade
         document = html[0].replace("<title></title>", f"<title>{escape(message.subject)}</title>")
         message.attach_alternative(tidy_html(inline_styles(document, variant)), "text/html")
     return message
+
+
+def account_deleted_message(*, to: str, reminder_format: str):
+    """The last email to the address of an account that was just deleted,
+    in the format its member chose (templates/emails/account_deleted_*). It
+    has no link to stop emails and no List-Unsubscribe header: there is
+    nothing left to stop."""
+    context = {
+        "project_name": "Coproduce",
+        "operator": settings.COPRODUCE_SITE_OPERATOR,
+        "contact_email": settings.COPRODUCE_PRIVACY_CONTACT_EMAIL,
+        "privacy_url": absolute_url(reverse("privacy")),
+        "signup_url": absolute_url(reverse("account_signup")),
+    }
+    rendered = render_email("account_deleted", context, variant_for(reminder_format))
+    headers = {"Auto-Submitted": "auto-generated", "X-Coproduce-Kind": "account_deleted"}
+    return make_message(rendered, to=to, headers=headers)
+
+
+def send_account_deleted(*, to: str, reminder_format: str) -> None:
+    """Send it. The account is gone whatever happens: a mail server that
+    refuses is logged, not shown to the person as an error."""
+    try:
+        account_deleted_message(to=to, reminder_format=reminder_format).send()
+    except Exception:  # the deletion has happened; the email is a courtesy
+        logger.warning("Could not send the email about a deleted account", exc_info=True)

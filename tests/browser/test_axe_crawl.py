@@ -67,6 +67,7 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
     # The crawl really ran: the home page and the pages every visitor can reach.
     assert "/" in result.pages
     assert reverse("accessibility") in result.pages
+    assert reverse("privacy") in result.pages
     assert reverse("participants:display") in result.pages
     if role == "signed out":
         assert reverse("account_login") in result.pages
@@ -76,6 +77,9 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
         # Two-step sign-in, linked from "Your account" (the pages behind its
         # password check: test_mfa_pages.py).
         assert reverse("mfa_index") in result.pages
+        # Your data and deleting your account, linked from "Your account".
+        assert reverse("participants:your_data") in result.pages
+        assert reverse("participants:account_delete") in result.pages
     if role in {"participant", "professional", "facilitator", "manager"}:
         assert any(page.startswith("/projects/") for page in result.pages), result.pages
     problems = result.problems + violations + shell
