@@ -265,8 +265,9 @@ def test_the_about_you_page_shows_the_answers(pat):
     assert ">\nText me on 07700 900123.\nIn the office on Tuesdays.</textarea>" in page
     assert "How people in your projects can reach you (optional)" in page
     assert (
-        "For example, a phone number, or the days you are in the office. Members of your "
-        "projects see this when they need help. Leave it empty to share nothing."
+        "For example, a phone number, or the days you are in the office. The facilitators "
+        "of your projects see this. If you help run a project, its members see it in their "
+        "emails, under “Do you need help?”. Leave it empty to share nothing."
     ) in page
     assert 'maxlength="300"' in page
     assert "access_needs" not in page
