@@ -1,7 +1,9 @@
 """What every app's forms share: the renderer, cleaned text fields, the
-GOV.UK date input, and one way to put a service's refusal on a form."""
+GOV.UK date input, a time typed as people write it, and one way to put a
+service's refusal on a form."""
 
-from datetime import date
+import re
+from datetime import date, time
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -140,3 +142,69 @@ class DateField(forms.MultiValueField):
             return date(year, month, day)
         except ValueError:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+# --- a time, typed -----------------------------------------------------------------
+
+
+TIME_PATTERN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+
+
+class TimeField(forms.Field):
+    """A time as people write it: 5pm, 5:30pm, 9.30 am, 17:30, 21.30,
+    midday, midnight. Typed in a text box (a browser's own time box shows
+    "09:00 AM" in some places and not others); a time already saved is shown
+    the 24-hour way ("09:00"), which the field reads back."""
+
+    widget = forms.TextInput(attrs={"class": "input--short", "autocomplete": "off"})
+    default_error_messages = {"invalid": "Enter a real time, for example 5pm or 17:30"}
+
+    def prepare_value(self, value):
+        return value.strftime("%H:%M") if isinstance(value, time) else value
+
+    def to_python(self, value):
+        value = (value or "").strip().lower()
+        if value in self.empty_values:
+            return None
+        if value in {"midday", "noon", "12 noon"}:
+            return time(12, 0)
+        if value == "midnight":
+            return time(0, 0)
+        match = TIME_PATTERN.match(value)
+        invalid = ValidationError(self.error_messages["invalid"], code="invalid")
+        if not match:
+            raise invalid
+        hour, minute = int(match[1]), int(match[2] or 0)
+        suffix = (match[3] or "").replace(".", "")
+        if suffix:
+            if not 1 <= hour <= 12:
+                raise invalid
+            hour = hour % 12 + (12 if suffix == "pm" else 0)
+        if hour > 23 or minute > 59:
+            raise invalid
+        return time(hour, minute)
+
+
+# --- radios with a hint under each answer ----------------------------------------
+
+
+class RadioSelectWithHints(forms.RadioSelect):
+    """Radios with a line of hint under an answer (the GOV.UK radio item
+    hint), tied to its radio by ``aria-describedby``. ``hints`` maps a
+    choice's value to its hint; answers without one have none."""
+
+    option_template_name = "django/forms/widgets/radio_option_hint.html"
+
+    def __init__(self, attrs=None, choices=(), *, hints=None):
+        super().__init__(attrs, choices)
+        self.hints = dict(hints or {})
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        hint = self.hints.get(str(value), "")
+        if hint and option["attrs"].get("id"):
+            option["hint"] = hint
+            option["hint_id"] = f"{option['attrs']['id']}_hint"
+            described = option["attrs"].get("aria-describedby", "")
+            option["attrs"]["aria-describedby"] = f"{described} {option['hint_id']}".strip()
+        return option

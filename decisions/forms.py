@@ -3,7 +3,6 @@ how many options) live in decisions/services.py, and the views put the
 services' messages back on these forms with
 ``coproduce.forms.form_errors_from``."""
 
-import re
 import zoneinfo
 from datetime import UTC, date, datetime, time
 
@@ -11,8 +10,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from coproduce.forms import DateField, LineField, ParagraphsField, form_errors_from
-from decisions.kinds import kind_for
+from coproduce.forms import (
+    DateField,
+    LineField,
+    ParagraphsField,
+    RadioSelectWithHints,
+    TimeField,
+    form_errors_from,
+)
+from decisions.kinds import KINDS, kind_for
 from decisions.models import Decision, Option, Vote
 from decisions.services import COMMENT_MAX_LENGTH, MAX_NOTICE, MAX_OPTIONS, ON_BEHALF_CHANNELS
 
@@ -23,40 +29,6 @@ FIRST_OPTIONS = 4
 LONG_TEXT = 10_000
 MEDIUM_TEXT = 5_000
 SHORT_TEXT = 2_000
-
-
-# --- times ---------------------------------------------------------------------
-
-
-TIME_PATTERN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
-
-
-class TimeField(forms.Field):
-    """A time as people write it: 5pm, 5:30pm, 17:30, midday, midnight."""
-
-    widget = forms.TextInput(attrs={"class": "input--short", "autocomplete": "off"})
-
-    def to_python(self, value):
-        value = (value or "").strip().lower()
-        if value in self.empty_values:
-            return None
-        if value in {"midday", "noon", "12 noon"}:
-            return time(12, 0)
-        if value == "midnight":
-            return time(0, 0)
-        match = TIME_PATTERN.match(value)
-        message = "Enter a real time, for example 5pm or 17:30"
-        if not match:
-            raise ValidationError(message, code="invalid")
-        hour, minute = int(match[1]), int(match[2] or 0)
-        suffix = (match[3] or "").replace(".", "")
-        if suffix:
-            if not 1 <= hour <= 12:
-                raise ValidationError(message, code="invalid")
-            hour = hour % 12 + (12 if suffix == "pm" else 0)
-        if hour > 23 or minute > 59:
-            raise ValidationError(message, code="invalid")
-        return time(hour, minute)
 
 
 def closing_moment(on: date, at: time, tz: zoneinfo.ZoneInfo) -> datetime:
@@ -134,12 +106,15 @@ class DecisionWordsForm(forms.Form):
         required_message="Say what the proposal is",
     )
     easy_words = _long_text(
-        "Easy words summary",
+        "The decision in easy words",
         max_length=MEDIUM_TEXT,
         rows=4,
         required=False,
         help_text=(
-            "Short sentences. One idea on each line. Members who chose easy words see this first."
+            "Please write it if you can. Easy words help people with a learning disability, "
+            "people who read English as a second language, and anyone who wants the short "
+            "version. Use short sentences, with one idea on each line. For example: "
+            "We want the day centre to stay open until 6pm."
         ),
     )
 
@@ -176,16 +151,27 @@ class DecisionWordsForm(forms.Form):
         return [self.cleaned_data.get(name, "") for name in OPTION_FIELDS]
 
 
-class DecisionProposeForm(DecisionWordsForm):
+class DecisionKindForm(forms.Form):
+    """The first step of proposing a decision: its kind, which decides the
+    questions of the second step (DecisionProposeForm)."""
+
     kind = forms.ChoiceField(
         label="What kind of decision is it?",
         choices=Decision.Kind.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelectWithHints(hints={key: kind.explanation for key, kind in KINDS.items()}),
         error_messages={
             "required": "Choose the kind of decision",
             "invalid_choice": "Choose the kind of decision",
         },
     )
+
+
+class DecisionProposeForm(DecisionWordsForm):
+    """The second step of proposing a decision: the questions every kind
+    asks, and those only its ``kind`` asks (decisions.kinds). The kind itself
+    is checked first, by DecisionKindForm. Without a kind, the form has
+    every question (to read what was typed before the kind was changed)."""
+
     closes_on = DateField(
         what="closing date",
         label="Closing date",
@@ -218,7 +204,6 @@ class DecisionProposeForm(DecisionWordsForm):
         choices=Decision.PassRule.choices,
         initial=Decision.PassRule.MORE_AGREE_NO_BLOCK,
         widget=forms.RadioSelect,
-        help_text="Only for proposals to agree to or not (consent).",
         error_messages={
             "required": "Choose how the proposal passes",
             "invalid_choice": "Choose how the proposal passes",
@@ -236,13 +221,50 @@ class DecisionProposeForm(DecisionWordsForm):
         },
     )
 
-    def __init__(self, *args, timezone_name: str, **kwargs):
+    def __init__(self, *args, timezone_name: str, kind: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind = kind
         self.tzinfo = zoneinfo.ZoneInfo(timezone_name)
         place = timezone_name.rsplit("/", 1)[-1].replace("_", " ")  # "New York"
         self.fields["closes_time"].help_text = f"For example, 5pm or 17:30, in {place} time."
-        self.add_option_fields()
-        self.order_fields(["title", "description", "easy_words", "kind", *OPTION_FIELDS])
+        asks = KINDS[kind] if kind else None
+        if asks is None or asks.asks_options:
+            self.add_option_fields()
+        if asks is not None and not asks.asks_pass_rule:
+            del self.fields["pass_rule"]
+        self.order_fields(["title", "description", "easy_words", *OPTION_FIELDS])
+
+    @property
+    def asks_pass_rule(self) -> bool:
+        return "pass_rule" in self.fields
+
+    def html_names(self) -> list[str]:
+        """The names this form's questions are sent under (a date under
+        three: NAME_day, NAME_month, NAME_year)."""
+        names = []
+        for name, field in self.fields.items():
+            html_name = self.add_prefix(name)
+            if isinstance(field.widget, forms.MultiWidget):
+                names += [html_name + suffix for suffix in field.widget.widgets_names]
+            else:
+                names.append(html_name)
+        return names
+
+    def typed_answers(self, data) -> list[tuple[str, str]]:
+        """What ``data`` holds for this form's questions, as (name, value)
+        pairs: carried in hidden boxes while the kind is changed."""
+        return [(name, value) for name in self.html_names() for value in data.getlist(name)]
+
+    def keep_typed(self, data) -> "DecisionProposeForm":
+        """Show, on this form not yet sent, what ``data`` holds for its
+        questions (answers typed before the kind was chosen again): they are
+        checked only when the form is sent."""
+        self.initial = {
+            name: field.widget.value_from_datadict(data, {}, self.add_prefix(name))
+            for name, field in self.fields.items()
+            if not field.widget.value_omitted_from_data(data, {}, self.add_prefix(name))
+        }
+        return self
 
     def clean(self):
         cleaned = super().clean()
@@ -257,18 +279,19 @@ class DecisionProposeForm(DecisionWordsForm):
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
-        kind = data["kind"]
-        return {
+        arguments = {
             "title": data["title"],
             "description": data["description"],
             "easy_words": data["easy_words"],
-            "kind": kind,
+            "kind": self.kind,
             "closes_at": data["closes_at"],
-            "options": self.option_texts() if kind == Decision.Kind.CHOICE else [],
+            "options": self.option_texts() if self.option_fields else [],
             "quorum_percent": data["quorum_percent"],
-            "pass_rule": data["pass_rule"],
             "is_anonymous": data["anonymity"] == "anonymous",
         }
+        if self.asks_pass_rule:
+            arguments["pass_rule"] = data["pass_rule"]
+        return arguments
 
     SERVICE_FIELDS = {"closes_at": "closes_on", "options": "option_1", "is_anonymous": "anonymity"}
 
@@ -365,6 +388,12 @@ class VoteForm(forms.Form):
         self.options = options if isinstance(options, QuerySet | OptionsOf) else list(options)
         self.kind = kind_for(decision)
         self.fields["choice"].choices = self.kind.vote_choices(decision, self.options)
+        # The name box shows only while "Someone helped me" is ticked, with
+        # JavaScript (the GOV.UK conditional reveal, static/js/coproduce.js);
+        # without it, the box always shows and its hint says when to fill it.
+        # (The id is worked out here: a bound field made now would keep the
+        # labels that RecordVoteForm changes after.)
+        self.fields["supporter"].reveal_when = str(self.auto_id) % self.add_prefix("assisted")
         self.fields["choice"].label = self.kind.question
         self.fields["reason"].help_text = " ".join(
             [

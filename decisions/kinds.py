@@ -27,7 +27,11 @@ How to add a kind (for example ranked choice or score)
    of ``vote_cast`` hold unchanged.
 3. Write a subclass of ``DecisionKind`` below with its own ``vote_choices``
    (or a form of its own), ``clean_vote`` and ``count`` (the rows and the
-   result), and decorate it with ``@register``. The shared parts of the tally
+   result), and decorate it with ``@register``. Give it an ``explanation``
+   (the plain line under its name where a member proposing chooses the kind)
+   and say which of the propose form's own questions it asks
+   (``asks_options``, ``asks_pass_rule``: decisions.forms.DecisionProposeForm
+   shows only those). The shared parts of the tally
    (who could vote, who voted, the quorum, the split between participants and
    professionals) come from the base class, so every kind's tally has the same
    shape and the result page, the decision log and the CSV export show it
@@ -87,6 +91,14 @@ class DecisionKind:
     key: str = ""
     # The question above the answers of the vote form.
     question: str = "Your vote"
+    # What the kind is, in one plain line, under its name where a member
+    # proposing a decision chooses the kind.
+    explanation: str = ""
+    # The questions of the propose form that only this kind asks (the other
+    # questions every kind asks): the options to choose from, and the rule
+    # by which a proposal passes.
+    asks_options: bool = False
+    asks_pass_rule: bool = False
 
     # --- voting -----------------------------------------------------------
     def vote_choices(self, decision: Decision, options: Sequence[Option]) -> list[tuple[str, str]]:
@@ -184,6 +196,11 @@ class ConsentKind(DecisionKind):
 
     key = Decision.Kind.CONSENT
     question = "Do you agree with this proposal?"
+    explanation = (
+        "Members say if they agree with one proposal. Someone with a serious "
+        "objection can say no and stop it."
+    )
+    asks_pass_rule = True
     CHOICES = [
         (Vote.Choice.AGREE, "Agree"),
         (Vote.Choice.DISAGREE, "Disagree"),
@@ -249,6 +266,8 @@ class ChoiceKind(DecisionKind):
 
     key = Decision.Kind.CHOICE
     question = "Which option do you choose?"
+    explanation = "You write 2 to 10 options. Each member chooses the one they like best."
+    asks_options = True
     ABSTAIN_LABEL = Vote.Choice.ABSTAIN.label
 
     @staticmethod

@@ -3,12 +3,12 @@ decisions.selectors, call decisions.services for every write (through
 coproduce.views.save_if_valid) and pick the template."""
 
 from http import HTTPStatus
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -23,6 +23,7 @@ from decisions.forms import (
     CommentForm,
     CommentHideForm,
     DecisionEditForm,
+    DecisionKindForm,
     DecisionLogFilterForm,
     DecisionProposeForm,
     MemberSearchForm,
@@ -36,6 +37,10 @@ from decisions.results import CSV_HEADER, csv_row
 from projects.permissions import ProjectAccess, project_access, project_access_or_404
 
 DETAIL_TEMPLATE = "decisions/detail.html"
+PROPOSE_TEMPLATE = "decisions/propose.html"
+# The questions of one kind of decision, for htmx (the second step of
+# proposing, swapped in under the kinds when a kind is chosen).
+PROPOSE_QUESTIONS_TEMPLATE = "decisions/partials/propose_questions.html"
 # The discussion partial of the detail page, for htmx, with a <title> that
 # htmx puts on the page (so the title says "Error: " when the comment has one).
 DISCUSSION_TEMPLATE = "decisions/partials/discussion.html"
@@ -124,9 +129,29 @@ def decision_log_csv(request, slug):
 # --- proposing and editing ----------------------------------------------------
 
 
+def _propose_kind_step(request, context, kind_form, typed):
+    """The first step of proposing: the kind. ``typed`` (name, value) pairs
+    are the answers to the second step's questions typed before the person
+    came back to change the kind: they go on in hidden boxes."""
+    context.update(step="kind", form=kind_form, typed=typed)
+    return render(request, PROPOSE_TEMPLATE, context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def decision_propose(request, slug):
+    """Proposing a decision, in two steps that work without JavaScript:
+
+    1. the kind (``?step=kind``, or no kind yet): DecisionKindForm, sent as
+       ``step=questions``;
+    2. only the questions of that kind (``?kind=...``, or that POST): the
+       kind goes on in a hidden box, and the POST without ``step`` proposes
+       the decision. Its "Change the kind" button (``step=kind``) goes back
+       to step 1 keeping what was typed, and step 1 gives it back.
+
+    With htmx, choosing a kind on step 1 swaps that kind's questions in
+    under the kinds (the same POST, answered with the questions alone). A
+    kind that does not exist goes back to step 1 with a plain error."""
     access = project_access_or_404(request.user, slug)
     project = access.project
     context = {
@@ -136,19 +161,46 @@ def decision_propose(request, slug):
     }
     if not access.can_participate:
         context["refusal"] = "Only members of this project can propose a decision."
-        return render(request, "decisions/propose.html", context, status=HTTPStatus.FORBIDDEN)
-    form = DecisionProposeForm(posted(request), timezone_name=project.timezone)
-    saved = save_if_valid(
-        request,
-        form,
-        lambda _: services.decision_propose(member=access.membership, **form.service_arguments()),
-        field_map=form.SERVICE_FIELDS,
+        return render(request, PROPOSE_TEMPLATE, context, status=HTTPStatus.FORBIDDEN)
+    sent = request.method == "POST"
+    data = request.POST if sent else request.GET
+    step = data.get("step", "")
+    typed = DecisionProposeForm(timezone_name=project.timezone).typed_answers(data) if sent else []
+    if step == "kind" or (not sent and "kind" not in data):
+        kind_form = DecisionKindForm(initial={"kind": data.get("kind")})
+        return _propose_kind_step(request, context, kind_form, typed)
+    kind_form = DecisionKindForm(data)
+    if not kind_form.is_valid():
+        if request.htmx:
+            return HttpResponse(status=HTTPStatus.NO_CONTENT)  # nothing to swap in
+        return _propose_kind_step(request, context, kind_form, typed)
+    kind = kind_form.cleaned_data["kind"]
+    proposing = sent and step != "questions"
+    form = DecisionProposeForm(
+        data if proposing else None, timezone_name=project.timezone, kind=kind
     )
-    if saved:
-        messages.success(request, "Your decision is proposed. Every member can now vote.")
-        return redirect(saved.result)
-    context["form"] = form
-    return render(request, "decisions/propose.html", context)
+    if sent and not proposing:
+        if not typed and not request.htmx:
+            # Nothing typed yet: the questions have an address of their own,
+            # so Back and Reload do not ask to send the form again.
+            return redirect(f"{request.path}?{urlencode({'kind': kind})}")
+        form.keep_typed(data)
+    elif proposing:
+        saved = save_if_valid(
+            request,
+            form,
+            lambda _: services.decision_propose(
+                member=access.membership, **form.service_arguments()
+            ),
+            field_map=form.SERVICE_FIELDS,
+        )
+        if saved:
+            messages.success(request, "Your decision is proposed. Every member can now vote.")
+            return redirect(saved.result)
+    context.update(step="questions", form=form, kind=kind, kind_label=Decision.Kind(kind).label)
+    if request.htmx and not proposing:
+        return render(request, PROPOSE_QUESTIONS_TEMPLATE, context)
+    return render(request, PROPOSE_TEMPLATE, context)
 
 
 @login_required

@@ -13,7 +13,7 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from coproduce.text import clean_line
+from coproduce.text import clean_line, clean_paragraphs
 from participants.mail.links import STOP_ALL
 from participants.models import User
 from participants.profile.display import SESSION_KEY
@@ -75,11 +75,9 @@ def display_name_change(*, user: User, display_name: str) -> User:
 
 
 @transaction.atomic
-def profile_save(
-    *, user: User, access_needs: list[str], access_needs_other: str, strengths: str
-) -> User:
-    """Save what a member tells facilitators about themselves: their access
-    needs and their strengths and skills."""
+def access_needs_save(*, user: User, access_needs: list[str], access_needs_other: str) -> User:
+    """Save what helps a member take part, for the facilitators of their
+    projects to plan around (Your profile, "Your access needs")."""
     unknown = set(access_needs) - set(User.AccessNeed.values)
     if unknown:
         raise ValidationError({"access_needs": "Choose access needs from the list"})
@@ -91,9 +89,19 @@ def profile_save(
         raise ValidationError({"access_needs_other": "Tell us what else you need"})
     user.access_needs = needs
     user.access_needs_other = other if User.AccessNeed.OTHER in needs else ""
-    user.strengths = strengths.strip()
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["access_needs", "access_needs_other", "strengths"])
+    user.save(update_fields=["access_needs", "access_needs_other"])
+    return user
+
+
+@transaction.atomic
+def about_you_save(*, user: User, strengths: str, contact_details: str) -> User:
+    """Save a member's strengths and skills, and how people in their projects
+    can reach them (empty: they share nothing) (Your profile, "About you")."""
+    user.strengths = strengths.strip()
+    user.contact_details = clean_paragraphs(contact_details)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["strengths", "contact_details"])
     return user
 
 
@@ -104,23 +112,27 @@ def reminder_preferences_save(
     wanted: list[str],
     reminder_format: str,
     reminder_timing: str,
-    digest_time: datetime.time,
-    digest_weekday: int,
+    digest_time: datetime.time | None,
+    digest_weekday: int | None,
     timezone: str,
 ) -> User:
     """Save which reminder emails a member wants, how they look and when they
     come. Takes effect at once: reminders already waiting follow the new
     choices (see participants.reminders.scheduling.reschedule_for).
     ``wanted`` holds the names of the kinds of reminder they want, of those
-    they may turn off (participants.reminders.registry)."""
+    they may turn off (participants.reminders.registry). A ``digest_time``
+    or ``digest_weekday`` of None (not given, as it matters only for daily
+    or weekly emails) keeps the one the member had."""
     choices = [name for name, _label in choices_to_turn_off()]
     if set(wanted) - set(choices):
         raise ValidationError({"wanted": "Choose emails from the list"})
     user.reminders_turned_off = [name for name in choices if name not in wanted]
     user.reminder_format = reminder_format
     user.reminder_timing = reminder_timing
-    user.digest_time = digest_time
-    user.digest_weekday = digest_weekday
+    if digest_time is not None:
+        user.digest_time = digest_time
+    if digest_weekday is not None:
+        user.digest_weekday = digest_weekday
     user.timezone = timezone
     user.full_clean(exclude=["password"])
     user.save(

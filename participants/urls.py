@@ -21,6 +21,13 @@ urlpatterns = [
     # People, invitations and emails (issue 5 and the invitations of issue 3).
     path("profile/", profile_views.profile, name="profile"),
     path(
+        "profile/access-needs/",
+        profile_views.profile_access_needs,
+        name="profile_access_needs",
+    ),
+    path("profile/about-you/", profile_views.profile_about_you, name="profile_about_you"),
+    path("profile/emails/", profile_views.profile_emails, name="profile_emails"),
+    path(
         "projects/<slug:slug>/members/<int:pk>/access-needs/",
         profile_views.member_access_needs,
         name="member_access_needs",

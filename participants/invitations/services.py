@@ -19,6 +19,7 @@ notice to the account's main address, so a join nobody expected is seen.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -58,8 +59,8 @@ def parse_addresses(text: str) -> list[str]:
 
 def address_problems(*, project: Project, addresses: list[str]) -> list[str]:
     """Everything wrong with a list of addresses, in words for the form: an
-    address that is not valid, someone already a member, someone already
-    invited, more than MAX_ADDRESSES. Two queries."""
+    address that is not valid, one in the list twice, someone already a
+    member, someone already invited, more than MAX_ADDRESSES. Two queries."""
     problems = []
     if not addresses:
         return ["Enter at least one email address"]
@@ -77,39 +78,53 @@ def address_problems(*, project: Project, addresses: list[str]) -> list[str]:
             problems.append(f"“{address}” is not a valid email address")
         else:
             valid.append(address.lower())
-    if valid:
-        members = set(
-            Membership.objects.current()
-            .filter(project=project)
-            .annotate(address=Lower("user__email"))
-            .filter(address__in=valid)
-            .values_list("address", flat=True)
-        )
-        members |= set(
-            EmailAddress.objects.filter(
-                user__memberships__project=project,
-                user__memberships__left_at__isnull=True,
-            )
-            .annotate(address=Lower("email"))
-            .filter(address__in=valid)
-            .values_list("address", flat=True)
-        )
-        invited = set(
-            Invitation.objects.pending()
-            .filter(project=project)
-            .annotate(address=Lower("email"))
-            .filter(address__in=valid)
-            .values_list("address", flat=True)
-        )
-        for address in valid:
-            if address in members:
-                problems.append(f"{address} is already a member of this project")
-            elif address in invited:
-                problems.append(
-                    f"{address} has already been invited. "
-                    "You can send the invitation again from the list below."
-                )
+    repeated = {address for address in valid if valid.count(address) > 1}
+    problems += [f"{address} is in the list more than once" for address in sorted(repeated)]
+    taken = addresses_taken(project=project, addresses=valid)
+    problems += [taken[address] for address in dict.fromkeys(valid) if address in taken]
     return problems
+
+
+def addresses_taken(*, project: Project, addresses: list[str]) -> dict[str, str]:
+    """The valid ``addresses`` that cannot be invited, each (in lower case)
+    with why in words for the form: the person is already a member, or
+    already invited. Two queries (none for an empty list)."""
+    valid = [address.lower() for address in addresses]
+    if not valid:
+        return {}
+    members = set(
+        Membership.objects.current()
+        .filter(project=project)
+        .annotate(address=Lower("user__email"))
+        .filter(address__in=valid)
+        .values_list("address", flat=True)
+    )
+    members |= set(
+        EmailAddress.objects.filter(
+            user__memberships__project=project,
+            user__memberships__left_at__isnull=True,
+        )
+        .annotate(address=Lower("email"))
+        .filter(address__in=valid)
+        .values_list("address", flat=True)
+    )
+    invited = set(
+        Invitation.objects.pending()
+        .filter(project=project)
+        .annotate(address=Lower("email"))
+        .filter(address__in=valid)
+        .values_list("address", flat=True)
+    )
+    taken = {}
+    for address in valid:
+        if address in members:
+            taken[address] = f"{address} is already a member of this project"
+        elif address in invited:
+            taken[address] = (
+                f"{address} has already been invited. "
+                "You can send the invitation again from the list below."
+            )
+    return taken
 
 
 def _require_facilitator(actor, project: Project) -> None:
@@ -131,27 +146,38 @@ def _send(invitation: Invitation, *, now) -> None:
 
 @transaction.atomic
 def invitations_create(
-    *, project: Project, emails: list[str], label: str, is_facilitator: bool, actor
+    *,
+    project: Project,
+    emails: Sequence[str] = (),
+    label: str | None = None,
+    people: Sequence[tuple[str, str]] = (),
+    is_facilitator: bool,
+    actor,
 ) -> list[Invitation]:
-    """Invite people to a project by email address. Each gets an email with a
-    link to join (sent after commit)."""
+    """Invite people to a project by email address: ``emails``, who all join
+    as ``label``, and ``people``, pairs of (email address, label) who each
+    join as their own label; ``is_facilitator`` is for everyone invited. Each
+    gets an email with a link to join (sent after commit)."""
+    if emails and label is None:
+        raise TypeError("invitations_create: the emails need a label")
+    invitees = [*((email, label) for email in emails), *people]
     _require_facilitator(actor, project)
-    problems = address_problems(project=project, addresses=emails)
+    problems = address_problems(project=project, addresses=[email for email, _ in invitees])
     if problems:
         raise ValidationError(problems)
     now = timezone.now()
-    addresses = [address.lower() for address in emails]
+    addresses = [email.lower() for email, _ in invitees]
     # An invitation that ran out of time without an answer is closed, so the
     # address can be invited again.
     Invitation.objects.open().filter(project=project, expires_at__lte=now).annotate(
         address=Lower("email")
     ).filter(address__in=addresses).update(revoked_at=now, revoked_by=person(actor))
     created = []
-    for address in addresses:
+    for address, (_, invitee_label) in zip(addresses, invitees, strict=True):
         invitation = Invitation(
             project=project,
             email=address,
-            label=label,
+            label=invitee_label,
             is_facilitator=is_facilitator,
             invited_by=person(actor),
             created_at=now,

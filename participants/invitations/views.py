@@ -12,9 +12,9 @@ from django.urls import Resolver404, get_script_prefix, resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from coproduce.views import save_if_valid
+from coproduce.views import posted, save_if_valid
 from participants.invitations import services
-from participants.invitations.forms import InvitationForm
+from participants.invitations.forms import InvitationForm, InvitationRowsForm
 from participants.models import Invitation
 from projects.models import Membership
 from projects.permissions import project_access_or_404
@@ -31,26 +31,46 @@ def _facilitator_access(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def invitations(request, slug):
-    """Invite people by email address, and see, resend or cancel the
-    invitations that are waiting for an answer."""
+    """Invite people by email address, one row for each person with the
+    label they join as, or many at once with one label; and see, resend or
+    cancel the invitations that are waiting for an answer."""
     access = _facilitator_access(request, slug)
     project = access.project
-    if request.method == "POST":
-        form = InvitationForm(request.POST, project=project)
-    else:
-        form = InvitationForm(project=project, initial={"label": "participant"})
-    saved = save_if_valid(
-        request,
-        form,
-        lambda data: services.invitations_create(
-            project=project,
-            emails=data["emails"],
-            label=data["label"],
-            is_facilitator=data["is_facilitator"],
-            actor=request.user,
-        ),
-        otherwise="emails",  # every refusal is about the addresses
+    data = posted(request)
+    many = data is not None and "emails" in data  # the "many at once" form was sent
+    rows_form = InvitationRowsForm(None if many else data, project=project)
+    many_form = InvitationForm(
+        data if many else None, project=project, initial={"label": "participant"}
     )
+    if many:
+        form = many_form
+        saved = save_if_valid(
+            request,
+            form,
+            lambda cleaned: services.invitations_create(
+                project=project,
+                emails=cleaned["emails"],
+                label=cleaned["label"],
+                is_facilitator=cleaned["is_facilitator"],
+                actor=request.user,
+            ),
+            otherwise="emails",  # every refusal is about the addresses
+        )
+    elif data is not None and "add_rows" in data:
+        form = rows_form = rows_form.with_more_rows()
+        saved = None
+    else:
+        form = rows_form
+        saved = save_if_valid(
+            request,
+            form,
+            lambda cleaned: services.invitations_create(
+                project=project,
+                people=cleaned["people"],
+                is_facilitator=cleaned["is_facilitator"],
+                actor=request.user,
+            ),
+        )
     if saved:
         count = len(saved.result)
         messages.success(
@@ -73,7 +93,14 @@ def invitations(request, slug):
     return render(
         request,
         "participants/invitations.html",
-        {"project": project, "form": form, "pending": pending, "ended": ended},
+        {
+            "project": project,
+            "form": form,  # the one sent: its errors are in the page's error summary
+            "rows_form": rows_form,
+            "many_form": many_form,
+            "pending": pending,
+            "ended": ended,
+        },
     )
 
 

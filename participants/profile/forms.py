@@ -1,8 +1,10 @@
-"""Forms for the profile page (access needs, strengths, reminder choices),
-the email preferences page reached from an email, and display settings."""
+"""Forms for the pages of Your profile (access needs; strengths, skills and
+contact details; email choices), the email preferences page reached from an
+email (the same email choices), and display settings."""
 
 from django import forms
 
+from coproduce.forms import ParagraphsField, TimeField
 from coproduce.timezones import timezone_choices
 from participants.models import User
 from participants.reminders.registry import choices_to_turn_off
@@ -16,6 +18,15 @@ WEEKDAYS = [
     (5, "Saturday"),
     (6, "Sunday"),
 ]
+
+
+class ConditionalTextInput(forms.TextInput):
+    """A text box for a question needed only after some answers (the GOV.UK
+    conditional question): not marked required, so screen readers do not
+    announce it as required to people for whom it does not matter."""
+
+    def use_required_attribute(self, initial):
+        return False
 
 
 class ReminderPreferencesForm(forms.Form):
@@ -50,21 +61,23 @@ class ReminderPreferencesForm(forms.Form):
             "invalid_choice": "Choose when we should send your emails",
         },
     )
-    digest_time = forms.TimeField(
+    # Asked of everyone, as without JavaScript every question shows; each
+    # hint says when it matters, and only then is it needed (full_clean).
+    digest_time = TimeField(
         label="Time for your daily or weekly email",
-        help_text="For example, 09:00, or 17:30 for half past 5 in the afternoon.",
-        # 24-hour times, and 12-hour ones as people also write them ("5pm").
-        input_formats=["%H:%M", "%H:%M:%S", "%I%p", "%I %p", "%I:%M%p", "%I:%M %p", "%H.%M"],
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=ConditionalTextInput(attrs={"class": "input--short", "autocomplete": "off"}),
+        help_text="Only if you choose once a day or once a week. For example, 9am or 17:30.",
         error_messages={
             "required": "Enter a time for your daily or weekly email",
-            "invalid": "Enter a time like 09:00 or 17:30",
+            "invalid": "Enter a time, for example 9am or 17:30",
         },
     )
     digest_weekday = forms.TypedChoiceField(
         label="Day for your weekly email",
         choices=WEEKDAYS,
         coerce=int,
+        empty_value=None,
+        help_text="Only if you choose once a week.",
         error_messages={
             "required": "Choose a day for your weekly email",
             "invalid_choice": "Choose a day for your weekly email",
@@ -79,6 +92,27 @@ class ReminderPreferencesForm(forms.Form):
             "invalid_choice": "Choose your time zone from the list",
         },
     )
+
+    # Which timings need which of the conditional questions.
+    NEEDED_FOR = {
+        "digest_time": {User.ReminderTiming.DAILY, User.ReminderTiming.WEEKLY},
+        "digest_weekday": {User.ReminderTiming.WEEKLY},
+    }
+
+    def full_clean(self):
+        """The time and the day are needed only for the timings they are
+        about (the GOV.UK conditional question): left empty otherwise, they
+        are None and the member keeps the ones they had. Something typed is
+        still checked. On the page they are never called "(optional)": the
+        hint says when they are needed."""
+        timing = self.data.get(self.add_prefix("reminder_timing")) if self.is_bound else None
+        for name, timings in self.NEEDED_FOR.items():
+            self.fields[name].required = timing in timings
+        try:
+            super().full_clean()
+        finally:
+            for name in self.NEEDED_FOR:
+                self.fields[name].required = True
 
     @classmethod
     def initial_for(cls, user: User) -> dict:
@@ -96,18 +130,16 @@ class ReminderPreferencesForm(forms.Form):
         }
 
 
-class ProfileForm(ReminderPreferencesForm):
-    """The whole profile: access needs and strengths, then reminder choices."""
+class AccessNeedsForm(forms.Form):
+    """What helps a member take part: for the facilitators of their projects."""
 
     access_needs = forms.MultipleChoiceField(
-        label="Access needs",
+        label="What helps you take part?",
         choices=User.AccessNeed.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         error_messages={"invalid_choice": "Choose access needs from the list"},
-        help_text=(
-            "Tick what helps you take part, so that meetings and activities can be planned for it."
-        ),
+        help_text="Tick all that help you, so that meetings and activities can be planned for it.",
     )
     access_needs_other = forms.CharField(
         label="What else do you need?",
@@ -115,21 +147,18 @@ class ProfileForm(ReminderPreferencesForm):
         max_length=300,
         # Room to see all of what was written (up to 300 characters).
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Fill this in if you ticked “Something else”.",
+        help_text="Only if you ticked “Something else”.",
         error_messages={"max_length": "What else you need must be 300 characters or fewer"},
     )
-    strengths = forms.CharField(
-        label="Your strengths and skills",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What you are good at, or would like to bring to a project.",
-        error_messages={
-            "max_length": "Your strengths and skills must be 2,000 characters or fewer"
-        },
-    )
 
-    field_order = ["access_needs", "access_needs_other", "strengths"]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Something else" is the last box, just above the question about it:
+        # with JavaScript, the question shows once it is ticked (data-reveal-when,
+        # static/js/coproduce.js); without, it always shows, with its hint.
+        other = User.AccessNeed.values.index(User.AccessNeed.OTHER)
+        boxes = str(self.auto_id) % self.add_prefix("access_needs")
+        self.fields["access_needs_other"].reveal_when = f"{boxes}_{other}"
 
     def clean(self):
         cleaned = super().clean()
@@ -142,11 +171,42 @@ class ProfileForm(ReminderPreferencesForm):
     @classmethod
     def initial_for(cls, user: User) -> dict:
         return {
-            **super().initial_for(user),
             "access_needs": user.access_needs,
             "access_needs_other": user.access_needs_other,
-            "strengths": user.strengths,
         }
+
+
+class AboutYouForm(forms.Form):
+    """A member's strengths and skills, and how people in their projects can
+    reach them."""
+
+    strengths = forms.CharField(
+        label="Your strengths and skills",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What you are good at, or would like to bring to a project.",
+        error_messages={
+            "max_length": "Your strengths and skills must be 2,000 characters or fewer"
+        },
+    )
+    contact_details = ParagraphsField(
+        label="How people in your projects can reach you",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "For example, a phone number, or the days you are in the office. The "
+            "facilitators of your projects see this. If you help run a project, its "
+            "members see it in their emails, under “Do you need help?”. Leave it empty "
+            "to share nothing."
+        ),
+        error_messages={"max_length": "How people can reach you must be 300 characters or fewer"},
+    )
+
+    @classmethod
+    def initial_for(cls, user: User) -> dict:
+        return {"strengths": user.strengths, "contact_details": user.contact_details}
 
 
 class DisplayPreferencesForm(forms.Form):

@@ -1,67 +1,143 @@
-"""The profile page (a member's own access needs, strengths and reminder
-choices), display settings, and a facilitator's view of a member's access
-needs."""
+"""Your profile: an overview of what a member told us (access needs; strengths,
+skills and how to reach them; email choices), a short page to change each
+part, display settings, and a facilitator's view of a member's access needs."""
 
 from dataclasses import asdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from coproduce.timezones import place_name
 from coproduce.views import save_if_valid
+from participants.models import User
 from participants.profile.display import display_preferences_for
-from participants.profile.forms import DisplayPreferencesForm, ProfileForm
+from participants.profile.forms import (
+    WEEKDAYS,
+    AboutYouForm,
+    AccessNeedsForm,
+    DisplayPreferencesForm,
+    ReminderPreferencesForm,
+)
+from participants.reminders.registry import choices_to_turn_off
 from participants.services import (
+    about_you_save,
+    access_needs_save,
     display_preferences_save,
-    profile_save,
     reminder_preferences_save,
 )
 from projects.models import Membership
 from projects.permissions import project_access_or_404
 
 
+def access_need_labels(person: User) -> list[str]:
+    """A person's access needs in words; "Something else" is left out, to
+    be shown with the person's own words instead."""
+    return [
+        label
+        for value, label in User.AccessNeed.choices
+        if value in (person.access_needs or []) and value != User.AccessNeed.OTHER
+    ]
+
+
+def emails_in_words(person: User) -> dict:
+    """A person's email choices, as the overview of their profile says them."""
+    off = set(person.reminders_turned_off or [])
+    at = person.digest_time.strftime("%H:%M")
+    day = dict(WEEKDAYS).get(person.digest_weekday, "")
+    when = {
+        User.ReminderTiming.DAILY: f"Once a day, in one email, at {at}",
+        User.ReminderTiming.WEEKLY: f"Once a week, in one email, on {day} at {at}",
+    }.get(person.reminder_timing, "Straight away")
+    choices = choices_to_turn_off()
+    return {
+        "wanted": [label for name, label in choices if name not in off],
+        "all_wanted": not off.intersection(name for name, _label in choices),
+        "look": person.get_reminder_format_display(),
+        "when": when,
+        "timezone": place_name(person.timezone),
+    }
+
+
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_safe
 def profile(request):
-    """Your access needs, strengths and skills, and which reminder emails you
-    get: seen only by you (and, for access needs and strengths, by the
-    facilitators of your projects)."""
+    """Your profile: what you told us, part by part, each with a link to
+    change it. Seen only by you."""
+    user = request.user
+    return render(
+        request,
+        "participants/profile.html",
+        {"needs": access_need_labels(user), "emails": emails_in_words(user)},
+    )
+
+
+def _profile_part(request, *, form_class, service, template, saved):
+    """One part of Your profile, on its own page: its form, with the
+    member's answers, saved by ``service`` (only this part's fields), then
+    back to the overview saying what was saved."""
     user = request.user
 
     def save(data):
         try:
-            with transaction.atomic():
-                profile_save(
-                    user=user,
-                    access_needs=data["access_needs"],
-                    access_needs_other=data["access_needs_other"],
-                    strengths=data["strengths"],
-                )
-                reminder_preferences_save(
-                    user=user,
-                    wanted=data["wanted"],
-                    reminder_format=data["reminder_format"],
-                    reminder_timing=data["reminder_timing"],
-                    digest_time=data["digest_time"],
-                    digest_weekday=data["digest_weekday"],
-                    timezone=data["timezone"],
-                )
+            return service(user=user, **data)
         except ValidationError:
             user.refresh_from_db()  # the page shows the account as it is
             raise
 
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = form_class(request.POST)
     else:
-        form = ProfileForm(initial=ProfileForm.initial_for(user))
+        form = form_class(initial=form_class.initial_for(user))
     if save_if_valid(request, form, save):
-        messages.success(request, "Your profile is saved.")
+        messages.success(request, saved)
         return redirect("participants:profile")
-    return render(request, "participants/profile.html", {"form": form})
+    return render(request, template, {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_access_needs(request):
+    """What helps you take part: seen by you and the facilitators of your
+    projects."""
+    return _profile_part(
+        request,
+        form_class=AccessNeedsForm,
+        service=access_needs_save,
+        template="participants/profile_access_needs.html",
+        saved="Your access needs are saved.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_about_you(request):
+    """Your strengths and skills, and how people in your projects can reach
+    you."""
+    return _profile_part(
+        request,
+        form_class=AboutYouForm,
+        service=about_you_save,
+        template="participants/profile_about_you.html",
+        saved="Your strengths, skills and contact details are saved.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_emails(request):
+    """Which emails you get, how they look and when they come (the same
+    choices as the page reached from a link in an email)."""
+    return _profile_part(
+        request,
+        form_class=ReminderPreferencesForm,
+        service=reminder_preferences_save,
+        template="participants/profile_emails.html",
+        saved="Your email choices are saved.",
+    )
 
 
 @require_safe
@@ -77,12 +153,6 @@ def member_access_needs(request, slug, pk):
     if not (access.can_see_access_needs or membership.user_id == request.user.pk):
         raise Http404("No such page")
     person = membership.user
-    # "Something else" is shown with the person's own words instead.
-    needs = [
-        label
-        for value, label in person.AccessNeed.choices
-        if value in (person.access_needs or []) and value != person.AccessNeed.OTHER
-    ]
     return render(
         request,
         "participants/member_access_needs.html",
@@ -90,7 +160,7 @@ def member_access_needs(request, slug, pk):
             "project": access.project,
             "membership": membership,
             "person": person,
-            "needs": needs,
+            "needs": access_need_labels(person),
         },
     )
 

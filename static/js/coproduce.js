@@ -137,4 +137,38 @@
       root.focus();
     }
   });
+
+  // Conditional reveal (the GOV.UK pattern): an element marked
+  // data-reveal-when="ID" shows only while the checkbox or radio with that
+  // id is checked, and that control says so to screen readers
+  // (aria-controls, aria-expanded). An element showing an error message
+  // stays in view. Without JavaScript the element always shows, with a hint
+  // that says when to answer it.
+  function syncReveal(box) {
+    var control = document.getElementById(box.getAttribute("data-reveal-when"));
+    if (!control) {
+      return;
+    }
+    if (box.id && control.getAttribute("aria-controls") !== box.id) {
+      control.setAttribute("aria-controls", box.id);
+    }
+    var shown = control.checked || box.querySelector(".error-message") !== null;
+    box.hidden = !shown;
+    control.setAttribute("aria-expanded", shown ? "true" : "false");
+  }
+  function syncReveals(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    Array.prototype.forEach.call(scope.querySelectorAll("[data-reveal-when]"), syncReveal);
+  }
+  document.addEventListener("DOMContentLoaded", function () { syncReveals(document); });
+  // A page shown again (Back) may have its boxes ticked as they were left.
+  window.addEventListener("pageshow", function () { syncReveals(document); });
+  // Any change may check or uncheck a control (choosing one radio unchecks
+  // the others of its group), so every revealed element is looked at again.
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.matches && event.target.matches("input[type=checkbox], input[type=radio]")) {
+      syncReveals(document);
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () { syncReveals(document); });
 })();

@@ -73,6 +73,9 @@ def test_every_page_passes_axe(role, demo, sign_in, new_context, base_url, crawl
         assert reverse("account_login") in result.pages
     else:
         assert reverse("participants:profile") in result.pages
+        # Each part of Your profile, linked from it.
+        assert reverse("participants:profile_access_needs") in result.pages
+        assert reverse("participants:profile_emails") in result.pages
         assert reverse("participants:account") in result.pages
         # Two-step sign-in, linked from "Your account" (the pages behind its
         # password check: test_mfa_pages.py).

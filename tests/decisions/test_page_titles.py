@@ -36,6 +36,7 @@ def test_each_page_of_a_project_has_a_title_of_its_own(client, world):
                 "decisions:comment_hide", kwargs={**about, "comment_id": comment.pk}
             ),
             "propose": reverse("decisions:propose", kwargs=project),
+            "propose questions": reverse("decisions:propose", kwargs=project) + "?kind=choice",
             "project home": reverse("projects:detail", kwargs=project),
             "project edit": reverse("projects:edit", kwargs=project),
             "next stage": reverse("projects:stage_advance", kwargs=project),
@@ -46,5 +47,5 @@ def test_each_page_of_a_project_has_a_title_of_its_own(client, world):
     assert len(set(titles.values())) == len(titles), titles
     for name in ("edit", "comment edit", "comment hide"):
         assert "“Paint the garden room”" in titles[name], titles[name]
-    for name in ("propose", "project edit", "next stage", "label"):
+    for name in ("propose", "propose questions", "project edit", "next stage", "label"):
         assert world.project.name in titles[name], titles[name]

@@ -208,7 +208,7 @@ def test_proposing_a_choice_in_the_projects_timezone(client, world):
     world.project.timezone = "America/New_York"
     world.project.save()
     client.force_login(world.professional.user)
-    form_page = _html(client.get(_log_url(world, "propose")))
+    form_page = _html(client.get(_log_url(world, "propose"), {"kind": "choice"}))
     assert "For example, 5pm or 17:30, in New York time." in form_page
     response = client.post(_log_url(world, "propose"), _proposal())
     decision = Decision.objects.get()
@@ -229,7 +229,6 @@ def test_proposing_a_choice_in_the_projects_timezone(client, world):
     ("overrides", "field_id", "message"),
     [
         ({"title": ""}, "id_title", "Enter a title"),
-        ({"kind": ""}, "id_kind_0", "Choose the kind of decision"),
         ({"option_2": ""}, "id_option_1", "Write at least 2 options"),
         ({"option_2": "monday 2PM"}, "id_option_1", "Each option must be different"),
         (
@@ -1061,6 +1060,10 @@ OLD_WORDS = ("Quorum", "Consent proposal", "consent proposal", ">Abstain", ">Blo
 def test_the_propose_form_says_quorum_and_consent_in_plain_words(client, world):
     client.force_login(world.participant.user)
     page = _html(client.get(_log_url(world, "propose")))
+    assert "A proposal to agree to or not (consent)" in page
+    for old in OLD_WORDS:
+        assert old not in page, old
+    page = _html(client.get(_log_url(world, "propose"), {"kind": "consent"}))
     assert "How many must vote (quorum): the share of members who must vote" in page
     assert "How does a proposal to agree to or not (consent) pass?" in page
     assert "A proposal to agree to or not (consent)" in page

@@ -85,6 +85,7 @@ def check_email(
     shows_full_address: bool = False,
     list_headers: bool = True,
     action_link: bool = True,
+    easy_words_wording: bool = True,
 ) -> list[str]:
     problems: list[str] = []
     subject = message.subject
@@ -116,7 +117,8 @@ def check_email(
     )
     if reminder_format != "plain_text" and types != shape:
         problems.append(f"rule 1: email parts are {types}")
-    if (reminder_format == "easy_words") != bool(pictures):
+    # (allauth's account emails have one wording for every format: no pictures.)
+    if (reminder_format == "easy_words" and easy_words_wording) != bool(pictures):
         problems.append(f"rule 17: pictures in a {reminder_format} email: {len(pictures)}")
     attached = {str(part["Content-ID"]).strip("<>") for part in pictures}
     shown = set(re.findall(r'src="cid:([^"]+)"', document or ""))

@@ -28,14 +28,33 @@ def page_url(world):
     return reverse("participants:invitations", kwargs={"slug": world.project.slug})
 
 
-def invite(world, *addresses, facilitator=False, label="participant"):
+def invite(world, *addresses, facilitator=False, label="participant", people=()):
+    """Invite ``addresses``, all as ``label``, and ``people``, (address,
+    label) pairs, as the facilitator."""
     return invitations_create(
         project=world.project,
         emails=list(addresses),
-        label=label,
+        label=label if addresses else None,
+        people=list(people),
         is_facilitator=facilitator,
         actor=world.users["facilitator"],
     )
+
+
+def rows_posted(*people, rows=5, **more) -> dict:
+    """What the "one by one" form sends: ``people`` are (address, label)
+    pairs filling its rows from person 1 on (None leaves a row empty, and
+    an address or a label may be "" for one not given); ``more`` adds other
+    fields, such as is_facilitator="on" or add_rows="yes"."""
+    data = {"rows": str(rows), **more}
+    for number, row in enumerate(people, start=1):
+        if row is None:
+            continue
+        address, label = row
+        data[f"email_{number}"] = address
+        if label:
+            data[f"label_{number}"] = label
+    return data
 
 
 def link_in(message) -> str:

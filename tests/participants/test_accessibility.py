@@ -96,12 +96,18 @@ def test_pages_of_members_and_facilitators(demo, sign_in, new_context, base_url)
     page = member.new_page()
     page.goto(f"{base_url}{reverse('participants:profile')}")
     check(page, "profile", problems)
+    page.get_by_role("link", name="Change your access needs").click()
+    page.wait_for_load_state()
+    check(page, "profile: access needs", problems)
     page.get_by_label("Something else").check()
     page.fill("#id_access_needs_other", "")  # the demo gives Aisha some words here
-    page.get_by_role("button", name="Save your profile").click()
+    page.get_by_role("button", name="Save your access needs").click()
     page.wait_for_load_state()
-    check(page, "profile, after a missing answer", problems)
-    assert page.title() == "Error: Your profile - Coproduce"
+    check(page, "profile: access needs, after a missing answer", problems)
+    assert page.title() == "Error: Your access needs - Coproduce"
+    for name in ["participants:profile_about_you", "participants:profile_emails"]:
+        page.goto(f"{base_url}{reverse(name)}")
+        check(page, name, problems)
 
     facilitator = new_context()
     sign_in(facilitator, "facilitator")
@@ -109,9 +115,13 @@ def test_pages_of_members_and_facilitators(demo, sign_in, new_context, base_url)
     page.goto(f"{base_url}{reverse('participants:invitations', args=[project.slug])}")
     check(page, "invitations", problems)
     page.fill("#id_emails", "ann@example.org, not an address")
+    page.get_by_role("button", name="Invite everyone in the list").click()
+    page.wait_for_load_state()
+    check(page, "invitations, after a bad address in the list", problems)
+    page.get_by_label("Email address for person 2", exact=True).fill("not an address")
     page.get_by_role("button", name="Send invitations").click()
     page.wait_for_load_state()
-    check(page, "invitations, after a bad address", problems)
+    check(page, "invitations, after a bad address in a row", problems)
     page.goto(
         f"{base_url}"
         + reverse("participants:member_access_needs", args=[project.slug, membership.pk])

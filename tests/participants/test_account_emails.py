@@ -80,6 +80,7 @@ def test_every_account_email_meets_the_rules(template, reminder_format, db):
         list_headers=person is not None,
         action_link=template not in NO_ACTION_LINK,
         shows_full_address=template in NOTICES,
+        easy_words_wording=False,
     )
     assert not problems, f"{template} in {reminder_format}:\n" + "\n".join(problems)
 

@@ -1,5 +1,6 @@
-"""The profile page, a facilitator's view of a member's access needs, and the
-pages reached from links in emails (change or stop emails), for every role."""
+"""A facilitator's view of a member's access needs, and the pages reached
+from links in emails (change or stop emails), for every role. Your profile
+itself: test_profile.py."""
 
 from datetime import timedelta
 from http import HTTPStatus
@@ -12,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from participants.mail import links
-from participants.models import User
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory, bulk_members
+from tests.factories import bulk_members
 from tests.roles import ROLES, client_for, role_world
 
 
@@ -32,110 +32,6 @@ def world(db):
         outsider={"display_name": "Olly Outside"},
         staff={"display_name": "Stella Staff"},
     )
-
-
-# --- profile ---------------------------------------------------------------------
-
-
-def test_the_profile_page_needs_signing_in(client, db):
-    response = client.get(reverse("participants:profile"))
-    assert response.status_code == HTTPStatus.FOUND
-    assert response.headers["Location"].startswith(reverse("account_login"))
-
-
-def profile_data(**changes):
-    data = {
-        "access_needs": ["large_print", "quiet_space"],
-        "access_needs_other": "",
-        "strengths": "Cooking for big groups",
-        "wanted": ["new_decision", "result"],
-        "reminder_format": "large_print",
-        "reminder_timing": "daily",
-        "digest_time": "18:30",
-        "digest_weekday": "4",
-        "timezone": "Europe/Paris",
-    }
-    data.update(changes)
-    return data
-
-
-def test_a_member_saves_their_profile(world):
-    client = client_for(world.users["professional"])
-    page = client.get(reverse("participants:profile"))
-    assert page.status_code == HTTPStatus.OK
-    assert page.content.decode().count("<h1") == 1
-    response = client.post(reverse("participants:profile"), profile_data())
-    assert response.status_code == HTTPStatus.FOUND
-    person = User.objects.get(pk=world.users["professional"].pk)
-    assert person.access_needs == ["large_print", "quiet_space"]
-    assert person.strengths == "Cooking for big groups"
-    assert person.reminder_format == "large_print"
-    assert person.reminder_timing == "daily"
-    assert "new_decision" not in person.reminders_turned_off
-    assert "closing_soon" in person.reminders_turned_off
-    assert person.digest_time.strftime("%H:%M") == "18:30"
-    assert person.timezone == "Europe/Paris"
-    assert "Your profile is saved." in client.get(reverse("participants:profile")).content.decode()
-
-
-@pytest.mark.parametrize(
-    ("changes", "error"),
-    [
-        ({"access_needs": ["other"], "access_needs_other": ""}, "Tell us what else you need"),
-        ({"digest_time": "half past six"}, "Enter a time like 09:00 or 17:30"),
-        ({"reminder_format": ""}, "Choose how your emails should look"),
-        ({"timezone": "Moon/Base"}, "Choose your time zone from the list"),
-        ({"reminder_timing": "hourly"}, "Choose when we should send your emails"),
-        ({"access_needs": ["jetpack"]}, "Choose access needs from the list"),
-        ({"wanted": ["everything"]}, "Choose emails from the list"),
-        ({"digest_weekday": "9"}, "Choose a day for your weekly email"),
-        ({"strengths": "Cooking for big groups " * 100}, "2,000 characters or fewer"),
-    ],
-)
-def test_bad_profile_input_is_explained_and_kept(world, changes, error):
-    client = client_for(world.users["professional"])
-    response = client.post(reverse("participants:profile"), profile_data(**changes))
-    assert response.status_code == HTTPStatus.OK
-    html = response.content.decode()
-    assert "<title>Error: Your profile - Coproduce</title>" in html
-    assert "There is a problem" in html
-    assert error in html
-    assert "Cooking for big groups" in html  # what was typed is kept
-    assert User.objects.get(pk=world.users["professional"].pk).strengths == ""
-
-
-@pytest.mark.parametrize(("typed", "saved"), [("5:30pm", "17:30"), ("9am", "09:00")])
-def test_a_digest_time_can_be_typed_the_12_hour_way(world, typed, saved):
-    client = client_for(world.users["professional"])
-    response = client.post(reverse("participants:profile"), profile_data(digest_time=typed))
-    assert response.status_code == HTTPStatus.FOUND
-    person = User.objects.get(pk=world.users["professional"].pk)
-    assert person.digest_time.strftime("%H:%M") == saved
-
-
-def test_something_else_typed_ticks_something_else(world):
-    client = client_for(world.users["professional"])
-    client.post(
-        reverse("participants:profile"),
-        profile_data(access_needs=[], access_needs_other="A ramp at the side door"),
-    )
-    person = User.objects.get(pk=world.users["professional"].pk)
-    assert person.access_needs == ["other"]
-    assert person.access_needs_other == "A ramp at the side door"
-
-
-@pytest.mark.parametrize("size", [5, 200])
-def test_the_profile_page_takes_the_same_queries_at_any_size(
-    size, db, django_assert_max_num_queries
-):
-    person = UserFactory()
-    project = ProjectFactory()
-    bulk_members(project, size)
-    MembershipFactory(project=project, user=person)
-    client = Client()
-    client.force_login(person)
-    with django_assert_max_num_queries(6):
-        assert client.get(reverse("participants:profile")).status_code == HTTPStatus.OK
 
 
 # --- a member's access needs, for facilitators ---------------------------------------

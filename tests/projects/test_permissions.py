@@ -79,7 +79,8 @@ ACTS_AS_THEMSELVES = {
     "comment_edit": "member",
     "display_preferences_save": "request",
     "display_name_change": "user",
-    "profile_save": "user",
+    "access_needs_save": "user",
+    "about_you_save": "user",
     "reminder_preferences_save": "user",
     "reminders_stop": "user",
     "invitation_accept": "user",
@@ -120,7 +121,7 @@ def test_every_service_requires_who_acts_as_a_keyword(service):
 
 def test_the_service_list_is_complete():
     names = {param.values[0].__name__ for param in _services()}
-    assert {"stage_advance", "decision_close", "invitations_create", "profile_save"} <= names
+    assert {"stage_advance", "decision_close", "invitations_create", "access_needs_save"} <= names
     assert len(names) >= 35
 
 

@@ -70,7 +70,7 @@ def test_starting_a_project_offers_the_grouped_places(world, client_as):
 
 
 def test_a_member_chooses_their_time_zone_from_the_same_places(world, client_as):
-    html = client_as("participant").get(reverse("participants:profile")).content.decode()
+    html = client_as("participant").get(reverse("participants:profile_emails")).content.decode()
     assert '<optgroup label="The Americas">' in html
     assert ">London (UK time)</option>" in html
     assert "Factory" not in html
