@@ -18,6 +18,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from projects.time_given.money import CURRENCIES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -430,6 +432,14 @@ COPRODUCE_PAGE_SIZE = env_int("COPRODUCE_PAGE_SIZE", 20)
 if not 5 <= COPRODUCE_PAGE_SIZE <= 500:
     raise ImproperlyConfigured(
         f"COPRODUCE_PAGE_SIZE must be from 5 to 500, not {COPRODUCE_PAGE_SIZE}"
+    )
+# The currency of involvement payments for new organisations (each
+# organisation can change its own): an ISO 4217 code that
+# projects/time_given/money.py knows (a table in code, with each one's minor unit).
+COPRODUCE_CURRENCY = env("COPRODUCE_CURRENCY", "GBP").upper()
+if COPRODUCE_CURRENCY not in CURRENCIES:
+    raise ImproperlyConfigured(
+        f"COPRODUCE_CURRENCY must be a currency code such as GBP or EUR, not {COPRODUCE_CURRENCY!r}"
     )
 # /healthz answers 503 when beat has been silent this long: several periods.
 BEAT_SILENT_AFTER_SECONDS = max(5 * COPRODUCE_BEAT_SECONDS, 60)

@@ -5,6 +5,7 @@ organisations the person manages (projects/admin_scoping.py). Ladder answers
 stay anonymous here too: no member is shown next to a rung, and no filter
 narrows the answers to one member."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,15 @@ from django.db.models import Count, Q
 from projects import ladder, services
 from projects.admin_scoping import ManagedByOrganisation, error_words, sees_everything
 from projects.forms import ProjectAdminForm
-from projects.models import Activity, LadderAnswer, Membership, Organisation, Project, Stage
+from projects.models import (
+    Activity,
+    LadderAnswer,
+    Membership,
+    Organisation,
+    Project,
+    Stage,
+    site_currency,
+)
 
 
 def _report(modeladmin, request, done: int, problems: list[str], what: str) -> None:
@@ -23,6 +32,22 @@ def _report(modeladmin, request, done: int, problems: list[str], what: str) -> N
         modeladmin.message_user(request, problem, messages.ERROR)
 
 
+class OrganisationAdminForm(forms.ModelForm):
+    """The currency may be left as it is: a form sent without it (from
+    before organisations had one) keeps the organisation's own."""
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "slug", "managers", "currency"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].required = False
+
+    def clean_currency(self):
+        return self.cleaned_data.get("currency") or self.instance.currency or site_currency()
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(ManagedByOrganisation, admin.ModelAdmin):
     """A manager sees and edits the organisations they manage, and chooses
@@ -30,6 +55,7 @@ class OrganisationAdmin(ManagedByOrganisation, admin.ModelAdmin):
     adds or deletes an organisation."""
 
     organisation_path = "pk"
+    form = OrganisationAdminForm
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -348,3 +374,7 @@ class ActivityAdmin(ManagedByOrganisation, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # The record of what happened is kept.
         return False
+
+
+# Time given, recognition policies and claims (projects/time_given/admin.py).
+import projects.time_given.admin  # noqa: E402, F401

@@ -29,6 +29,17 @@ def site_time_zone() -> str:
     return settings.TIME_ZONE
 
 
+def site_currency() -> str:
+    """New organisations pay in the site's currency (COPRODUCE_CURRENCY)."""
+    return settings.COPRODUCE_CURRENCY
+
+
+def _currency_choices():
+    from projects.time_given.money import CURRENCY_CHOICES
+
+    return CURRENCY_CHOICES
+
+
 class OrganisationQuerySet(models.QuerySet):
     def managed_by(self, user):
         """The organisations whose projects this person manages: those they
@@ -55,6 +66,12 @@ class Organisation(models.Model):
             "Project managers see and manage every project of this organisation "
             "without being members. They vote only if they join a project as members."
         ),
+    )
+    currency = models.CharField(
+        max_length=3,
+        choices=_currency_choices,
+        default=site_currency,
+        help_text="Involvement payments and vouchers are in this currency.",
     )
 
     objects = OrganisationQuerySet.as_manager()
@@ -382,3 +399,26 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.summary
+
+
+# Time given and how it is recognised (projects/time_given/models.py).
+from projects.time_given.models import (  # noqa: E402
+    Claim,
+    ClaimEvent,
+    Contribution,
+    RecognitionPolicy,
+)
+
+__all__ = [
+    "Activity",
+    "Claim",
+    "ClaimEvent",
+    "Contribution",
+    "LadderAnswer",
+    "Membership",
+    "Organisation",
+    "Project",
+    "RecognitionPolicy",
+    "Rung",
+    "Stage",
+]

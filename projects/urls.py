@@ -31,4 +31,5 @@ project_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("projects/", include((project_patterns, "projects"))),
+    path("", include(("projects.time_given.urls", "time"))),
 ]

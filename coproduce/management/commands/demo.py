@@ -312,6 +312,79 @@ class Command(BaseCommand):
         for email in ["tom@example.org", "priya@example.org"]:
             Vote.objects.create(decision=soon, member=members[email], choice=Vote.Choice.AGREE)
         _plan_reminders([consent, choice, soon], soon)
+        _time_given(project, members, now)
+
+
+def _time_given(project, members, now):
+    """Time given and what the project offers for it: £15 an hour, as a
+    payment or a voucher, and travel paid back. Aisha has time confirmed
+    (one claim waiting, one approved and one she has not chosen for yet) and
+    a meeting to check; Joan has a claim approved, waiting to be paid."""
+    from decimal import Decimal
+
+    from projects.time_given.models import Claim, ClaimEvent, Contribution, RecognitionPolicy
+
+    sam = members["sam@example.org"]
+    RecognitionPolicy.objects.create(
+        project=project,
+        value=RecognitionPolicy.Value.HOURLY,
+        rate=Decimal("15.00"),
+        as_payment=True,
+        as_voucher=True,
+        travel_costs=True,
+        details="Vouchers are for the Co-op. Ask Sam if you have a question.",
+        updated_by=sam.user,
+    )
+    confirmed, waiting = Contribution.Status.CONFIRMED, Contribution.Status.WAITING
+    lines = {}
+    for key, email, kind, days_ago, minutes, status, note in [
+        ("aisha-meeting", "aisha@example.org", "meeting", 20, 120, confirmed, "Planning day"),
+        ("aisha-reading", "aisha@example.org", "reviewing", 15, 45, confirmed, ""),
+        ("aisha-travel", "aisha@example.org", "travel", 9, 40, confirmed, "Bus to the library"),
+        ("aisha-check", "aisha@example.org", "meeting", 2, 90, waiting, "Garden room visit"),
+        ("joan-meeting", "joan@example.org", "meeting", 20, 120, confirmed, "Planning day"),
+        ("tom-meeting", "tom@example.org", "meeting", 20, 120, confirmed, "Planning day"),
+        ("sam-meeting", "sam@example.org", "meeting", 20, 120, confirmed, "Planning day"),
+        ("priya-prep", "priya@example.org", "preparation", 21, 60, confirmed, ""),
+    ]:
+        lines[key] = Contribution.objects.create(
+            membership=members[email],
+            kind=kind,
+            date=(now - timedelta(days=days_ago)).date(),
+            minutes=minutes,
+            note=note,
+            status=status,
+            logged_by=sam.user,
+            checked_at=now if status == confirmed else None,
+        )
+    for key, status, amount, who in [
+        ("aisha-meeting", Claim.Status.APPROVED, Decimal("30.00"), sam.user),
+        ("aisha-reading", Claim.Status.WAITING, Decimal("11.25"), None),
+        ("joan-meeting", Claim.Status.APPROVED, Decimal("30.00"), sam.user),
+    ]:
+        line = lines[key]
+        claim = Claim.objects.create(
+            contribution=line,
+            how=Claim.How.VOUCHER if key.startswith("joan") else Claim.How.PAYMENT,
+            status=status,
+            currency=project.organisation.currency,
+            for_time=amount,
+            amount=amount,
+        )
+        ClaimEvent.objects.create(
+            claim=claim,
+            actor=line.membership.user,
+            what="Claim made",
+            after=claim.get_how_display(),
+        )
+        if who is not None:
+            ClaimEvent.objects.create(
+                claim=claim,
+                actor=who,
+                what="Status",
+                before=Claim.Status.WAITING.label,
+                after=Claim.Status.APPROVED.label,
+            )
 
 
 def _other_organisation(now):
