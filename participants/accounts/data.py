@@ -38,6 +38,9 @@ from participants.accounts.signins import browser_in_words
 from participants.mail.links import absolute_url
 from participants.models import Invitation, ReminderLog, SignIn, User
 from projects.models import Activity, LadderAnswer, Membership, Organisation, Rung
+from projects.templatetags.time_tags import duration_words
+from projects.time_given import money
+from projects.time_given.models import Claim, Contribution
 
 # The version of the download's layout: raised when a key changes meaning or
 # goes, so a program that reads downloads can tell.
@@ -370,6 +373,62 @@ def _activity_shown(a: Activity, tz: str) -> Shown:
     return Shown(a.summary, [("Project", a.project.name), ("When", _when(a.created_at, tz))])
 
 
+def _contribution_item(c: Contribution) -> dict:
+    return {
+        "project": c.membership.project.name,
+        "what": c.kind,
+        "what_words": c.get_kind_display(),
+        "date": iso(c.date),
+        "minutes": c.minutes,
+        "note": c.note,
+        "status": c.status,
+        "status_words": c.get_status_display(),
+        "logged_at": iso(c.created_at),
+    }
+
+
+def _contribution_shown(c: Contribution, tz: str) -> Shown:
+    return Shown(
+        f"{c.get_kind_display()}, {duration_words(c.minutes)}",
+        [
+            ("Project", c.membership.project.name),
+            ("Date", c.date.strftime("%-d %B %Y")),
+            ("Checked", c.get_status_display()),
+        ]
+        + ([("Note", c.note)] if c.note else []),
+    )
+
+
+def _claim_item(c: Claim) -> dict:
+    # Amounts as text ("12.50"), never as numbers a program might read as floats.
+    return {
+        "project": c.contribution.membership.project.name,
+        "for_time_given_on": iso(c.contribution.date),
+        "how": c.how,
+        "how_words": c.get_how_display(),
+        "status": c.status,
+        "status_words": c.get_status_display(),
+        "currency": c.currency,
+        "for_time": money.plain(c.for_time, c.currency),
+        "travel_costs": money.plain(c.travel_costs, c.currency),
+        "amount": money.plain(c.amount, c.currency),
+        "reason_not_approved": c.reason,
+        "made_at": iso(c.created_at),
+        "changed_at": iso(c.updated_at),
+    }
+
+
+def _claim_shown(c: Claim, tz: str) -> Shown:
+    return Shown(
+        f"{c.get_how_display()}: {money.money(c.amount, c.currency)}",
+        [
+            ("Project", c.contribution.membership.project.name),
+            ("For time given on", c.contribution.date.strftime("%-d %B %Y")),
+            ("Where it is", c.get_status_display()),
+        ],
+    )
+
+
 SECTIONS: list[Section] = [
     Section(
         key="memberships",
@@ -445,6 +504,33 @@ SECTIONS: list[Section] = [
             "you can change it while the stage is on. Only you can see your answers here: "
             "other members only see how many people chose each step."
         ),
+    ),
+    Section(
+        key="time_given",
+        title="Time you gave",
+        one="line",
+        many="lines",
+        rows=lambda user: (
+            Contribution.objects.filter(membership__user=user)
+            .select_related("membership__project")
+            .order_by("-date", "-pk")
+        ),
+        item=_contribution_item,
+        shown=_contribution_shown,
+    ),
+    Section(
+        key="claims",
+        title="Your involvement payments",
+        one="claim",
+        many="claims",
+        rows=lambda user: (
+            Claim.objects.filter(contribution__membership__user=user)
+            .select_related("contribution__membership__project")
+            .order_by("-created_at", "-pk")
+        ),
+        item=_claim_item,
+        shown=_claim_shown,
+        note="What you chose for time you gave: a payment, a voucher or no thanks.",
     ),
     Section(
         key="invitations",

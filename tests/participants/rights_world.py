@@ -4,6 +4,7 @@ decision), comments, a ladder answer, an invitation, reminders and sign-ins,
 so every test can check that one never sees the other's."""
 
 from datetime import timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 from allauth.account.models import EmailAddress
@@ -12,6 +13,7 @@ from django.utils import timezone
 from decisions.models import Vote
 from participants.models import Invitation, ReminderLog, SignIn
 from projects.models import Activity, LadderAnswer, Membership
+from projects.time_given.models import Claim, Contribution
 from tests.factories import (
     CommentFactory,
     DecisionFactory,
@@ -72,6 +74,24 @@ def add_things(membership, stage, count: int, *, prefix: str, anonymous_decision
         )
         Activity.objects.create(
             project=project, actor=user, summary=f"{user.display_name} did thing {index}"
+        )
+        contribution = Contribution.objects.create(
+            membership=membership,
+            kind=Contribution.Kind.MEETING,
+            date=now.date() - timedelta(days=index),
+            minutes=90,
+            note=f"{prefix} meeting note {index}",
+            logged_by=user,
+            status=Contribution.Status.CONFIRMED,
+        )
+        Claim.objects.create(
+            contribution=contribution,
+            how=Claim.How.VOUCHER,
+            status=Claim.Status.WAITING,
+            currency="GBP",
+            for_time=Decimal("15.10"),
+            travel_costs=Decimal("0.20"),
+            amount=Decimal("15.30"),
         )
     LadderAnswer.objects.create(
         stage=stage, membership=membership, rung=5, comment=f"{prefix} ladder comment"

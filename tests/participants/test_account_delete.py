@@ -11,6 +11,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from participants.models import Invitation, ReminderLog, SignIn, User
 from projects.models import Activity, LadderAnswer, Membership
 from projects.permissions import SYSTEM
 from projects.services import membership_set_facilitator
+from projects.time_given.models import Claim, Contribution
 from tests.factories import (
     AuthenticatorAppFactory,
     MembershipFactory,
@@ -256,8 +258,19 @@ def test_what_they_did_stays_and_no_result_changes(client, world):
         LadderAnswer.objects.count(),
     )
 
+    claims_before = list(Claim.objects.order_by("pk").values_list("pk", "status", "amount"))
+    time_before = Contribution.objects.filter(status="confirmed").aggregate(Sum("minutes"))
+    assert claims_before
+
     account_delete(user=user, actor=user)
 
+    # Time given and claims stay as they were: no payment record changes.
+    assert list(Claim.objects.order_by("pk").values_list("pk", "status", "amount")) == (
+        claims_before
+    )
+    assert Contribution.objects.filter(status="confirmed").aggregate(Sum("minutes")) == (
+        time_before
+    )
     after = snapshot()
     assert {pk: v for pk, v in after.items() if pk != world.open_decision.pk} == {
         pk: v for pk, v in before.items() if pk != world.open_decision.pk

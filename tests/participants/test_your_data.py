@@ -161,6 +161,8 @@ def test_the_download_is_a_json_attachment_with_stable_keys_and_iso_dates(client
         "votes",
         "comments",
         "ladder_answers",
+        "time_given",
+        "claims",
         "invitations",
         "reminders",
         "sign_ins",
@@ -188,6 +190,12 @@ def test_the_download_is_a_json_attachment_with_stable_keys_and_iso_dates(client
     assert {s["internet_address"] for s in got["sign_ins"]} >= {"192.0.2.1", "192.0.2.2"}
     assert len(got["reminders"]) == 2
     assert got["memberships"][0]["counted_as"] == "participant"
+    assert got["time_given"][0]["minutes"] == 90
+    assert got["time_given"][0]["note"].startswith("Pat meeting note")
+    # Money as text, exactly as stored: no float on the way.
+    claim = got["claims"][0]
+    assert (claim["for_time"], claim["travel_costs"], claim["amount"]) == ("15.10", "0.20", "15.30")
+    assert claim["how_words"] == "A voucher"
 
 
 def _page_and_download(client):
