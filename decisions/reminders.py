@@ -30,16 +30,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from coproduce.words import day_and_date, relative_day, time_of_day
 from decisions.kinds import ANONYMOUS_MIN_VOTES
-from decisions.models import Decision, Outcome, Vote
-from decisions.results import TOO_FEW_RESULT, TOO_FEW_TO_SHOW, votes_hidden
+from decisions.models import Comment, Decision, Outcome, Vote
+from decisions.results import TOO_FEW_RESULT, TOO_FEW_TO_SHOW, voters_named, votes_hidden
 from participants.mail.links import absolute_url
-from participants.models import ReminderLog
+from participants.models import ReminderLog, User
 from participants.reminders.planning import plan_after_commit
 from participants.reminders.project_kinds import (
     NO_HELPER,
@@ -344,6 +344,70 @@ def _outcome_context(outcome: Outcome | None) -> dict:
     }
 
 
+# "You said, we did": at most this many names, then "and N others".
+THANKS_NAMES = 20
+
+
+def thanks(decision: Decision) -> dict:
+    """Who to thank in the outcome email ("You said, we did"): the members
+    who voted or commented (hidden comments aside), by the name they go by,
+    at most THANKS_NAMES of them in name order; those who chose not to be
+    thanked by name (User.thank_by_name), former members and any past the
+    first THANKS_NAMES are counted in ``others``. Never how anyone voted.
+    An anonymous decision whose page does not name who voted
+    (decisions.results.voters_named) names nobody and counts nobody: it
+    thanks everyone who took part. Two queries, however many took part;
+    worked out once for every recipient of the batch."""
+    if not voters_named(decision):
+        return {
+            "thanks_named": False,
+            "thanks_names": [],
+            "thanks_others": 0,
+            "thanks_total": 0,
+            "thanks_short": "Thank you to everyone who took part.",
+        }
+    took_part = User.objects.filter(
+        Exists(Vote.objects.filter(decision=decision, member__user=OuterRef("pk")))
+        | Exists(
+            Comment.objects.filter(
+                decision=decision, author__user=OuterRef("pk"), hidden_at__isnull=True
+            )
+        )
+    )
+    total = took_part.count()
+    names = list(
+        took_part.filter(thank_by_name=True, is_active=True)
+        .order_by("display_name", "pk")
+        .values_list("display_name", flat=True)[:THANKS_NAMES]
+    )
+    return {
+        "thanks_named": True,
+        "thanks_names": names,
+        "thanks_others": max(total - len(names), 0),
+        "thanks_total": total,
+        "thanks_short": _thanks_in_one_line(names, total),
+    }
+
+
+# How many names the one line of a digest says, to keep it short.
+THANKS_NAMES_IN_A_LINE = 5
+
+
+def _thanks_in_one_line(names: list[str], total: int) -> str:
+    """ "Thank you to Ana, Ben and Chi, and 4 others, who took part.": the
+    line of a digest, with at most THANKS_NAMES_IN_A_LINE names."""
+    if not total:
+        return ""
+    named = names[:THANKS_NAMES_IN_A_LINE]
+    others = total - len(named)
+    if not named:
+        return f"Thank you to the {total} {'person' if total == 1 else 'people'} who took part."
+    said = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    if others:
+        said += f", and {others} {'other' if others == 1 else 'others'},"
+    return f"Thank you to {said} who took part."
+
+
 def _result_context(decision: Decision, helpers, *, now: datetime) -> dict:
     tally = decision.tally if isinstance(decision.tally, dict) else {}
     standard, easy = RESULT_WORDS.get(
@@ -398,6 +462,8 @@ class ResultReminder(ReminderKind):
             context = _result_context(decision, helpers, now=now)
             outcome = _outcome(decision)
             context.update(_outcome_context(outcome))
+            if outcome is not None:
+                context.update(thanks(decision))
             # The outcome, when it is written, is part of the result: its own
             # email is not sent to anyone this one reaches (OutcomeReminder).
             by_decision[pk] = Message(
@@ -450,6 +516,7 @@ class OutcomeReminder(ReminderKind):
                 continue
             context = _result_context(decision, helpers, now=now)
             context.update(_outcome_context(outcome))
+            context.update(thanks(decision))
             by_decision[pk] = Message(
                 template="outcome",
                 context=context,

@@ -76,6 +76,36 @@ class User(AbstractBaseUser, PermissionsMixin):
         SUPPORT_WORKER = "support_worker", "A support worker coming with me"
         OTHER = "other", "Something else"
 
+    class StrengthTag(models.TextChoices):
+        """Common strengths a member can offer, ticked on "What you offer"."""
+
+        LIVED_EXPERIENCE = "lived_experience", "Lived experience of the service"
+        CARING = "caring", "Caring for someone"
+        ORGANISING = "organising", "Organising things and people"
+        WRITING = "writing", "Writing"
+        SPEAKING = "speaking", "Speaking to groups"
+        LISTENING = "listening", "Listening and supporting others"
+        ART = "art", "Art, drawing or design"
+        LANGUAGES = "languages", "Languages and translating"
+        DIGITAL = "digital", "Digital skills: computers, phones, the internet"
+        NUMBERS = "numbers", "Numbers and budgets"
+        RESEARCH = "research", "Finding things out and research"
+        CONNECTIONS = "connections", "Knowing people in the community"
+
+    class ContactPreference(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone call"
+        TEXT_MESSAGE = "text_message", "Text message"
+        IN_PERSON = "in_person", "In person"
+        SUPPORTER = "supporter", "Through my supporter or a facilitator"
+
+    class Visibility(models.TextChoices):
+        """Who may see a part of what a member tells about themselves:
+        private (facilitators only) unless they choose otherwise."""
+
+        FACILITATORS = "facilitators", "Only the facilitators of my projects"
+        MEMBERS = "members", "Members of my projects"
+
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(
         "name",
@@ -106,6 +136,48 @@ class User(AbstractBaseUser, PermissionsMixin):
     # How members of their projects can reach them (a phone number, the days
     # they are in the office); empty when they share nothing.
     contact_details = models.TextField("how people in your projects can reach you", blank=True)
+    # What a member tells others about themselves, each part optional and
+    # each with who may see it (Visibility; facilitators only unless they
+    # choose otherwise): participants.profile.offer says who sees what.
+    pronouns = models.CharField(max_length=40, blank=True)
+    about_me = models.CharField("about me", max_length=500, blank=True)
+    about_visibility = models.CharField(
+        "who can see your pronouns and about me",
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.FACILITATORS,
+    )
+    strength_tags = models.JSONField("strengths offered", default=list, blank=True)
+    strengths_visibility = models.CharField(
+        "who can see your strengths and skills",
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.FACILITATORS,
+    )
+    languages = models.CharField("languages you use", max_length=200, blank=True)
+    languages_visibility = models.CharField(
+        "who can see your languages",
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.FACILITATORS,
+    )
+    contact_preference = models.CharField(
+        "how you like to be contacted", max_length=12, choices=ContactPreference.choices, blank=True
+    )
+    contact_visibility = models.CharField(
+        "who can see how to contact you",
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.FACILITATORS,
+    )
+    findable_by_strength = models.BooleanField(
+        "facilitators may find me by my strengths when planning work", default=False
+    )
+    # Named in the "You said, we did" part of an outcome email
+    # (decisions.reminders.thanks); otherwise counted among "others".
+    thank_by_name = models.BooleanField(
+        "thank me by name when something I took part in is decided", default=True
+    )
     timezone = models.CharField(max_length=64, default=site_time_zone)
 
     # How and when they want to be reminded.

@@ -94,15 +94,105 @@ def access_needs_save(*, user: User, access_needs: list[str], access_needs_other
     return user
 
 
+def _check_choice(value: str, choices, field: str, message: str) -> None:
+    if value not in choices:
+        raise ValidationError({field: message})
+
+
 @transaction.atomic
-def about_you_save(*, user: User, strengths: str, contact_details: str) -> User:
-    """Save a member's strengths and skills, and how people in their projects
-    can reach them (empty: they share nothing) (Your profile, "About you")."""
-    user.strengths = strengths.strip()
+def about_you_save(
+    *,
+    user: User,
+    pronouns: str,
+    about_me: str,
+    about_visibility: str,
+    languages: str,
+    languages_visibility: str,
+    contact_preference: str,
+    contact_details: str,
+    contact_visibility: str,
+) -> User:
+    """Save who a member is in their own words: pronouns and about me, the
+    languages they use, how they like to be contacted and how people in
+    their projects can reach them (empty: they share nothing), each part
+    with who may see it (Your profile, "About you")."""
+    visibilities = User.Visibility.values
+    for field, value, what in [
+        ("about_visibility", about_visibility, "your pronouns and about me"),
+        ("languages_visibility", languages_visibility, "your languages"),
+        ("contact_visibility", contact_visibility, "how to contact you"),
+    ]:
+        _check_choice(value, visibilities, field, f"Choose who can see {what}")
+    _check_choice(
+        contact_preference,
+        ["", *User.ContactPreference.values],
+        "contact_preference",
+        "Choose how you like to be contacted from the list",
+    )
+    user.pronouns = clean_line(pronouns)
+    user.about_me = clean_paragraphs(about_me)
+    user.about_visibility = about_visibility
+    user.languages = clean_line(languages)
+    user.languages_visibility = languages_visibility
+    user.contact_preference = contact_preference
     user.contact_details = clean_paragraphs(contact_details)
+    user.contact_visibility = contact_visibility
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["strengths", "contact_details"])
+    user.save(update_fields=ABOUT_YOU_FIELDS)
     return user
+
+
+ABOUT_YOU_FIELDS = [
+    "pronouns",
+    "about_me",
+    "about_visibility",
+    "languages",
+    "languages_visibility",
+    "contact_preference",
+    "contact_details",
+    "contact_visibility",
+]
+
+
+@transaction.atomic
+def offer_save(
+    *,
+    user: User,
+    strength_tags: list[str],
+    strengths: str,
+    strengths_visibility: str,
+    findable_by_strength: bool,
+    thank_by_name: bool,
+) -> User:
+    """Save what a member offers their projects: the strengths they ticked
+    and their own words, who may see them, whether facilitators may find
+    them by them, and whether an outcome email thanks them by name (Your
+    profile, "What you offer")."""
+    if set(strength_tags) - set(User.StrengthTag.values):
+        raise ValidationError({"strength_tags": "Choose strengths from the list"})
+    _check_choice(
+        strengths_visibility,
+        User.Visibility.values,
+        "strengths_visibility",
+        "Choose who can see your strengths and skills",
+    )
+    user.strength_tags = [tag for tag in User.StrengthTag.values if tag in strength_tags]
+    user.strengths = strengths.strip()
+    user.strengths_visibility = strengths_visibility
+    user.findable_by_strength = bool(findable_by_strength)
+    user.thank_by_name = bool(thank_by_name)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=[*OFFER_FIELDS])
+    return user
+
+
+OFFER_FIELDS = (
+    "strength_tags",
+    "strengths",
+    "strengths_visibility",
+    "findable_by_strength",
+    "thank_by_name",
+)
 
 
 @transaction.atomic

@@ -26,7 +26,13 @@ urlpatterns = [
         name="profile_access_needs",
     ),
     path("profile/about-you/", profile_views.profile_about_you, name="profile_about_you"),
+    path("profile/what-you-offer/", profile_views.profile_offer, name="profile_offer"),
     path("profile/emails/", profile_views.profile_emails, name="profile_emails"),
+    path(
+        "projects/<slug:slug>/members/<int:pk>/about/",
+        profile_views.member_about,
+        name="member_about",
+    ),
     path(
         "projects/<slug:slug>/members/<int:pk>/access-needs/",
         profile_views.member_access_needs,

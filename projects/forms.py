@@ -1,6 +1,7 @@
 """Forms validate input only; the services in projects/services.py write."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 
 from coproduce.forms import DateField
 from projects.models import Membership, Organisation, Project, Rung, Stage
@@ -206,6 +207,40 @@ class MemberFilterForm(forms.Form):
         """What to show, for projects.selectors.members_page: everyone
         until the form is filled in validly."""
         return dict(self.cleaned_data) if self.is_bound and self.is_valid() else {}
+
+
+def _strength_choices():
+    return [("", "Choose a strength"), *get_user_model().StrengthTag.choices]
+
+
+class StrengthFilterForm(forms.Form):
+    """Find members by a strength they offer (a GET form on the members
+    page, for facilitators): only members who let facilitators find them
+    by their strengths are found."""
+
+    strength = forms.ChoiceField(
+        label="Strength",
+        choices=_strength_choices,
+        required=False,
+        help_text="Only members who said facilitators may find them by their strengths are shown.",
+        error_messages={"invalid_choice": "Choose a strength from the list"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "strength_%s")
+        super().__init__(*args, **kwargs)
+
+    def filters(self) -> dict:
+        """The strength to find, for projects.selectors.members_page."""
+        if self.is_bound and self.is_valid() and self.cleaned_data["strength"]:
+            return {"strength": self.cleaned_data["strength"]}
+        return {}
+
+    @property
+    def strength_label(self) -> str:
+        return dict(get_user_model().StrengthTag.choices).get(
+            self.filters().get("strength", ""), ""
+        )
 
 
 class LadderRadioSelect(forms.RadioSelect):

@@ -270,6 +270,14 @@ MEMBER_LIST_FIELDS = (
     "user__email",  # str(user) when the name is empty
     "user__access_needs",
     "user__access_needs_other",
+    # The short line under a name, as far as the viewer may see it
+    # (participants.profile.offer.LIST_FIELDS).
+    "user__pronouns",
+    "user__strength_tags",
+    "user__about_visibility",
+    "user__strengths_visibility",
+    "user__languages_visibility",
+    "user__contact_visibility",
 )
 
 
@@ -354,18 +362,24 @@ class MembersPage(TypedDict):
 
 
 def members_page(
-    *, project: Project, query: QueryDict, label: str = "", name: str = ""
+    *, project: Project, query: QueryDict, label: str = "", name: str = "", strength: str = ""
 ) -> MembersPage:
     """The members page: how many members of each kind and how many have
     left, and the page of current members by name that ``query``
     (request.GET) asks for, only those counted as ``label`` and whose name
-    contains ``name`` when these are given. Three queries (the counts, the
-    length of the list and the page), however many members."""
+    contains ``name`` when these are given, and, for ``strength`` (for
+    facilitators only: the view says who), only those who offer it and let
+    facilitators find them by it. Three queries (the counts, the length of
+    the list and the page), however many members."""
     members = _members_in_name_order(project)
     if label:
         members = members.filter(label=label)
     if name:
         members = members.filter(user__display_name__icontains=name)
+    if strength:
+        members = members.filter(
+            user__findable_by_strength=True, user__strength_tags__contains=[strength]
+        )
     counts = member_counts(project=project)
     return {"counts": counts, "members": paged(members, query), "left_count": counts["left"]}
 

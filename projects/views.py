@@ -32,6 +32,7 @@ from projects.forms import (
     StageAdvanceForm,
     StageForm,
     StageMoveForm,
+    StrengthFilterForm,
 )
 from projects.models import Membership, Stage
 from projects.permissions import ProjectAccess, project_access_or_404
@@ -134,6 +135,12 @@ def members(request, slug):
     access = project_access_or_404(request.user, slug)
     form = MemberFilterForm(request.GET or None)
     filters = form.filters()
+    # Finding members by a strength is for the project's facilitators, who
+    # plan its work (as for access needs: not managers who are not members).
+    strength_form = None
+    if access.can_see_access_needs:
+        strength_form = StrengthFilterForm(request.GET if "strength" in request.GET else None)
+        filters.update(strength_form.filters())
     page = selectors.members_page(project=access.project, query=request.GET, **filters)
     return _project_page(
         request,
@@ -142,6 +149,7 @@ def members(request, slug):
         **page,
         page=page["members"].page,
         form=form,
+        strength_form=strength_form,
         filtered=any(filters.values()),
         label_form=LabelForm(initial={"label": getattr(access.membership, "label", "")}),
     )

@@ -137,6 +137,23 @@ def account_data(user: User) -> dict:
         "access_needs_other": user.access_needs_other,
         "strengths": user.strengths,
         "contact_details": user.contact_details,
+        "pronouns": user.pronouns,
+        "about_me": user.about_me,
+        "about_me_seen_by": user.get_about_visibility_display(),
+        "strengths_offered": list(user.strength_tags or []),
+        "strengths_offered_words": [
+            label
+            for value, label in User.StrengthTag.choices
+            if value in (user.strength_tags or [])
+        ],
+        "strengths_seen_by": user.get_strengths_visibility_display(),
+        "languages": user.languages,
+        "languages_seen_by": user.get_languages_visibility_display(),
+        "contact_preference": user.contact_preference,
+        "contact_preference_words": user.get_contact_preference_display(),
+        "contact_seen_by": user.get_contact_visibility_display(),
+        "facilitators_may_find_you_by_strengths": user.findable_by_strength,
+        "thanked_by_name": user.thank_by_name,
     }
 
 

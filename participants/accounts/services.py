@@ -1,7 +1,8 @@
 """Deleting an account: the member's own right to be forgotten.
 
 What makes them who they are goes: their name, email addresses, access
-needs, strengths, contact details, settings, two-step sign-in, sign-in
+needs, strengths, contact details, pronouns, about me, languages, how they
+like to be contacted, settings, two-step sign-in, sign-in
 records and password; the account is switched off, so nobody can sign in to
 it, and every session it had stops working (a new, unusable password changes
 what Django checks each session against). What they did in their projects
@@ -37,6 +38,18 @@ FORMER_MEMBER = "A former member"
 # Addresses under .invalid can never receive email (RFC 2606).
 PLACEHOLDER_DOMAIN = "deleted.invalid"
 FIELDS_TO_DEFAULT = (
+    # What they told about themselves (participants.profile.offer).
+    "pronouns",
+    "about_me",
+    "about_visibility",
+    "strength_tags",
+    "strengths_visibility",
+    "languages",
+    "languages_visibility",
+    "contact_preference",
+    "contact_visibility",
+    "findable_by_strength",
+    "thank_by_name",
     "text_size",
     "contrast",
     "reduced_motion",

@@ -1,10 +1,10 @@
-"""Forms for the pages of Your profile (access needs; strengths, skills and
-contact details; email choices), the email preferences page reached from an
+"""Forms for the pages of Your profile (access needs; about you; what you
+offer; email choices), the email preferences page reached from an
 email (the same email choices), and display settings."""
 
 from django import forms
 
-from coproduce.forms import ParagraphsField, TimeField
+from coproduce.forms import LineField, ParagraphsField, TimeField
 from coproduce.timezones import timezone_choices
 from participants.models import User
 from participants.reminders.registry import choices_to_turn_off
@@ -176,19 +176,57 @@ class AccessNeedsForm(forms.Form):
         }
 
 
-class AboutYouForm(forms.Form):
-    """A member's strengths and skills, and how people in their projects can
-    reach them."""
-
-    strengths = forms.CharField(
-        label="Your strengths and skills",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What you are good at, or would like to bring to a project.",
+def visibility_field(what: str) -> forms.ChoiceField:
+    """Who may see one part of what a member tells about themselves, as
+    radios: facilitators only unless they choose otherwise."""
+    return forms.ChoiceField(
+        label=f"Who can see {what}?",
+        choices=User.Visibility.choices,
+        widget=forms.RadioSelect,
+        initial=User.Visibility.FACILITATORS,
         error_messages={
-            "max_length": "Your strengths and skills must be 2,000 characters or fewer"
+            "required": f"Choose who can see {what}",
+            "invalid_choice": f"Choose who can see {what}",
         },
+    )
+
+
+class AboutYouForm(forms.Form):
+    """Who a member is, in their own words: pronouns and a short "about me",
+    the languages they use and how they like to be contacted, each part with
+    who may see it."""
+
+    pronouns = LineField(
+        label="Your pronouns",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"class": "input--short", "autocomplete": "off"}),
+        help_text="How people should talk about you. For example, she and her, or they and them.",
+        error_messages={"max_length": "Your pronouns must be 40 characters or fewer"},
+    )
+    about_me = ParagraphsField(
+        label="About me",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A few words about you, in your own words. For example, what matters to you.",
+        error_messages={"max_length": "About me must be 500 characters or fewer"},
+    )
+    about_visibility = visibility_field("your pronouns and about me")
+    languages = LineField(
+        label="Languages you use",
+        required=False,
+        max_length=200,
+        help_text="For example, English, Urdu and British Sign Language.",
+        error_messages={"max_length": "Languages you use must be 200 characters or fewer"},
+    )
+    languages_visibility = visibility_field("your languages")
+    contact_preference = forms.ChoiceField(
+        label="How do you like to be contacted?",
+        required=False,
+        choices=[("", "I have no preference"), *User.ContactPreference.choices],
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose how you like to be contacted from the list"},
     )
     contact_details = ParagraphsField(
         label="How people in your projects can reach you",
@@ -203,10 +241,73 @@ class AboutYouForm(forms.Form):
         ),
         error_messages={"max_length": "How people can reach you must be 300 characters or fewer"},
     )
+    contact_visibility = visibility_field("how to contact you")
+
+    FIELDS = (
+        "pronouns",
+        "about_me",
+        "about_visibility",
+        "languages",
+        "languages_visibility",
+        "contact_preference",
+        "contact_details",
+        "contact_visibility",
+    )
 
     @classmethod
     def initial_for(cls, user: User) -> dict:
-        return {"strengths": user.strengths, "contact_details": user.contact_details}
+        return {name: getattr(user, name) for name in cls.FIELDS}
+
+
+class OfferForm(forms.Form):
+    """What a member offers their projects: strengths and skills (ticked and
+    in their own words), who may see them, whether facilitators may find
+    them by them, and whether to be thanked by name."""
+
+    strength_tags = forms.MultipleChoiceField(
+        label="What can you offer?",
+        choices=User.StrengthTag.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "Choose strengths from the list"},
+        help_text="Tick all that you would like to offer. You can add more in your own words.",
+    )
+    strengths = forms.CharField(
+        label="Your strengths and skills",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What you are good at, or would like to bring to a project.",
+        error_messages={
+            "max_length": "Your strengths and skills must be 2,000 characters or fewer"
+        },
+    )
+    strengths_visibility = visibility_field("your strengths and skills")
+    findable_by_strength = forms.BooleanField(
+        label="Facilitators may find me by my strengths when planning work",
+        required=False,
+        help_text="They can then ask you to help with something that needs what you offer.",
+    )
+    thank_by_name = forms.BooleanField(
+        label="Thank me by name when something I took part in is decided",
+        required=False,
+        help_text=(
+            "When we write what will happen after a decision, we thank the people who voted "
+            "or commented. Untick this to be counted without your name."
+        ),
+    )
+
+    FIELDS = (
+        "strength_tags",
+        "strengths",
+        "strengths_visibility",
+        "findable_by_strength",
+        "thank_by_name",
+    )
+
+    @classmethod
+    def initial_for(cls, user: User) -> dict:
+        return {name: getattr(user, name) for name in cls.FIELDS}
 
 
 class DisplayPreferencesForm(forms.Form):

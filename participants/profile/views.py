@@ -1,6 +1,7 @@
-"""Your profile: an overview of what a member told us (access needs; strengths,
-skills and how to reach them; email choices), a short page to change each
-part, display settings, and a facilitator's view of a member's access needs."""
+"""Your profile: an overview of what a member told us (access needs; about
+them; what they offer; email choices), a short page to change each part,
+display settings, a facilitator's view of a member's access needs, and what
+a member shares with the others of a project (participants.profile.offer)."""
 
 from dataclasses import asdict
 
@@ -20,13 +21,24 @@ from participants.profile.forms import (
     AboutYouForm,
     AccessNeedsForm,
     DisplayPreferencesForm,
+    OfferForm,
     ReminderPreferencesForm,
+)
+from participants.profile.offer import (
+    ABOUT,
+    CONTACT,
+    LANGUAGES,
+    STRENGTHS,
+    offer_for,
+    seen_by,
+    strength_labels,
 )
 from participants.reminders.registry import choices_to_turn_off
 from participants.services import (
     about_you_save,
     access_needs_save,
     display_preferences_save,
+    offer_save,
     reminder_preferences_save,
 )
 from projects.models import Membership
@@ -71,7 +83,17 @@ def profile(request):
     return render(
         request,
         "participants/profile.html",
-        {"needs": access_need_labels(user), "emails": emails_in_words(user)},
+        {
+            "needs": access_need_labels(user),
+            "emails": emails_in_words(user),
+            "strengths": strength_labels(user),
+            "seen_by": {
+                "about": seen_by(user, ABOUT),
+                "strengths": seen_by(user, STRENGTHS),
+                "languages": seen_by(user, LANGUAGES),
+                "contact": seen_by(user, CONTACT),
+            },
+        },
     )
 
 
@@ -115,14 +137,28 @@ def profile_access_needs(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_about_you(request):
-    """Your strengths and skills, and how people in your projects can reach
-    you."""
+    """Your pronouns and about me, your languages, and how you like to be
+    contacted, each with who can see it."""
     return _profile_part(
         request,
         form_class=AboutYouForm,
         service=about_you_save,
         template="participants/profile_about_you.html",
-        saved="Your strengths, skills and contact details are saved.",
+        saved="Your answers about you are saved.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_offer(request):
+    """What you offer: your strengths and skills, who can see them, whether
+    facilitators may find you by them, and whether to be thanked by name."""
+    return _profile_part(
+        request,
+        form_class=OfferForm,
+        service=offer_save,
+        template="participants/profile_offer.html",
+        saved="What you offer is saved.",
     )
 
 
@@ -161,6 +197,34 @@ def member_access_needs(request, slug, pk):
             "membership": membership,
             "person": person,
             "needs": access_need_labels(person),
+        },
+    )
+
+
+@require_safe
+def member_about(request, slug, pk):
+    """What a member of the project shares about themselves: every part for
+    them and the project's facilitators, the parts they chose to show
+    "members of my projects" for its other current members. Everyone else,
+    signed out or in (project managers who are not members here included):
+    404, as for a private project."""
+    access = project_access_or_404(request.user, slug)
+    if access.membership is None:
+        raise Http404("No such page")
+    membership = get_object_or_404(
+        Membership.objects.current().select_related("user"), project=access.project, pk=pk
+    )
+    person = membership.user
+    return render(
+        request,
+        "participants/member_about.html",
+        {
+            "project": access.project,
+            "access": access,
+            "membership": membership,
+            "person": person,
+            "offer": offer_for(access, person),
+            "sees_everything": access.can_see_access_needs or person.pk == request.user.pk,
         },
     )
 

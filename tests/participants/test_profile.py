@@ -20,24 +20,43 @@ from tests.roles import ROLES, client_for, role_world
 OVERVIEW = "participants:profile"
 ACCESS_NEEDS = "participants:profile_access_needs"
 ABOUT_YOU = "participants:profile_about_you"
+OFFER = "participants:profile_offer"
 EMAILS = "participants:profile_emails"
-PARTS = [ACCESS_NEEDS, ABOUT_YOU, EMAILS]
+PARTS = [ACCESS_NEEDS, ABOUT_YOU, OFFER, EMAILS]
 
 # Each part's page: its title (the h1 too) and its button.
 TITLES = {
     ACCESS_NEEDS: "Your access needs",
     ABOUT_YOU: "About you",
+    OFFER: "What you offer",
     EMAILS: "Your emails",
 }
 BUTTONS = {
     ACCESS_NEEDS: "Save your access needs",
-    ABOUT_YOU: "Save your strengths and contact details",
+    ABOUT_YOU: "Save your answers about you",
+    OFFER: "Save what you offer",
     EMAILS: "Save your email choices",
 }
 # The fields of each part, as saved on the account.
 FIELDS = {
     ACCESS_NEEDS: ["access_needs", "access_needs_other"],
-    ABOUT_YOU: ["strengths", "contact_details"],
+    ABOUT_YOU: [
+        "pronouns",
+        "about_me",
+        "about_visibility",
+        "languages",
+        "languages_visibility",
+        "contact_preference",
+        "contact_details",
+        "contact_visibility",
+    ],
+    OFFER: [
+        "strength_tags",
+        "strengths",
+        "strengths_visibility",
+        "findable_by_strength",
+        "thank_by_name",
+    ],
     EMAILS: [
         "reminders_turned_off",
         "reminder_format",
@@ -90,7 +109,23 @@ def posted(part: str, **changes) -> dict:
     """A valid form for ``part``, with ``changes``."""
     data = {
         ACCESS_NEEDS: {"access_needs": ["large_print", "quiet_space"], "access_needs_other": ""},
-        ABOUT_YOU: {"strengths": "Cooking for big groups", "contact_details": "Ring 01632 960001"},
+        ABOUT_YOU: {
+            "pronouns": "she/her",
+            "about_me": "I live near the centre.",
+            "about_visibility": "members",
+            "languages": "English and Urdu",
+            "languages_visibility": "members",
+            "contact_preference": "text_message",
+            "contact_details": "Ring 01632 960001",
+            "contact_visibility": "members",
+        },
+        OFFER: {
+            "strength_tags": ["caring", "writing"],
+            "strengths": "Cooking for big groups",
+            "strengths_visibility": "members",
+            "findable_by_strength": "on",
+            "thank_by_name": "",
+        },
         EMAILS: {
             "wanted": ["new_decision", "result"],
             "reminder_format": "plain_text",
@@ -162,7 +197,8 @@ def test_each_part_has_a_change_link_naming_it(pat):
     page = text(client_for(pat).get(reverse(OVERVIEW)))
     for name, hidden in [
         (ACCESS_NEEDS, "your access needs"),
-        (ABOUT_YOU, "your strengths, skills and contact details"),
+        (ABOUT_YOU, "what you told us about you"),
+        (OFFER, "what you offer"),
         (EMAILS, "your emails"),
     ]:
         link = f'<a href="{reverse(name)}">Change<span class="visually-hidden"> {hidden}</span></a>'
@@ -218,7 +254,7 @@ def test_nothing_typed_is_shown_as_html(db):
         access_needs=["other"],
         access_needs_other="<i>ramp</i>",
     )
-    for name in [OVERVIEW, ACCESS_NEEDS, ABOUT_YOU]:
+    for name in [OVERVIEW, ACCESS_NEEDS, ABOUT_YOU, OFFER]:
         page = text(client_for(person).get(reverse(name)))
         assert "<b>bold" not in page
         assert "<script>alert" not in page
@@ -261,7 +297,7 @@ def test_the_access_needs_page_shows_the_answers(pat):
 
 def test_the_about_you_page_shows_the_answers(pat):
     page = text(client_for(pat).get(reverse(ABOUT_YOU)))
-    assert ">\nGood at listening.\nKnows the bus routes.</textarea>" in page
+    assert "Good at listening" not in page  # on What you offer
     assert ">\nText me on 07700 900123.\nIn the office on Tuesdays.</textarea>" in page
     assert "How people in your projects can reach you (optional)" in page
     assert (
@@ -315,7 +351,8 @@ def test_each_part_saves_only_its_own_answers(pat, part):
     ("part", "message"),
     [
         (ACCESS_NEEDS, "Your access needs are saved."),
-        (ABOUT_YOU, "Your strengths, skills and contact details are saved."),
+        (ABOUT_YOU, "Your answers about you are saved."),
+        (OFFER, "What you offer is saved."),
         (EMAILS, "Your email choices are saved."),
     ],
 )
@@ -331,8 +368,17 @@ def test_the_saved_answers_are_the_ones_sent(pat):
     client.post(
         reverse(ABOUT_YOU), posted(ABOUT_YOU, contact_details="  Ring me\r\n\r\n\r\nor not  ")
     )
+    client.post(reverse(OFFER), posted(OFFER))
     client.post(reverse(EMAILS), posted(EMAILS))
     person = User.objects.get(pk=pat.pk)
+    assert person.pronouns == "she/her"
+    assert person.about_me == "I live near the centre."
+    assert person.languages == "English and Urdu"
+    assert person.contact_preference == "text_message"
+    assert person.strength_tags == ["caring", "writing"]
+    assert person.strengths_visibility == "members"
+    assert person.findable_by_strength is True
+    assert person.thank_by_name is False
     assert person.access_needs == ["large_print", "quiet_space"]
     assert person.access_needs_other == ""
     assert person.strengths == "Cooking for big groups"
@@ -383,10 +429,46 @@ def test_something_else_typed_ticks_something_else(pat):
             "A lift A lift",
         ),
         (
-            ABOUT_YOU,
+            OFFER,
             {"strengths": "Cooking for big groups " * 100},
             "Your strengths and skills must be 2,000 characters or fewer",
             "Cooking for big groups Cooking",
+        ),
+        (
+            ABOUT_YOU,
+            {"pronouns": "she/her " * 10, "languages": "English and Urdu"},
+            "Your pronouns must be 40 characters or fewer",
+            'value="English and Urdu"',
+        ),
+        (
+            ABOUT_YOU,
+            {"about_me": "I like the garden. " * 30},
+            "About me must be 500 characters or fewer",
+            "I like the garden. I like",
+        ),
+        (
+            ABOUT_YOU,
+            {"about_visibility": "everyone", "about_me": "Kept words"},
+            "Choose who can see your pronouns and about me",
+            ">\nKept words</textarea>",
+        ),
+        (
+            ABOUT_YOU,
+            {"contact_preference": "pigeon", "languages": "Welsh"},
+            "Choose how you like to be contacted from the list",
+            'value="Welsh"',
+        ),
+        (
+            OFFER,
+            {"strength_tags": ["juggling"], "strengths": "Kept strengths"},
+            "Choose strengths from the list",
+            ">\nKept strengths</textarea>",
+        ),
+        (
+            OFFER,
+            {"strengths_visibility": "", "strength_tags": ["art"]},
+            "Choose who can see your strengths and skills",
+            'value="art" id="id_strength_tags_6" checked',
         ),
         (
             ABOUT_YOU,
@@ -442,6 +524,60 @@ def test_bad_input_is_explained_and_kept(pat, part, changes, error, kept):
     assert page.count(error) == 2  # in the error summary and by the field
     assert kept in page
     assert answers(pat) == before
+
+
+def test_the_what_you_offer_page_shows_the_answers(pat):
+    User.objects.filter(pk=pat.pk).update(
+        strength_tags=["caring"], findable_by_strength=True, thank_by_name=False
+    )
+    page = text(client_for(pat).get(reverse(OFFER)))
+    assert ">\nGood at listening.\nKnows the bus routes.</textarea>" in page
+    assert 'value="caring" id="id_strength_tags_1" checked' in page
+    assert 'value="writing" id="id_strength_tags_3" checked' not in page
+    assert 'id="id_findable_by_strength" checked' in page
+    assert 'id="id_thank_by_name" checked' not in page
+    # Private unless they choose otherwise.
+    assert 'value="facilitators" id="id_strengths_visibility_0" checked' in page
+    assert "access_needs" not in page
+
+
+def test_a_new_member_is_private_findable_by_nobody_and_thanked_by_name(db):
+    person = UserFactory()
+    assert person.about_visibility == "facilitators"
+    assert person.strengths_visibility == "facilitators"
+    assert person.languages_visibility == "facilitators"
+    assert person.contact_visibility == "facilitators"
+    assert person.findable_by_strength is False
+    assert person.thank_by_name is True
+    page = text(client_for(person).get(reverse(ABOUT_YOU)))
+    for part in ("about", "languages", "contact"):
+        assert f'value="facilitators" id="id_{part}_visibility_0" checked' in page
+    assert 'value="" id="id_contact_preference_0" checked' in page
+    page = text(client_for(person).get(reverse(OFFER)))
+    assert 'id="id_thank_by_name" checked' in page
+
+
+def test_the_overview_says_who_sees_each_part(pat):
+    User.objects.filter(pk=pat.pk).update(
+        pronouns="they/them",
+        about_me="I grow tomatoes.",
+        about_visibility="members",
+        languages="Polish",
+        strength_tags=["art", "digital"],
+        contact_preference="phone",
+        findable_by_strength=True,
+        thank_by_name=False,
+    )
+    page = html.unescape(text(client_for(pat).get(reverse(OVERVIEW))))
+    about = page.split('id="about-you-heading"')[1].split('id="offer-heading"')[0]
+    assert "they/them<br>The members of your projects can see this." in about
+    assert "Polish<br>Only the facilitators of your projects can see this." in about
+    assert "Phone call<br>Only the facilitators of your projects can see this." in about
+    offer = page.split('id="offer-heading"')[1].split('id="emails-heading"')[0]
+    assert "<li>Art, drawing or design</li>" in offer
+    assert "<li>Digital skills: computers, phones, the internet</li>" in offer
+    assert "Facilitators may find you by your strengths when planning work." in offer
+    assert "We thank you without your name: you are counted, not named." in offer
 
 
 # --- the daily or weekly email time ------------------------------------------------

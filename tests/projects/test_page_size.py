@@ -250,10 +250,10 @@ def test_members_can_be_found_by_name_and_label(client, db, small_limits):
     url = _url(project, "members")
     html = client.get(url, {"name": "fran"}).content.decode()
     assert "Members who match: 1" in html
-    assert '<th scope="row">Fran Facilitator (you)</th>' in html
+    assert '<span class="visually-hidden">About </span>Fran Facilitator</a> (you)' in html
     html = client.get(url, {"label": "participant"}).content.decode()
     assert "Members who match: 5" in html
-    assert '<th scope="row">Fran Facilitator' not in html
+    assert "</span>Fran Facilitator</a>" not in html
     html = client.get(url, {"label": "nobody"}).content.decode()
     assert "<title>Error: Members of" in html
     assert '<a href="#find_label">Choose who to show from the list</a>' in html

@@ -81,6 +81,7 @@ ACTS_AS_THEMSELVES = {
     "display_name_change": "user",
     "access_needs_save": "user",
     "about_you_save": "user",
+    "offer_save": "user",
     "reminder_preferences_save": "user",
     "reminders_stop": "user",
     "invitation_accept": "user",
