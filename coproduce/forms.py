@@ -11,6 +11,7 @@ from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
 from coproduce.text import clean_line, clean_paragraphs
+from coproduce.timezones import ELSEWHERE, all_zones, short_list, timezone_choices
 
 
 class AnsweredFirstBoundField(BoundField):
@@ -208,3 +209,63 @@ class RadioSelectWithHints(forms.RadioSelect):
             described = option["attrs"].get("aria-describedby", "")
             option["attrs"]["aria-describedby"] = f"{described} {option['hint_id']}".strip()
         return option
+
+
+# --- time zones: a short list, the whole list one step away --------------------
+
+
+class TimeZoneRadios(forms.ChoiceField):
+    """The short list of time zones (coproduce.timezones.short_list) as
+    radios, ending with "Somewhere else". A place from the whole list is
+    taken too, as a form sent before this question had its short list."""
+
+    widget = forms.RadioSelect
+
+    def valid_value(self, value):
+        return value == ELSEWHERE or value in all_zones() or super().valid_value(value)
+
+
+def ask_time_zone(
+    form: forms.BaseForm, *, label: str, help_text: str, required_message: str, where: str
+):
+    """Ask a form's ``timezone`` question the GOV.UK way: the places of the
+    site's country (and the one chosen before) as radios, and "Somewhere
+    else" revealing the whole list, grouped by part of the world
+    (``timezone_elsewhere``, asked as ``where``). Call from the form's
+    __init__; the form's clean() calls ``time_zone_chosen``."""
+    current = form.initial.get("timezone") or form.fields["timezone"].initial
+    choices = [*short_list(current), (ELSEWHERE, "Somewhere else")]
+    radios = TimeZoneRadios(
+        label=label,
+        help_text=help_text,
+        choices=choices,
+        initial=current,
+        error_messages={"required": required_message, "invalid_choice": required_message},
+    )
+    elsewhere = forms.ChoiceField(
+        label=where,
+        help_text="Places are grouped by part of the world, then in order of their names.",
+        choices=[("", "Choose a place"), *timezone_choices()],
+        required=False,
+        error_messages={"invalid_choice": "Choose a place from the list"},
+    )
+    radio_id = str(form.auto_id) % form.add_prefix("timezone")
+    elsewhere.reveal_when = f"{radio_id}_{len(choices) - 1}"
+    fields = {}
+    for name, field in form.fields.items():
+        fields[name] = radios if name == "timezone" else field
+        if name == "timezone":
+            fields["timezone_elsewhere"] = elsewhere
+    form.fields = fields
+
+
+def time_zone_chosen(form: forms.BaseForm, cleaned: dict) -> None:
+    """Put the place chosen "somewhere else" in ``cleaned["timezone"]``, or
+    say that one is needed. The answer is then in ``timezone`` alone."""
+    place = cleaned.pop("timezone_elsewhere", "")
+    if cleaned.get("timezone") != ELSEWHERE:
+        return
+    if place:
+        cleaned["timezone"] = place
+    elif "timezone_elsewhere" not in form.errors:
+        form.add_error("timezone_elsewhere", "Choose the place nearest to you from the list")

@@ -11,6 +11,7 @@ own names ("New York", "London").
 
 import zoneinfo
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 
@@ -91,3 +92,52 @@ def timezone_choices() -> list:
         for group, options in _grouped()
     ]
     return first + places + (other if site != "UTC" else [])
+
+
+# The short list ------------------------------------------------------------------
+#
+# People choose their time zone from a short list first: the places in the
+# site's own country (from the time zone database's zone1970.tab, which says
+# which country each place is in), and their own if it is elsewhere; the
+# whole list is one step away, behind "Somewhere else".
+
+ELSEWHERE = "elsewhere"
+
+
+@cache
+def _countries_of_zones() -> dict[str, tuple[str, ...]]:
+    """Each place's countries (ISO 3166 codes), from zone1970.tab where the
+    system's time zone database has it; empty when it does not."""
+    for folder in zoneinfo.TZPATH:
+        table = Path(folder) / "zone1970.tab"
+        if table.exists():
+            countries: dict[str, tuple[str, ...]] = {}
+            for line in table.read_text(encoding="utf-8").splitlines():
+                if line.startswith("#") or not line.strip():
+                    continue
+                codes, _position, zone, *_ = line.split("\t")
+                countries[zone] = tuple(codes.split(","))
+            return countries
+    return {}
+
+
+def short_list(current: str | None = None) -> list[tuple[str, str]]:
+    """The places to offer first: ``current`` (when it is one), then the
+    places in the site's country, in the order of their names."""
+    site = settings.TIME_ZONE
+    countries = set(_countries_of_zones().get(site, ()))
+    home = [
+        zone
+        for zone, codes in _countries_of_zones().items()
+        if countries & set(codes) and is_place(zone)
+    ] or [site]
+    zones = sorted(set(home), key=place_name)
+    if current and current not in zones and current in all_zones():
+        zones.insert(0, current)
+    return [(zone, place_name(zone)) for zone in zones]
+
+
+@cache
+def all_zones() -> frozenset[str]:
+    """Every time zone the full list offers."""
+    return frozenset(value for _group, options in timezone_choices() for value, _label in options)

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from coproduce.forms import DateField
+from coproduce.forms import DateField, ask_time_zone, time_zone_chosen
 from projects.models import Membership, Organisation, Project, Rung, Stage
 
 
@@ -43,6 +43,21 @@ def _date(what: str, label: str, help_text: str = "") -> DateField:
 
 class ProjectForm(DetailsForm):
     dates_in_order = ("starts_on", "ends_on", "The end date must be on or after the start date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ask_time_zone(
+            self,
+            label="Time zone",
+            help_text="Dates and times in the project are shown in this time zone.",
+            required_message="Choose a time zone",
+            where="Where is the project? Choose the nearest place",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        time_zone_chosen(self, cleaned)
+        return cleaned
 
     starts_on = _date("start date", "Start date")
     ends_on = _date("end date", "Planned end date", "You can change this later.")
@@ -114,7 +129,9 @@ class ProjectCreateForm(ProjectForm):
         only = list(organisations[:2])
         if len(only) == 1:
             self.fields["organisation"].initial = only[0].pk
-        self.order_fields(["organisation", *ProjectForm.Meta.fields, "creator_label"])
+        self.order_fields(
+            ["organisation", *ProjectForm.Meta.fields, "timezone_elsewhere", "creator_label"]
+        )
 
 
 class StageForm(DetailsForm):

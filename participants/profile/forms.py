@@ -4,8 +4,7 @@ email (the same email choices), and display settings."""
 
 from django import forms
 
-from coproduce.forms import LineField, ParagraphsField, TimeField
-from coproduce.timezones import timezone_choices
+from coproduce.forms import LineField, ParagraphsField, TimeField, ask_time_zone, time_zone_chosen
 from participants.models import User
 from participants.reminders.registry import choices_to_turn_off
 
@@ -83,21 +82,28 @@ class ReminderPreferencesForm(forms.Form):
             "invalid_choice": "Choose a day for your weekly email",
         },
     )
-    timezone = forms.ChoiceField(
-        label="Your time zone",
-        choices=timezone_choices,
-        help_text="We send reminders in the daytime where you live, never at night.",
-        error_messages={
-            "required": "Choose your time zone",
-            "invalid_choice": "Choose your time zone from the list",
-        },
-    )
+    timezone = forms.CharField()  # asked in __init__ (ask_time_zone)
 
     # Which timings need which of the conditional questions.
     NEEDED_FOR = {
         "digest_time": {User.ReminderTiming.DAILY, User.ReminderTiming.WEEKLY},
         "digest_weekday": {User.ReminderTiming.WEEKLY},
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ask_time_zone(
+            self,
+            label="Your time zone",
+            help_text="We send reminders in the daytime where you live, never at night.",
+            required_message="Choose your time zone",
+            where="Where do you live? Choose the nearest place",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        time_zone_chosen(self, cleaned)
+        return cleaned
 
     def full_clean(self):
         """The time and the day are needed only for the timings they are

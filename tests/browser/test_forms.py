@@ -11,6 +11,7 @@ from decisions.models import Decision
 from participants.models import Invitation
 from projects.models import Membership
 from tests.browser.conftest import ROLES
+from tests.browser.crawling import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -166,3 +167,27 @@ def test_an_error_summary_link_leads_to_the_persons_row(demo, sign_in, new_conte
     assert 0 <= top < 100, f"the label is {top} px from the top of the window"
     summary.get_by_role("link", name="Choose whether person 1 joins as").click()
     expect(joins_as(page, 1).get_by_role("radio").first).to_be_focused()
+
+
+def test_the_whole_list_of_time_zones_shows_once_somewhere_else_is_chosen(
+    demo, sign_in, new_context, base_url
+):
+    context = new_context()
+    sign_in(context, "participant")
+    page = context.new_page()
+    page.goto(base_url + reverse("participants:profile_emails"))
+    places = page.get_by_role("combobox", name="Where do you live? Choose the nearest place")
+    elsewhere = page.get_by_role("radio", name="Somewhere else")
+
+    expect(places).to_be_hidden()
+    expect(elsewhere).to_have_attribute("aria-expanded", "false")
+
+    elsewhere.check()
+
+    expect(places).to_be_visible()
+    expect(elsewhere).to_have_attribute("aria-expanded", "true")
+    places.select_option("Asia/Tokyo")
+    page.get_by_role("button", name="Save your email choices").click()
+    expect(page.get_by_text("Your email choices are saved.")).to_be_visible()
+    assert "Tokyo" in page.locator("main").inner_text()
+    assert axe_violations(page, "profile after choosing a time zone elsewhere") == []

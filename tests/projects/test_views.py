@@ -566,7 +566,7 @@ def _date(name, day, month, year):
         ),
         (
             {"name": "Zone", "summary": "x", "timezone": "Nowhere/Land"},
-            "Choose a time zone from the list",
+            "Choose a time zone",
             'value="Zone"',
         ),
     ],
