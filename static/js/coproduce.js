@@ -141,7 +141,7 @@
   // Conditional reveal (the GOV.UK pattern): an element marked
   // data-reveal-when="ID" shows only while the checkbox or radio with that
   // id is checked, and that control says so to screen readers
-  // (aria-controls, aria-expanded). An element showing an error message
+  // (aria-controls; aria-expanded on checkboxes). An element showing an error message
   // stays in view. Without JavaScript the element always shows, with a hint
   // that says when to answer it.
   function syncReveal(box) {
@@ -154,7 +154,11 @@
     }
     var shown = control.checked || box.querySelector(".error-message") !== null;
     box.hidden = !shown;
-    control.setAttribute("aria-expanded", shown ? "true" : "false");
+    // A checkbox says whether it is open; ARIA allows aria-expanded on
+    // checkboxes but not on radios (GOV.UK dropped it there for that reason).
+    if (control.type === "checkbox") {
+      control.setAttribute("aria-expanded", shown ? "true" : "false");
+    }
   }
   function syncReveals(root) {
     var scope = root && root.querySelectorAll ? root : document;
