@@ -6,6 +6,7 @@ EmailMessage.message()."""
 
 from __future__ import annotations
 
+import base64
 import binascii
 import email.policy
 import secrets
@@ -29,16 +30,14 @@ def make_message(
     written directly (PreparedEmail), which is many times quicker than
     building it through the email package, and what lets one worker send
     hundreds of reminders a second."""
-    if rendered.pictures:
-        message = EmailWithPictures(
-            rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
-        )
-        message.pictures = rendered.pictures
+    if to.isascii():
+        cls = PreparedEmail
     else:
-        cls = PreparedEmail if to.isascii() else EmailMultiAlternatives
-        message = cls(
-            rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
-        )
+        cls = EmailWithPictures if rendered.pictures else EmailMultiAlternatives
+    message = cls(
+        rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
+    )
+    message.pictures = rendered.pictures
     if rendered.html is not None:
         message.attach_alternative(rendered.html, "text/html")
     return message
@@ -82,6 +81,29 @@ def _text_part(text: str, subtype: str) -> str:
     return (
         f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
         f"Content-Transfer-Encoding: {encoding}\r\n\r\n{body}"
+    )
+
+
+@lru_cache(maxsize=32)
+def _picture_part(name: str) -> str:
+    """A picture's MIME part, inline beside the HTML that shows it: the same
+    headers and base64 lines as Python's email package writes (add_related)."""
+    data = base64.encodebytes(png_bytes(name)).decode("ascii").replace("\n", "\r\n")
+    return (
+        "Content-Type: image/png\r\n"
+        "Content-Transfer-Encoding: base64\r\n"
+        f'Content-Disposition: inline; filename="{name}.png"\r\n'
+        f"Content-ID: <{picture(name).content_id}>\r\n\r\n{data}"
+    )
+
+
+def _html_with_pictures(html: str, pictures: tuple[str, ...]) -> str:
+    """The HTML part and the pictures it shows, as one multipart/related part."""
+    boundary = f"=_{secrets.token_hex(16)}"
+    parts = "".join(f"\r\n--{boundary}\r\n{_picture_part(name)}" for name in pictures)
+    return (
+        f'Content-Type: multipart/related; boundary="{boundary}"\r\n\r\n'
+        f"--{boundary}\r\n{_text_part(html, 'html')}{parts}\r\n--{boundary}--\r\n"
     )
 
 
@@ -138,10 +160,13 @@ class RawMIME:
 class PreparedEmail(EmailMultiAlternatives):
     """An EmailMultiAlternatives whose MIME form (RFC 5322 headers, a
     text/plain part and an optional text/html part, each 8bit or
-    quoted-printable as Django would choose) is written directly instead of
-    through the email package. Only for ASCII addresses
-    and no attachments; it has the same attributes as any EmailMessage, so
+    quoted-printable as Django would choose, the HTML with the pictures it
+    shows beside it as EmailWithPictures has them) is written directly
+    instead of through the email package. Only for ASCII addresses and no
+    other attachments; it has the same attributes as any EmailMessage, so
     every mail backend (SMTP, the outbox, the test outbox) takes it."""
+
+    pictures: tuple[str, ...] = ()
 
     def message(self, *, policy=email.policy.default):
         lines = [
@@ -160,9 +185,14 @@ class PreparedEmail(EmailMultiAlternatives):
         if html:
             boundary = f"=_{secrets.token_hex(16)}"
             lines.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
+            html_part = (
+                _html_with_pictures(html[0], self.pictures)
+                if self.pictures
+                else _text_part(html[0], "html")
+            )
             body = (
                 f"\r\n--{boundary}\r\n{_text_part(self.body, 'plain')}"
-                f"\r\n--{boundary}\r\n{_text_part(html[0], 'html')}"
+                f"\r\n--{boundary}\r\n{html_part}"
                 f"\r\n--{boundary}--\r\n"
             )
         else:

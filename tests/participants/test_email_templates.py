@@ -4,6 +4,7 @@ of docs/email-rules.md that a program can check (tests/participants/email_rules.
 
 from datetime import timedelta
 from email import message_from_bytes
+from email import policy as email_policy
 
 import pytest
 import time_machine
@@ -319,7 +320,9 @@ def test_easy_words_pictures_are_attached_so_they_show_without_the_internet(
     with time_machine.travel(NOW - timedelta(days=1), tick=False):
         world = build_project(formats=["standard", "easy_words"])
     sent = scenario("new_decision", world, django_capture_on_commit_callbacks, mailoutbox)
-    raw = sent["easy_words@example.org"].message()
+    raw = message_from_bytes(
+        sent["easy_words@example.org"].message().as_bytes(), policy=email_policy.default
+    )
     pictures = {
         str(part["Content-ID"]): part
         for part in raw.walk()

@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 import pytest
 from django.core.mail import EmailMultiAlternatives
 
-from participants.mail.mime import PreparedEmail
+from coproduce.pictures import png_bytes
+from participants.mail.mime import EmailWithPictures, PreparedEmail
 from participants.mail.styles import VARIANTS, inline_styles
 
 LONG_LINE = "word " * 300  # over SMTP's 998-octet line limit: quoted-printable
@@ -103,3 +104,58 @@ def test_the_inliner_styles_every_element_and_changes_nothing_else(variant):
             assert f"font-size:{variant.h1_px}px" in style
         if tag == "a":
             assert "text-decoration:underline" in style
+
+
+def _with_pictures(cls, settings, pictures):
+    message = cls("Easy words", "Please vote.\n", settings.DEFAULT_FROM_EMAIL, ["sam@example.org"])
+    message.attach_alternative(
+        "".join(f'<img src="cid:picture-{name}@coproduce" alt="">' for name in pictures),
+        "text/html",
+    )
+    message.pictures = pictures
+    return message_from_bytes(message.message().as_bytes(), policy=policy.default)
+
+
+def _picture_parts(parsed):
+    return [
+        (
+            part.get_content_type(),
+            part.get_content_disposition(),
+            part.get_filename(),
+            str(part["Content-ID"]),
+            part.get_content(),
+        )
+        for part in parsed.walk()
+        if part.get_content_maintype() == "image"
+    ]
+
+
+def test_the_mime_writer_attaches_pictures_as_the_email_package_does(settings):
+    """Easy words: the HTML and its pictures in a multipart/related part, the
+    quick way (PreparedEmail) and the plain way (EmailWithPictures, through
+    Python's email package) alike."""
+    pictures = ("vote", "clock")
+    quick = _with_pictures(PreparedEmail, settings, pictures)
+    plain = _with_pictures(EmailWithPictures, settings, pictures)
+    shape = [part.get_content_type() for part in quick.walk()]
+    assert shape == [part.get_content_type() for part in plain.walk()]
+    assert shape == [
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+        "image/png",
+    ]
+    assert _picture_parts(quick) == _picture_parts(plain)
+    assert _picture_parts(quick)[0][3] == "<picture-vote@coproduce>"
+    assert _picture_parts(quick)[0][4] == png_bytes("vote")
+    words = [
+        [part.get_content() for part in parsed.walk() if part.get_content_maintype() == "text"]
+        for parsed in (quick, plain)
+    ]
+    assert words[0] == words[1]
+    raw = PreparedEmail("x", "y", "a@example.org", ["b@example.org"])
+    raw.attach_alternative("<p>y</p>", "text/html")
+    raw.pictures = pictures
+    assert max(len(line) for line in raw.message().as_bytes().split(b"\n")) <= 998
