@@ -9,7 +9,6 @@ from coproduce.queries import count_of
 from decisions.models import Comment, Decision, Vote
 from decisions.next_steps import next_steps as steps_for
 from decisions.results import GROUP_NAMES
-from participants.models import User
 from projects import cached
 from projects.models import Membership
 
@@ -59,7 +58,7 @@ def next_steps(context, project=None):
     user = context["request"].user
     return {
         # Members who chose easy words see a picture beside each kind of step.
-        "easy_words": user.reminder_format == User.ReminderFormat.EASY_WORDS,
+        "user": user,
         **steps_for(
             user=user,
             project=project,

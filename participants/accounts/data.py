@@ -32,7 +32,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from coproduce.words import date_and_time_in
+from coproduce.words import date_and_time_in, day_and_date
 from decisions.models import Comment, Decision, Vote
 from participants.accounts.signins import browser_in_words
 from participants.mail.links import absolute_url
@@ -409,7 +409,7 @@ def _contribution_shown(c: Contribution, tz: str) -> Shown:
         f"{c.get_kind_display()}, {duration_words(c.minutes)}",
         [
             ("Project", c.membership.project.name),
-            ("Date", c.date.strftime("%-d %B %Y")),
+            ("Date", day_and_date(c.date)),
             ("Checked", c.get_status_display()),
         ]
         + ([("Note", c.note)] if c.note else []),
@@ -440,7 +440,7 @@ def _claim_shown(c: Claim, tz: str) -> Shown:
         f"{c.get_how_display()}: {money.money(c.amount, c.currency)}",
         [
             ("Project", c.contribution.membership.project.name),
-            ("For time given on", c.contribution.date.strftime("%-d %B %Y")),
+            ("For time given on", day_and_date(c.contribution.date)),
             ("Where it is", c.get_status_display()),
         ],
     )

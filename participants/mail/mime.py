@@ -30,10 +30,7 @@ def make_message(
     written directly (PreparedEmail), which is many times quicker than
     building it through the email package, and what lets one worker send
     hundreds of reminders a second."""
-    if to.isascii():
-        cls = PreparedEmail
-    else:
-        cls = EmailWithPictures if rendered.pictures else EmailMultiAlternatives
+    cls = PreparedEmail if to.isascii() else EmailWithPictures
     message = cls(
         rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
     )
@@ -117,6 +114,8 @@ class EmailWithPictures(EmailMultiAlternatives):
 
     def message(self, *, policy=email.policy.default):
         message = super().message(policy=policy)
+        if not self.pictures:
+            return message  # as EmailMultiAlternatives builds it
         html = message.get_body(preferencelist=("html",))
         for name in self.pictures:
             html.add_related(
